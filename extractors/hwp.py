@@ -1,0 +1,394 @@
+"""HWP 5.x and HWPX (Hangul word processor): paragraphs and tables in document order.
+
+HWP 5 files are converted to HWPX parts by python-hwpx (``hwpx.hwp5.package.convert``),
+so both formats go through one section-XML walker and give the same text. If that
+conversion fails on a file that is not protected, a plain record walk of the
+``BodyText`` streams (olefile) salvages the paragraph text.
+
+Hangul files do not store page numbers. We estimate them from the layout cache the
+editor saves with each paragraph (``linesegarray``: the vertical position restarts at
+the top of every page), from explicit page breaks and section starts; where no layout
+cache exists we cut at ~1,800 characters. ``page_estimate`` is always "true".
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import warnings
+import zipfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from ._text import frozen, make_pages, normalize, paginate
+from ._zipread import read_member
+from .base import ExtractionError, ExtractionResult
+
+__all__ = ["HwpExtractor", "hwpx_parts_text"]
+
+_SECTION = re.compile(r"^Contents/section(\d+)\.xml$", re.IGNORECASE)
+_SKIP_CONTROLS = {"header", "footer", "fieldBegin", "fieldEnd", "bookmark", "pageNum", "autoNum", "newNum"}
+_NOTE_CONTROLS = {"footNote", "endNote"}
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+@dataclass(frozen=True)
+class HwpExtractor:
+    name: str = "hwp"
+    types: frozenset[str] = frozenset({"hwp", "hwpx"})
+
+    def extract(self, path: Path) -> ExtractionResult:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        if head.startswith(b"PK"):
+            return _extract_hwpx(path)
+        return _extract_hwp5(path)
+
+
+# --------------------------------------------------------------------------- HWPX
+
+
+def _extract_hwpx(path: Path) -> ExtractionResult:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ExtractionError("corrupt", detail=f"zip: {exc}") from exc
+    with zf:
+        names = zf.namelist()
+        sections = sorted((int(m.group(1)), n) for n in names if (m := _SECTION.match(n)))
+        if not sections:
+            raise ExtractionError(
+                "corrupt",
+                "The HWPX package has no body sections (Contents/sectionN.xml).",
+                "HWPX 파일에 본문(Contents/sectionN.xml)이 없습니다.",
+            )
+        parts = {name: read_member(zf, name) for _, name in sections}
+        if "Contents/content.hpf" in names:
+            parts["Contents/content.hpf"] = read_member(zf, "Contents/content.hpf", limit=16 * 1024 * 1024)
+    return _result("hwpx", parts, {})
+
+
+def hwpx_parts_text(parts: Mapping[str, bytes]) -> list[str]:
+    """Page texts (estimated pages) from HWPX parts: ``Contents/sectionN.xml`` -> bytes."""
+    sections = sorted((int(m.group(1)), n) for n in parts if (m := _SECTION.match(n)))
+    pages: list[list[str]] = [[]]
+    has_layout = False
+    for order, (_, name) in enumerate(sections):
+        try:
+            root = ET.fromstring(parts[name])
+        except ET.ParseError as exc:
+            raise ExtractionError("corrupt", detail=f"{name}: {exc}") from exc
+        if order and any(pages[-1]):
+            pages.append([])  # a new section starts on a new page
+        previous_pos = -1
+        for para in root:
+            if _local(para.tag) != "p":
+                continue
+            positions = [
+                int(seg.get("vertpos", "0") or 0)
+                for arr in para
+                if _local(arr.tag) == "linesegarray"
+                for seg in arr
+                if seg.get("vertpos", "").lstrip("-").isdigit()
+            ]
+            new_page = para.get("pageBreak") == "1"
+            if positions:
+                has_layout = True
+                if previous_pos >= 0 and positions[0] < previous_pos:
+                    new_page = True
+                previous_pos = positions[-1]
+            if new_page and any(pages[-1]):
+                pages.append([])
+            pages[-1].extend(_paragraph_lines(para))
+    texts = ["\n".join(lines) for lines in pages]
+    if not has_layout:  # no layout cache: fall back to characters per page
+        texts = [chunk for text in texts for chunk in paginate(text)]
+    return texts
+
+
+def _paragraph_lines(para: ET.Element) -> list[str]:
+    """Lines of one paragraph: its text, then tables and text boxes where they sit."""
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            lines.append("".join(current))
+            current.clear()
+
+    for run in para:
+        if _local(run.tag) != "run":
+            continue
+        for child in run:
+            kind = _local(child.tag)
+            if kind == "t":
+                current.append(_t_text(child))
+            elif kind == "tbl":
+                flush()
+                lines.extend(_table_lines(child))
+            elif kind == "ctrl":
+                notes = [el for el in child if _local(el.tag) in _NOTE_CONTROLS]
+                for note in notes:
+                    flush()
+                    lines.extend(_sublist_lines(note))
+            elif kind in ("secPr", "linesegarray") or kind in _SKIP_CONTROLS:
+                continue
+            else:  # drawing objects (rect, container, pic caption...) with text boxes
+                inner = _sublist_lines(child)
+                if inner:
+                    flush()
+                    lines.extend(inner)
+    flush()
+    return lines
+
+
+def _t_text(t: ET.Element) -> str:
+    parts = [t.text or ""]
+    for child in t:
+        kind = _local(child.tag)
+        if kind == "tab":
+            parts.append("\t")
+        elif kind == "lineBreak":
+            parts.append("\n")
+        elif kind in ("nbSpace", "fwSpace"):
+            parts.append(" ")
+        elif kind == "hyphen":
+            parts.append("-")
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _sublist_lines(element: ET.Element) -> list[str]:
+    """Paragraph lines inside the nearest ``subList`` descendants of ``element``."""
+    lines: list[str] = []
+    stack = list(element)[::-1]
+    while stack:
+        node = stack.pop()
+        kind = _local(node.tag)
+        if kind == "subList":
+            for para in node:
+                if _local(para.tag) == "p":
+                    lines.extend(_paragraph_lines(para))
+        elif kind != "tbl":
+            stack.extend(list(node)[::-1])
+        else:
+            lines.extend(_table_lines(node))
+    return lines
+
+
+def _table_lines(tbl: ET.Element) -> list[str]:
+    """One text line per table row, cells joined by " | " (merged cells appear once)."""
+    lines: list[str] = []
+    for child in tbl:
+        kind = _local(child.tag)
+        if kind == "caption":
+            lines.extend(_sublist_lines(child))
+        elif kind == "tr":
+            cells = [
+                " ".join(" ".join(_sublist_lines(tc)).split())
+                for tc in child
+                if _local(tc.tag) == "tc"
+            ]
+            while cells and not cells[-1]:
+                cells.pop()
+            if cells:
+                lines.append(" | ".join(cells))
+    return lines
+
+
+def _hpf_metadata(data: bytes | None) -> dict[str, str]:
+    if not data:
+        return {}
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError:
+        return {}
+    meta: dict[str, str] = {}
+    for el in root.iter():
+        kind = _local(el.tag)
+        if kind == "title" and (el.text or "").strip():
+            meta["title"] = el.text.strip()
+        elif kind == "meta" and (el.text or "").strip():
+            name = el.get("name", "")
+            if name == "creator":
+                meta["author"] = el.text.strip()
+            elif name in ("subject", "keyword", "description"):
+                meta[name] = el.text.strip()
+            elif name == "CreatedDate":
+                meta["created"] = el.text.strip()
+            elif name == "ModifiedDate":
+                meta["modified"] = el.text.strip()
+    return meta
+
+
+def _result(kind: str, parts: Mapping[str, bytes], extra: dict[str, str]) -> ExtractionResult:
+    texts = hwpx_parts_text(parts)
+    meta = _hpf_metadata(parts.get("Contents/content.hpf"))
+    meta.update(extra)
+    meta["page_count"] = str(len(texts))
+    meta["page_estimate"] = "true"
+    meta["sections"] = str(sum(1 for n in parts if _SECTION.match(n)))
+    return ExtractionResult(type=kind, pages=make_pages(texts), metadata=frozen(meta))
+
+
+# --------------------------------------------------------------------------- HWP 5
+
+_PROTECTION_CODES = {
+    "hwp5-password": "encrypted",
+    "hwp5-drm": "encrypted",
+    "hwp5-distribution": "distribution_only",
+}
+
+
+def _extract_hwp5(path: Path) -> ExtractionResult:
+    from hwpx.hwp5.errors import Hwp5Error
+    from hwpx.hwp5.package import convert
+
+    data = path.read_bytes()
+    flags = _header_flags(data)
+    if flags is not None:
+        _refuse_protected(flags)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # conversion notes about layout we do not need
+            converted = convert(data)
+    except Hwp5Error as exc:
+        code = _PROTECTION_CODES.get(getattr(exc, "code", ""))
+        if code:
+            raise ExtractionError(code, detail=str(exc)) from exc
+        return _salvage_records(data, f"python-hwpx: {exc}")
+    except (MemoryError, RecursionError) as exc:
+        raise ExtractionError("corrupt", detail=f"python-hwpx: {type(exc).__name__}") from exc
+    except Exception as exc:  # an unexpected failure in the converter: try the plain walk
+        return _salvage_records(data, f"python-hwpx: {type(exc).__name__}: {exc}")
+    return _result("hwp", converted.files, {})
+
+
+def _refuse_protected(flags: int) -> None:
+    if flags & 0b10:
+        raise ExtractionError(
+            "encrypted",
+            "The HWP document is password-protected. Remove the password in Hangul and upload it again.",
+            "암호가 설정된 한글 문서입니다. 한글에서 암호를 해제한 뒤 다시 올려 주세요.",
+        )
+    if flags & 0b100:
+        raise ExtractionError(
+            "distribution_only",
+            "This HWP file is a distribution-only (배포용) document: its body is encrypted and "
+            "only a decoy notice is readable. Ask the applicant for the ordinary HWP/HWPX or a PDF.",
+            "배포용 한글 문서입니다. 본문이 암호화되어 있어 읽을 수 없습니다. "
+            "일반 HWP/HWPX 파일이나 PDF로 다시 받아 주세요.",
+        )
+    if flags & (1 << 4 | 1 << 8 | 1 << 10):
+        raise ExtractionError(
+            "encrypted",
+            "The HWP document is DRM- or certificate-protected. Upload an unprotected copy.",
+            "DRM 또는 인증서로 보호된 한글 문서입니다. 보호를 해제한 사본을 올려 주세요.",
+        )
+
+
+def _header_flags(data: bytes) -> int | None:
+    """The FileHeader property flags, read with olefile (None if unreadable)."""
+    try:
+        import olefile
+
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            if not ole.exists("FileHeader"):
+                return None
+            header = ole.openstream("FileHeader").read(256)
+    except Exception:
+        return None
+    if len(header) < 40 or not header.startswith(b"HWP Document File"):
+        return None
+    return struct.unpack_from("<I", header, 36)[0]
+
+
+_PARA_HEADER = 66
+_PARA_TEXT = 67
+# Control characters that occupy 8 UTF-16 units (an inline or extended control).
+_WIDE_CONTROLS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23})
+MAX_SECTION_BYTES = 256 * 1024 * 1024
+
+
+def _salvage_records(data: bytes, reason: str) -> ExtractionResult:
+    """Walk BodyText/SectionN records and keep PARA_TEXT (tag 67), in record order."""
+    try:
+        import olefile
+
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            header = ole.openstream("FileHeader").read(256)
+            flags = struct.unpack_from("<I", header, 36)[0]
+            _refuse_protected(flags)
+            compressed = bool(flags & 1)
+            names = sorted(
+                (int(entry[1][len("Section") :]), "/".join(entry))
+                for entry in ole.listdir()
+                if len(entry) == 2 and entry[0] == "BodyText" and re.fullmatch(r"Section\d+", entry[1])
+            )
+            streams = [ole.openstream(name).read() for _, name in names]
+    except ExtractionError:
+        raise
+    except Exception as exc:
+        raise ExtractionError("corrupt", detail=f"{reason}; olefile: {exc}") from exc
+    texts: list[str] = []
+    for raw in streams:
+        if compressed:
+            inflater = zlib.decompressobj(-15)
+            try:
+                raw = inflater.decompress(raw, MAX_SECTION_BYTES)
+            except zlib.error:
+                continue
+        texts.append("\n".join(_para_texts(raw)))
+    pages = [chunk for text in texts for chunk in paginate(text)]
+    if not any(normalize(p) for p in pages):
+        raise ExtractionError("corrupt", detail=reason)
+    meta = {"page_count": str(len(pages)), "page_estimate": "true", "repaired": "record-walk"}
+    return ExtractionResult(type="hwp", pages=make_pages(pages), metadata=frozen(meta))
+
+
+def _para_texts(stream: bytes) -> list[str]:
+    out: list[str] = []
+    pos = 0
+    end = len(stream)
+    while pos + 4 <= end:
+        (head,) = struct.unpack_from("<I", stream, pos)
+        pos += 4
+        tag, size = head & 0x3FF, head >> 20
+        if size == 0xFFF:
+            if pos + 4 > end:
+                break
+            (size,) = struct.unpack_from("<I", stream, pos)
+            pos += 4
+        payload = stream[pos : pos + size]
+        pos += size
+        if tag == _PARA_TEXT:
+            out.append(_decode_para_text(payload))
+    return out
+
+
+def _decode_para_text(payload: bytes) -> str:
+    units = struct.unpack(f"<{len(payload) // 2}H", payload[: len(payload) // 2 * 2])
+    chars: list[str] = []
+    i = 0
+    while i < len(units):
+        unit = units[i]
+        if unit < 32:
+            if unit in _WIDE_CONTROLS:
+                if unit == 9:
+                    chars.append("\t")
+                i += 8
+                continue
+            if unit in (10, 13):
+                chars.append("\n")
+            i += 1
+            continue
+        chars.append(chr(unit))
+        i += 1
+    return "".join(chars).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

@@ -1,0 +1,48 @@
+"""Images (PNG, JPEG, TIFF incl. multi-page, BMP, GIF, WebP): every frame is a page, OCR'd."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._text import frozen, make_pages
+from .base import ExtractionError, ExtractionResult
+from .ocr import clean_ocr_text, ocr_images, tesseract_available
+
+__all__ = ["ImageExtractor"]
+
+MAX_FRAMES = 500
+
+
+@dataclass(frozen=True)
+class ImageExtractor:
+    name: str = "image"
+    types: frozenset[str] = frozenset({"image"})
+    ocr: bool = True
+
+    def extract(self, path: Path) -> ExtractionResult:
+        from PIL import Image, ImageSequence, UnidentifiedImageError
+
+        if not self.ocr:
+            raise ExtractionError(
+                "no_text",
+                "The file is an image and OCR is switched off, so there is no text to read.",
+                "이미지 파일인데 OCR이 꺼져 있어 읽을 텍스트가 없습니다.",
+            )
+        if not tesseract_available():
+            raise ExtractionError("ocr_unavailable")
+        try:
+            with Image.open(path) as image:
+                fmt = image.format or ""
+                frames = []
+                for index, frame in enumerate(ImageSequence.Iterator(image)):
+                    if index >= MAX_FRAMES:
+                        break
+                    frames.append(frame.copy())
+        except Image.DecompressionBombError as exc:
+            raise ExtractionError("too_large", detail=str(exc)) from exc
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise ExtractionError("corrupt", detail=f"Pillow: {exc}") from exc
+        texts = [clean_ocr_text(t) for t in ocr_images(frames)]
+        meta = {"format": fmt, "page_count": str(len(texts)), "ocr_pages": ",".join(str(i) for i in range(1, len(texts) + 1))}
+        return ExtractionResult(type="image", pages=make_pages(texts, ocr_flags=[True] * len(texts)), metadata=frozen(meta))

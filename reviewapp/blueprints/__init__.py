@@ -1,0 +1,59 @@
+"""Thin views: parse the request, call one service, render a page or an htmx fragment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_babel import get_locale, refresh
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from ..services.errors import Forbidden, NotFound
+
+
+def init_app(app: Flask) -> None:
+    from . import auth, documents, rounds, submissions
+
+    auth.init_app(app)
+    app.register_blueprint(rounds.bp)
+    app.register_blueprint(submissions.bp)
+    app.register_blueprint(documents.bp)
+
+    @app.errorhandler(NotFound)
+    def _not_found(exc: NotFound) -> Any:
+        return render_template("error.html", code=404, message=str(exc)), 404
+
+    @app.errorhandler(Forbidden)
+    def _forbidden(exc: Forbidden) -> Any:
+        return render_template("error.html", code=403, message=str(exc)), 403
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        if request.path.startswith("/static/"):
+            return exc
+        return render_template("error.html", code=exc.code, message=exc.description), exc.code
+
+    @app.before_request
+    def _fresh_locale() -> None:
+        # the locale is cached per app context, which can outlive one request
+        refresh()
+
+    @app.after_request
+    def _vary_on_htmx(response: Any) -> Any:
+        response.headers.add("Vary", "HX-Request")
+        return response
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        from ..services.access import can_manage
+
+        return {
+            "current_locale": str(get_locale()),
+            "is_htmx": request.headers.get("HX-Request") == "true",
+            "can_manage": current_user.is_authenticated and can_manage(current_user),
+        }
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"

@@ -1,0 +1,115 @@
+"""Uploads, per-document progress (htmx polling), retry, delete, and the document viewers."""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..models import Chunk, DocumentType, Role
+from ..services import access, ingestion
+from ..services.errors import ServiceError
+from . import is_htmx
+from .auth import roles_required
+
+bp = Blueprint("documents", __name__)
+
+
+@bp.route("/submissions/<int:submission_id>/documents", methods=["POST"])
+@roles_required(Role.ADMIN, Role.COORDINATOR)
+def upload(submission_id: int) -> Any:
+    submission = access.submission_for(current_user, submission_id)
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    doc_type = request.form.get("doc_type", DocumentType.EVIDENCE.value)
+    if not files:
+        flash(_("Choose at least one file."), "error")
+        return redirect(url_for("submissions.show", submission_id=submission.id) + "#documents")
+    batch = None
+    outcomes = []
+    for f in files:
+        try:
+            report = ingestion.add_upload(
+                submission.id, f.filename or "upload", f.stream, doc_type=doc_type,
+                actor_id=current_user.id, batch=batch,
+            )
+        except ServiceError as exc:
+            flash(f"{f.filename}: {exc}", "error")
+            continue
+        batch = report.batch
+        outcomes.extend(report.outcomes)
+    if batch:
+        return redirect(
+            url_for("submissions.show", submission_id=submission.id, batch=batch) + "#documents"
+        )
+    return redirect(url_for("submissions.show", submission_id=submission.id) + "#documents")
+
+
+@bp.route("/submissions/<int:submission_id>/batches/<batch>")
+@login_required
+def batch_summary(submission_id: int, batch: str) -> Any:
+    submission = access.submission_for(current_user, submission_id)
+    return render_template(
+        "documents/_batch.html", submission=submission, summary=ingestion.batch_summary(submission.id, batch)
+    )
+
+
+@bp.route("/documents/<int:document_id>/row")
+@login_required
+def row(document_id: int) -> Any:
+    doc = access.document_for(current_user, document_id)
+    return render_template("documents/_row.html", doc=doc)
+
+
+@bp.route("/documents/<int:document_id>/retry", methods=["POST"])
+@roles_required(Role.ADMIN, Role.COORDINATOR)
+def retry(document_id: int) -> Any:
+    doc = access.document_for(current_user, document_id)
+    try:
+        ingestion.retry(doc.id, actor_id=current_user.id)
+    except ServiceError as exc:
+        flash(str(exc), "error")
+    doc = access.document_for(current_user, document_id)
+    if is_htmx():
+        return render_template("documents/_row.html", doc=doc)
+    return redirect(url_for("submissions.show", submission_id=doc.submission_id) + "#documents")
+
+
+@bp.route("/documents/<int:document_id>/delete", methods=["POST"])
+@roles_required(Role.ADMIN, Role.COORDINATOR)
+def delete(document_id: int) -> Any:
+    doc = access.document_for(current_user, document_id)
+    submission_id = doc.submission_id
+    ingestion.delete_document(doc.id, actor_id=current_user.id)
+    flash(_("Document removed; the original file stays archived."), "success")
+    return redirect(url_for("submissions.show", submission_id=submission_id) + "#documents")
+
+
+@bp.route("/documents/<int:document_id>")
+@login_required
+def view(document_id: int) -> Any:
+    """Text view of every page; ?chunk=ID scrolls to and marks one passage."""
+    doc = access.document_for(current_user, document_id)
+    chunk = None
+    if chunk_id := request.args.get("chunk", type=int):
+        chunk = db.session.get(Chunk, chunk_id)
+        if chunk is None or chunk.document_id != doc.id:
+            chunk = None
+    return render_template("documents/view.html", doc=doc, chunk=chunk)
+
+
+@bp.route("/documents/<int:document_id>/original")
+@login_required
+def original(document_id: int) -> Any:
+    doc = access.document_for(current_user, document_id)
+    path = ingestion.document_path(doc)
+    if not path.exists():
+        abort(404)
+    mimetype = mimetypes.guess_type(doc.filename)[0] or "application/octet-stream"
+    if doc.detected_type == "pdf":
+        mimetype = "application/pdf"
+    inline = mimetype in {"application/pdf", "image/png", "image/jpeg", "text/plain"}
+    return send_file(path, mimetype=mimetype, as_attachment=not inline, download_name=doc.filename)

@@ -1,0 +1,96 @@
+"""CLI for documents and search: extract, ingest, reindex, reembed, search, suggest."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("extract")
+    @click.argument("file", type=click.Path(path_type=Path))
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.option("--no-ocr", is_flag=True, help="Do not OCR pages without a text layer.")
+    def extract_cmd(file: Path, as_json: bool, no_ocr: bool) -> None:
+        """Extract text per page from one file; touches no database."""
+        from extractors import ExtractionError, extract
+
+        if not file.is_file():
+            click.echo(f"error: {file}: no such file", err=True)
+            sys.exit(2)
+        try:
+            result = extract(
+                file, max_bytes=current_app.config["MAX_UPLOAD_BYTES"], ocr=not no_ocr
+            )
+        except ExtractionError as exc:
+            click.echo(f"error: {file.name}: {exc.message}", err=True)
+            sys.exit(1)
+        if as_json:
+            payload = {
+                "file": file.name,
+                "type": result.type,
+                "pages": [{"number": p.number, "text": p.text} for p in result.pages],
+            }
+            click.echo(json.dumps(payload, ensure_ascii=False))
+        else:
+            for page in result.pages:
+                click.echo(f"--- page {page.number}{' (OCR)' if page.ocr else ''} ---")
+                click.echo(page.text)
+
+    @app.cli.command("ingest")
+    @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+    @click.option("--submission", "submission_id", type=int, required=True)
+    @click.option(
+        "--type",
+        "doc_type",
+        default="evidence",
+        type=click.Choice(["application", "quantitative", "self_evaluation", "evidence", "other"]),
+    )
+    @click.option("--json", "as_json", is_flag=True)
+    @click.option(
+        "--queue", is_flag=True, help="Leave the work to the running worker instead of doing it now."
+    )
+    def ingest_cmd(
+        paths: tuple[Path, ...], submission_id: int, doc_type: str, as_json: bool, queue: bool
+    ) -> None:
+        """Ingest files, folders and ZIPs; one line per document with its status."""
+        from .services.errors import ServiceError
+        from .services.ingestion import ingest_paths
+
+        try:
+            results = ingest_paths(list(paths), submission_id, doc_type=doc_type, run_now=not queue)
+        except ServiceError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        failed = 0
+        for r in results:
+            failed += r["status"] == "failed"
+            if as_json:
+                click.echo(json.dumps(r, ensure_ascii=False))
+            else:
+                where = f"{r['folder']}/" if r["folder"] else ""
+                extra = f" pages={r['pages']}" if r.get("pages") else ""
+                reason = f" reason: {r['message']}" if r.get("message") else ""
+                click.echo(f"{r['status']:<9} {r.get('document_id') or '-':>5} {where}{r['file']}{extra}{reason}")
+        sys.exit(1 if failed and failed == len(results) else 0)
+
+    @app.cli.command("reindex")
+    def reindex_cmd() -> None:
+        """Rebuild the full-text index from the database."""
+        from .services.indexing import all_records, get_index
+
+        count = get_index().rebuild(all_records())
+        click.echo(f"indexed {count} passages")
+
+    @app.cli.command("reembed")
+    def reembed_cmd() -> None:
+        """Recompute every passage's vector."""
+        from .services.indexing import reembed_all
+
+        count = reembed_all()
+        click.echo(f"embedded {count} passages")
+

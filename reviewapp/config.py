@@ -1,0 +1,54 @@
+"""Configuration: defaults -> instance config.py -> REVIEWAPP_* env vars -> test_config."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "REVIEWAPP_"
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,  # generated per data directory when not configured
+    "DATA_DIR": None,  # default: the instance folder
+    "DATABASE_URL": None,  # default: SQLite (WAL) under DATA_DIR
+    "REDIS_URL": None,  # job queue on Redis instead of SQLite
+    "EMBEDDING_MODEL": str(PROJECT_ROOT / "models" / "multilingual-e5-small"),
+    "EMBEDDINGS_ENABLED": True,
+    "MAX_UPLOAD_BYTES": 200 * 1024 * 1024,
+    "ZIP_MAX_ENTRIES": 2000,
+    "ZIP_MAX_TOTAL_BYTES": 2 * 1024**3,
+    "ZIP_MAX_RATIO": 200.0,
+    "OCR_ENABLED": True,
+    "JOBS_IMMEDIATE": False,  # run jobs inline (tests, CLI ingest without a worker)
+    "BABEL_DEFAULT_LOCALE": "ko",
+    "LANGUAGES": ["ko", "en"],
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, list):
+        return json.loads(raw) if raw.startswith("[") else [p.strip() for p in raw.split(",")]
+    return raw
+
+
+def from_env(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, Any]:
+    """Every REVIEWAPP_<KEY> variable overrides the default of the same key."""
+    environ = environ if environ is not None else os.environ
+    out: dict[str, Any] = {}
+    for key, value in environ.items():
+        if key.startswith(ENV_PREFIX):
+            name = key[len(ENV_PREFIX) :]
+            out[name] = _coerce(value, DEFAULTS.get(name, ""))
+    return out

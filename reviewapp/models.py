@@ -1,0 +1,382 @@
+"""The domain model of DESIGN.md: frameworks, rounds, submissions, evidence, scores, audit."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    EVALUATOR = "evaluator"
+
+
+class DocumentType(enum.StrEnum):
+    APPLICATION = "application"
+    QUANTITATIVE = "quantitative"
+    SELF_EVALUATION = "self_evaluation"
+    EVIDENCE = "evidence"
+    OTHER = "other"
+
+
+class DocumentStatus(enum.StrEnum):
+    QUEUED = "queued"
+    EXTRACTING = "extracting"
+    INDEXING = "indexing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class IndicatorKind(enum.StrEnum):
+    QUANTITATIVE = "quantitative"
+    QUALITATIVE = "qualitative"
+
+
+class Decision(enum.StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=Role.EVALUATOR.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+class Framework(db.Model):
+    """An indicator set, versioned; a round pins one framework row."""
+
+    __tablename__ = "frameworks"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(80))
+    version: Mapped[str] = mapped_column(String(40))
+    name_ko: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    scheme: Mapped[str] = mapped_column(String(40), default="city")
+    total_points: Mapped[float] = mapped_column(Float)
+    certification_threshold_pct: Mapped[float] = mapped_column(Float, default=70.0)
+    # tracks, stages, grade_bands, certified_grades as loaded from the file
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source_name: Mapped[str] = mapped_column(String(255), default="")
+    source_sha256: Mapped[str] = mapped_column(String(64), default="")
+    imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    areas: Mapped[list[Area]] = relationship(
+        back_populates="framework", order_by="Area.position", cascade="all, delete-orphan"
+    )
+    indicators: Mapped[list[Indicator]] = relationship(
+        back_populates="framework", order_by="Indicator.position", cascade="all, delete-orphan"
+    )
+
+
+class Area(db.Model):
+    __tablename__ = "areas"
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    title_ko: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    framework: Mapped[Framework] = relationship(back_populates="areas")
+    indicators: Mapped[list[Indicator]] = relationship(
+        back_populates="area", order_by="Indicator.position"
+    )
+
+
+class Indicator(db.Model):
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    title_ko: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    guidance: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    max_points: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    rubric: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    search_hints: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    framework: Mapped[Framework] = relationship(back_populates="indicators")
+    area: Mapped[Area] = relationship(back_populates="indicators")
+
+
+class Round(db.Model):
+    """One certification contest; pins a framework version and its grading rules."""
+
+    __tablename__ = "rounds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | finalized
+    tracks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    stages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    grade_bands: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    certified_grades: Mapped[list[int]] = mapped_column(JSON, default=list)
+    certification_threshold_pct: Mapped[float] = mapped_column(Float, default=70.0)
+    aggregation_rule: Mapped[str] = mapped_column(String(40), default="mean")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    finalized_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    framework: Mapped[Framework] = relationship()
+    submissions: Mapped[list[Submission]] = relationship(
+        back_populates="round", order_by="Submission.id"
+    )
+
+
+class Applicant(db.Model):
+    """A local government; the same applicant may enter several rounds."""
+
+    __tablename__ = "applicants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    region: Mapped[str] = mapped_column(String(200), default="")
+    population: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Submission(db.Model):
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("round_id", "applicant_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"))
+    track: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    round: Mapped[Round] = relationship(back_populates="submissions")
+    applicant: Mapped[Applicant] = relationship()
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="submission", order_by="Document.id"
+    )
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="submission")
+
+
+class Assignment(db.Model):
+    """Evaluator <-> submission, with the conflict-of-interest declaration."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("submission_id", "evaluator_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    conflict_declared: Mapped[bool] = mapped_column(Boolean, default=False)
+    conflict_note: Mapped[str] = mapped_column(Text, default="")
+    assigned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    submission: Mapped[Submission] = relationship(back_populates="assignments")
+    evaluator: Mapped[User] = relationship(foreign_keys=[evaluator_id])
+
+
+class Document(db.Model):
+    """An uploaded original (kept byte for byte under its sha256) and its processing state."""
+
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    folder: Mapped[str] = mapped_column(String(500), default="")
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    detected_type: Mapped[str] = mapped_column(String(20), default="")
+    doc_type: Mapped[str] = mapped_column(String(30), default=DocumentType.EVIDENCE.value)
+    status: Mapped[str] = mapped_column(String(20), default=DocumentStatus.QUEUED.value)
+    error_code: Mapped[str] = mapped_column(String(40), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    error_ko: Mapped[str] = mapped_column(Text, default="")
+    page_count: Mapped[int] = mapped_column(Integer, default=0)
+    pages_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    embedded: Mapped[bool] = mapped_column(Boolean, default=False)
+    doc_metadata: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    batch: Mapped[str] = mapped_column(String(40), default="")  # one bulk upload
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="documents")
+    pages: Mapped[list[Page]] = relationship(
+        back_populates="document", order_by="Page.number", cascade="all, delete-orphan"
+    )
+    chunks: Mapped[list[Chunk]] = relationship(
+        back_populates="document", order_by="Chunk.position", cascade="all, delete-orphan"
+    )
+
+
+class Page(db.Model):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    ocr: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    document: Mapped[Document] = relationship(back_populates="pages")
+
+
+class Chunk(db.Model):
+    """A passage: page number plus character offsets into that page's text."""
+
+    __tablename__ = "chunks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    page: Mapped[int] = mapped_column(Integer)
+    start_char: Mapped[int] = mapped_column(Integer)
+    end_char: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+    document: Mapped[Document] = relationship(back_populates="chunks")
+
+
+class Claim(db.Model):
+    """A self-evaluation or quantitative claim per indicator, from the applicant's table."""
+
+    __tablename__ = "claims"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    kind: Mapped[str] = mapped_column(String(20), default="self_evaluation")
+    claimed_points: Mapped[float | None] = mapped_column(Float)
+    claimed_value: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    source_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    source_reference: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    indicator: Mapped[Indicator] = relationship()
+
+
+class Suggestion(db.Model):
+    """A proposed passage for an indicator, and the evaluator's decision on it."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "indicator_id", "chunk_id"),
+        Index("ix_suggestions_sub_ind", "submission_id", "indicator_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    chunk_id: Mapped[int] = mapped_column(ForeignKey("chunks.id", ondelete="CASCADE"))
+    similarity: Mapped[float] = mapped_column(Float, default=0.0)
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+    decision: Mapped[str | None] = mapped_column(String(20))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    chunk: Mapped[Chunk] = relationship()
+
+
+score_links = Table(
+    "score_links",
+    db.metadata,
+    Column("score_id", ForeignKey("scores.id", ondelete="CASCADE"), primary_key=True),
+    Column("link_id", ForeignKey("evidence_links.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class EvidenceLink(db.Model):
+    __tablename__ = "evidence_links"
+    __table_args__ = (Index("ix_links_sub_ind", "submission_id", "indicator_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    chunk_id: Mapped[int | None] = mapped_column(ForeignKey("chunks.id", ondelete="SET NULL"))
+    page: Mapped[int] = mapped_column(Integer)
+    quote: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship()
+    indicator: Mapped[Indicator] = relationship()
+    created_by: Mapped[User] = relationship()
+
+
+class Score(db.Model):
+    """One evaluator's score for one indicator of one submission at one stage."""
+
+    __tablename__ = "scores"
+    __table_args__ = (UniqueConstraint("submission_id", "indicator_id", "evaluator_id", "stage"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    stage: Mapped[str] = mapped_column(String(40))
+    value: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    no_evidence_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    links: Mapped[list[EvidenceLink]] = relationship(secondary=score_links)
+
+
+class AuditEvent(db.Model):
+    """Who changed what, when: scores, links, decisions, grades, uploads, assignments."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(80))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,334 @@
+"""Indicator frameworks are data: load them from YAML or XLSX, validate all, import atomically."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Area, Framework, Indicator, IndicatorKind
+from . import audit
+from .errors import ServiceError
+
+DEFAULT_TRACKS = [
+    {"code": "large", "name_ko": "대도시", "name_en": "Large city", "min_population": 500000},
+    {"code": "small", "name_ko": "중소도시", "name_en": "Small/medium city", "max_population": 499999},
+]
+DEFAULT_STAGES = [
+    {"code": "document", "name_ko": "서면평가", "name_en": "Document review"},
+    {"code": "onsite", "name_ko": "현장실사", "name_en": "On-site inspection"},
+]
+DEFAULT_GRADE_BANDS = [
+    {"grade": 1, "min_pct": 90},
+    {"grade": 2, "min_pct": 80},
+    {"grade": 3, "min_pct": 70},
+    {"grade": 4, "min_pct": 60},
+    {"grade": 5, "min_pct": 0},
+]
+XLSX_COLUMNS = (
+    "area_code",
+    "area_title_ko",
+    "area_title_en",
+    "code",
+    "title_ko",
+    "title_en",
+    "description",
+    "guidance",
+    "kind",
+    "max_points",
+    "unit",
+    "rubric",
+    "search_hints",
+)
+
+
+class FrameworkFileError(ServiceError):
+    """A broken framework file: names the file, the place (row or field) and the problem."""
+
+    def __init__(self, file: str, problems: list[tuple[str, str]]):
+        self.file = file
+        self.problems = problems
+        lines = [f"{where}: {what}" for where, what in problems]
+        super().__init__(f"{file}: " + "; ".join(lines))
+
+
+@dataclass(frozen=True)
+class FrameworkSummary:
+    id: int
+    code: str
+    version: str
+    areas: int
+    indicators: int
+    total_points: float
+
+
+def read_framework_file(path: Path) -> dict[str, Any]:
+    """Parse YAML or XLSX into the YAML schema's dict; raise FrameworkFileError when unreadable."""
+    name = path.name
+    if not path.is_file():
+        raise FrameworkFileError(name, [("file", "does not exist")])
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".yaml", ".yml"}:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        elif suffix in {".xlsx", ".xlsm"}:
+            data = {"framework": _read_xlsx(path)}
+        else:
+            raise FrameworkFileError(name, [("file", "use a .yaml or .xlsx file")])
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "file"
+        raise FrameworkFileError(name, [(where, f"not valid YAML ({exc})")]) from exc
+    except UnicodeDecodeError as exc:
+        raise FrameworkFileError(name, [("file", "not UTF-8 text")]) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("framework"), dict):
+        raise FrameworkFileError(name, [("framework", "missing top-level 'framework:' mapping")])
+    return data["framework"]
+
+
+def _read_xlsx(path: Path) -> dict[str, Any]:
+    """Sheet 'framework': key | value rows; sheet 'indicators': a header row, one row per indicator."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise FrameworkFileError(path.name, [("file", f"not a readable XLSX file ({exc})")]) from exc
+    sheets = {ws.title.strip().lower(): ws for ws in wb.worksheets}
+    if "indicators" not in sheets:
+        raise FrameworkFileError(path.name, [("sheet", "no sheet named 'indicators'")])
+    settings: dict[str, Any] = {}
+    if "framework" in sheets:
+        for row in sheets["framework"].iter_rows(values_only=True):
+            if row and row[0] not in (None, ""):
+                key, value = str(row[0]).strip(), row[1] if len(row) > 1 else None
+                if key in {"tracks", "stages", "grade_bands", "certified_grades"} and isinstance(
+                    value, str
+                ):
+                    value = yaml.safe_load(value)
+                settings[key] = value
+    rows = sheets["indicators"].iter_rows(values_only=True)
+    header = [str(c).strip().lower() if c is not None else "" for c in next(rows, ())]
+    missing = [c for c in ("area_code", "code", "title_ko", "kind", "max_points") if c not in header]
+    if missing:
+        raise FrameworkFileError(
+            path.name, [("sheet indicators, row 1", f"missing columns: {', '.join(missing)}")]
+        )
+    areas: dict[str, dict[str, Any]] = {}
+    for number, row in enumerate(rows, start=2):
+        values = dict(zip(header, row, strict=False))
+        if all(v in (None, "") for v in values.values()):
+            continue
+        area_code = str(values.get("area_code") or "").strip()
+        area = areas.setdefault(
+            area_code,
+            {
+                "code": area_code,
+                "title_ko": values.get("area_title_ko") or area_code,
+                "title_en": values.get("area_title_en") or "",
+                "indicators": [],
+                "_where": f"row {number}",
+            },
+        )
+        indicator = {k: values.get(k) for k in XLSX_COLUMNS[3:] if values.get(k) is not None}
+        if isinstance(indicator.get("search_hints"), str):
+            indicator["search_hints"] = [
+                h.strip() for h in indicator["search_hints"].replace(";", ",").split(",") if h.strip()
+            ]
+        if isinstance(indicator.get("rubric"), str):
+            indicator["rubric"] = _parse_rubric_cell(indicator["rubric"])
+        indicator["_where"] = f"row {number}"
+        area["indicators"].append(indicator)
+    settings["areas"] = list(areas.values())
+    return settings
+
+
+def _parse_rubric_cell(text: str) -> list[dict[str, Any]] | str:
+    """'5:매우 우수:100; 4:우수:80' -> levels; anything else is returned for the validator."""
+    levels = []
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        bits = [b.strip() for b in part.split(":")]
+        if len(bits) < 3:
+            return text
+        try:
+            levels.append({"level": int(bits[0]), "label_ko": bits[1], "points_pct": float(bits[2])})
+        except ValueError:
+            return text
+    return levels
+
+
+def validate(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """All problems at once, each as (where, what), so one round of fixes is enough."""
+    problems: list[tuple[str, str]] = []
+    for key in ("code", "name_ko"):
+        if not str(spec.get(key) or "").strip():
+            problems.append((f"framework.{key}", "is required"))
+    total = _number(spec.get("total_points"))
+    if total is None or total <= 0:
+        problems.append(("framework.total_points", "must be a positive number"))
+    threshold = _number(spec.get("certification_threshold_pct", 70))
+    if threshold is None or not 0 < threshold <= 100:
+        problems.append(("framework.certification_threshold_pct", "must be between 0 and 100"))
+    bands = spec.get("grade_bands") or DEFAULT_GRADE_BANDS
+    if not isinstance(bands, list) or not all(
+        isinstance(b, dict) and _number(b.get("min_pct")) is not None for b in bands
+    ):
+        problems.append(("framework.grade_bands", "each band needs grade and min_pct"))
+    areas = spec.get("areas")
+    if not isinstance(areas, list) or not areas:
+        problems.append(("framework.areas", "at least one area is required"))
+        return problems
+    codes: set[str] = set()
+    area_codes: set[str] = set()
+    point_sum = 0.0
+    for a_index, area in enumerate(areas):
+        a_where = area.get("_where") if isinstance(area, dict) else None
+        a_where = a_where or f"areas[{a_index}]"
+        if not isinstance(area, dict):
+            problems.append((a_where, "must be a mapping"))
+            continue
+        a_code = str(area.get("code") or "").strip()
+        if not a_code:
+            problems.append((a_where, "area code is required"))
+        elif a_code in area_codes:
+            problems.append((a_where, f"duplicate area code {a_code}"))
+        area_codes.add(a_code)
+        indicators = area.get("indicators")
+        if not isinstance(indicators, list) or not indicators:
+            problems.append((a_where, f"area {a_code or '?'} has no indicators"))
+            continue
+        for i_index, ind in enumerate(indicators):
+            where = (ind.get("_where") if isinstance(ind, dict) else None) or (
+                f"areas[{a_index}].indicators[{i_index}]"
+            )
+            if not isinstance(ind, dict):
+                problems.append((where, "must be a mapping"))
+                continue
+            code = str(ind.get("code") or "").strip()
+            where = f"{where} ({code})" if code else where
+            problems.extend(_indicator_problems(ind, where))
+            if code and code in codes:
+                problems.append((where, f"duplicate indicator code {code}"))
+            codes.add(code)
+            points = _number(ind.get("max_points"))
+            point_sum += points or 0
+    if total and not problems and abs(point_sum - total) > 1e-6:
+        problems.append(
+            ("framework.total_points", f"is {total:g} but the indicators sum to {point_sum:g}")
+        )
+    return problems
+
+
+def _indicator_problems(ind: dict[str, Any], where: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if not str(ind.get("code") or "").strip():
+        out.append((f"{where} code", "is required"))
+    if not str(ind.get("title_ko") or "").strip():
+        out.append((f"{where} title_ko", "is required"))
+    kind = str(ind.get("kind") or "").strip()
+    if kind not in {k.value for k in IndicatorKind}:
+        out.append((f"{where} kind", f"must be quantitative or qualitative, not {kind!r}"))
+    points = _number(ind.get("max_points"))
+    if points is None or points <= 0:
+        out.append((f"{where} max_points", f"must be a positive number, not {ind.get('max_points')!r}"))
+    rubric = ind.get("rubric")
+    if kind == IndicatorKind.QUALITATIVE and not rubric:
+        out.append((f"{where} rubric", "qualitative indicators need rubric levels"))
+    if rubric is not None and (
+        not isinstance(rubric, list)
+        or not all(isinstance(r, dict) and "level" in r and _number(r.get("points_pct")) is not None for r in rubric)
+    ):
+        out.append((f"{where} rubric", "each level needs level and points_pct"))
+    hints = ind.get("search_hints", [])
+    if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
+        out.append((f"{where} search_hints", "must be a list of keywords"))
+    return out
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def import_framework(path: Path, *, actor_id: int | None = None) -> FrameworkSummary:
+    """Validate the whole file first; import nothing unless every row is right."""
+    spec = read_framework_file(path)
+    problems = validate(spec)
+    if problems:
+        raise FrameworkFileError(path.name, problems)
+    code, version = str(spec["code"]).strip(), str(spec.get("version") or "1").strip()
+    if db.session.scalar(select(Framework).where(Framework.code == code, Framework.version == version)):
+        raise FrameworkFileError(
+            path.name, [("framework.version", f"{code} version {version} is imported already")]
+        )
+    framework = Framework(
+        code=code,
+        version=version,
+        name_ko=str(spec["name_ko"]),
+        name_en=str(spec.get("name_en") or ""),
+        scheme=str(spec.get("scheme") or "city"),
+        total_points=float(spec["total_points"]),
+        certification_threshold_pct=float(spec.get("certification_threshold_pct", 70)),
+        settings={
+            "tracks": spec.get("tracks") or DEFAULT_TRACKS,
+            "stages": spec.get("stages") or DEFAULT_STAGES,
+            "grade_bands": spec.get("grade_bands") or DEFAULT_GRADE_BANDS,
+            "certified_grades": spec.get("certified_grades") or [1, 2, 3],
+        },
+        source_name=path.name,
+        source_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        imported_by_id=actor_id,
+    )
+    position = 0
+    for a_pos, a in enumerate(spec["areas"]):
+        area = Area(
+            code=str(a["code"]).strip(),
+            title_ko=str(a.get("title_ko") or a["code"]),
+            title_en=str(a.get("title_en") or ""),
+            position=a_pos,
+        )
+        framework.areas.append(area)
+        for ind in a["indicators"]:
+            position += 1
+            indicator = Indicator(
+                code=str(ind["code"]).strip(),
+                title_ko=str(ind["title_ko"]).strip(),
+                title_en=str(ind.get("title_en") or ""),
+                description=str(ind.get("description") or ""),
+                guidance=str(ind.get("guidance") or ""),
+                kind=str(ind["kind"]).strip(),
+                max_points=float(ind["max_points"]),
+                unit=str(ind.get("unit") or ""),
+                rubric=ind.get("rubric") or [],
+                search_hints=[h.strip() for h in ind.get("search_hints") or []],
+                position=position,
+            )
+            area.indicators.append(indicator)
+            framework.indicators.append(indicator)
+    db.session.add(framework)
+    db.session.flush()
+    audit.record(actor_id, "framework.import", "framework", framework.id, file=path.name)
+    db.session.commit()
+    return summarize(framework)
+
+
+def summarize(framework: Framework) -> FrameworkSummary:
+    return FrameworkSummary(
+        id=framework.id,
+        code=framework.code,
+        version=framework.version,
+        areas=len(framework.areas),
+        indicators=len(framework.indicators),
+        total_points=framework.total_points,
+    )

@@ -1,0 +1,86 @@
+"""The app's search index (search_index package) and how documents feed it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Chunk, Document, Submission
+
+if TYPE_CHECKING:
+    from search_index import ChunkRecord, SearchIndex
+
+
+def get_index() -> SearchIndex:
+    """One SearchIndex per app (per process), under DATA_DIR/index."""
+    from search_index import SearchIndex
+
+    ext = current_app.extensions
+    if "search_index" not in ext:
+        ext["search_index"] = SearchIndex(
+            Path(current_app.config["INDEX_DIR"]), embedder_factory=_embedder_factory()
+        )
+    return ext["search_index"]
+
+
+def _embedder_factory() -> Any:
+    if not current_app.config["EMBEDDINGS_ENABLED"]:
+        return None
+    model_dir = Path(current_app.config["EMBEDDING_MODEL"])
+
+    def factory() -> Any:
+        from search_index.embeddings import load_embedder
+
+        return load_embedder("e5", model_dir=model_dir)
+
+    return factory
+
+
+def records_for(document: Document, chunks: list[Chunk] | None = None) -> list[ChunkRecord]:
+    from search_index import ChunkRecord
+
+    submission = document.submission
+    return [
+        ChunkRecord(
+            chunk_id=c.id,
+            document_id=document.id,
+            submission_id=submission.id,
+            applicant_id=submission.applicant_id,
+            round_id=submission.round_id,
+            doc_type=document.doc_type,
+            document_name=document.filename,
+            page=c.page,
+            text=c.text,
+        )
+        for c in (chunks if chunks is not None else document.chunks)
+    ]
+
+
+def all_records(batch: int = 500) -> Any:
+    """Every chunk of every ready document, streamed, for rebuilding the index."""
+    from ..models import DocumentStatus
+
+    docs = db.session.scalars(
+        select(Document).join(Submission).where(Document.status == DocumentStatus.READY.value)
+    )
+    for document in docs:
+        yield from records_for(document)
+
+
+def reembed_all() -> int:
+    """Recompute the vectors of every ready document."""
+    from ..models import DocumentStatus
+
+    index = get_index()
+    total = 0
+    for document in db.session.scalars(
+        select(Document).where(Document.status == DocumentStatus.READY.value)
+    ):
+        total += index.embed_chunks(records_for(document))
+        document.embedded = True
+    db.session.commit()
+    return total

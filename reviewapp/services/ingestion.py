@@ -1,0 +1,423 @@
+"""Uploads become documents: store -> extract -> chunk -> index -> embed, each step a status.
+
+The original is stored before anything else happens and is never modified; every failure
+ends as status "failed" with a reason a person can act on, and can be retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from ..extensions import db
+from ..models import Chunk, Document, DocumentStatus, DocumentType, Page, Submission, utcnow
+from . import audit, storage
+from .chunking import chunk_pages
+from .errors import NotFound, ServiceError
+
+log = logging.getLogger(__name__)
+UNFINISHED = (DocumentStatus.QUEUED, DocumentStatus.EXTRACTING, DocumentStatus.INDEXING)
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    filename: str
+    folder: str
+    status: str  # queued | duplicate | failed
+    document_id: int | None
+    message: str = ""
+
+
+@dataclass
+class UploadReport:
+    batch: str
+    outcomes: list[UploadOutcome] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(o.status for o in self.outcomes))
+
+
+def _upload_dir() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def _work_dir() -> Path:
+    return Path(current_app.config["DATA_DIR"]) / "tmp"
+
+
+def document_path(document: Document) -> Path:
+    return storage.blob_path(_upload_dir(), document.sha256)
+
+
+def add_upload(
+    submission_id: int,
+    filename: str,
+    stream: BinaryIO,
+    *,
+    doc_type: str = DocumentType.EVIDENCE.value,
+    actor_id: int | None = None,
+    batch: str | None = None,
+    folder: str = "",
+    enqueue_jobs: bool = True,
+) -> UploadReport:
+    """Store one upload (a file or a ZIP of folders) and queue each document it holds."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound(f"no submission {submission_id}")
+    if doc_type not in {t.value for t in DocumentType}:
+        raise ServiceError(f"unknown document type {doc_type!r}")
+    filename = Path(filename.replace("\\", "/")).name.strip() or "upload"
+    report = UploadReport(batch=batch or uuid.uuid4().hex[:12])
+    sha, size, blob = storage.store_stream(_upload_dir(), stream)
+
+    from extractors import detect_type
+
+    kind = detect_type(blob)
+    if kind == "zip":
+        _add_archive(submission, filename, sha, size, blob, doc_type, actor_id, report)
+    else:
+        outcome = _add_document(
+            submission, filename, folder, sha, size, doc_type, actor_id, report.batch, {}
+        )
+        report.outcomes.append(outcome)
+    db.session.commit()
+    if enqueue_jobs:
+        for outcome in report.outcomes:
+            if outcome.status == "queued" and outcome.document_id:
+                _enqueue(outcome.document_id)
+    return report
+
+
+def _add_document(
+    submission: Submission,
+    filename: str,
+    folder: str,
+    sha: str,
+    size: int,
+    doc_type: str,
+    actor_id: int | None,
+    batch: str,
+    metadata: dict[str, str],
+) -> UploadOutcome:
+    existing = db.session.scalar(
+        select(Document).where(Document.submission_id == submission.id, Document.sha256 == sha)
+    )
+    if existing is not None:
+        return UploadOutcome(
+            filename,
+            folder,
+            "duplicate",
+            existing.id,
+            f"same content as {existing.filename} (document {existing.id}), not added again",
+        )
+    document = Document(
+        submission_id=submission.id,
+        filename=filename,
+        folder=folder,
+        sha256=sha,
+        size=size,
+        doc_type=doc_type,
+        status=DocumentStatus.QUEUED.value,
+        uploaded_by_id=actor_id,
+        batch=batch,
+        doc_metadata=metadata,
+    )
+    db.session.add(document)
+    db.session.flush()
+    audit.record(actor_id, "document.upload", "document", document.id, file=filename, sha256=sha)
+    return UploadOutcome(filename, folder, "queued", document.id)
+
+
+def _add_archive(
+    submission: Submission,
+    filename: str,
+    sha: str,
+    size: int,
+    blob: Path,
+    doc_type: str,
+    actor_id: int | None,
+    report: UploadReport,
+) -> None:
+    from extractors import ExtractionError
+    from extractors.archive import ZipLimits, unpack_zip
+
+    cfg = current_app.config
+    limits = ZipLimits(
+        max_entries=cfg["ZIP_MAX_ENTRIES"],
+        max_total_bytes=cfg["ZIP_MAX_TOTAL_BYTES"],
+        max_ratio=cfg["ZIP_MAX_RATIO"],
+        max_entry_bytes=cfg["MAX_UPLOAD_BYTES"],
+    )
+    dest = Path(tempfile.mkdtemp(dir=_work_dir(), prefix="unzip-"))
+    try:
+        try:
+            entries = unpack_zip(blob, dest, limits)
+        except ExtractionError as exc:
+            # The archive itself is kept as a failed document, so nothing is lost.
+            outcome = _add_document(
+                submission, filename, "", sha, size, doc_type, actor_id, report.batch, {}
+            )
+            if outcome.status == "queued" and outcome.document_id:
+                _fail(db.session.get(Document, outcome.document_id), exc)
+                outcome = UploadOutcome(filename, "", "failed", outcome.document_id, exc.message)
+            report.outcomes.append(outcome)
+            return
+        for entry in entries:
+            e_sha, e_size, _ = storage.store_file(_upload_dir(), entry.path)
+            report.outcomes.append(
+                _add_document(
+                    submission,
+                    entry.name,
+                    entry.folder,
+                    e_sha,
+                    e_size,
+                    doc_type,
+                    actor_id,
+                    report.batch,
+                    {"archive": filename, "archive_sha256": sha},
+                )
+            )
+        if not entries:
+            report.outcomes.append(
+                UploadOutcome(filename, "", "failed", None, "the ZIP archive holds no files")
+            )
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)
+
+
+def _enqueue(document_id: int) -> None:
+    from ..jobs import enqueue
+
+    enqueue("process_document", document_id)
+
+
+def _set_status(document: Document, status: DocumentStatus) -> None:
+    document.status = status.value
+    document.updated_at = utcnow()
+    db.session.commit()
+
+
+def _fail(document: Document | None, exc: Exception) -> None:
+    if document is None:
+        return
+    document.status = DocumentStatus.FAILED.value
+    document.error_code = getattr(exc, "code", "error")
+    document.error = getattr(exc, "message", None) or str(exc)
+    document.error_ko = getattr(exc, "message_ko", "") or ""
+    document.updated_at = utcnow()
+    db.session.commit()
+
+
+def process_document(document_id: int, *, queue_embedding: bool = True) -> None:
+    """The ingestion job. Safe to run twice: it replaces earlier pages and chunks."""
+    from extractors import ExtractionError, extract
+
+    document = db.session.get(Document, document_id)
+    if document is None or document.status == DocumentStatus.READY.value:
+        return
+    document.error = document.error_code = document.error_ko = ""
+    _set_status(document, DocumentStatus.EXTRACTING)
+    work = storage.materialize(document_path(document), document.filename, _work_dir())
+    try:
+        result = extract(
+            work,
+            max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+            ocr=current_app.config["OCR_ENABLED"],
+        )
+    except ExtractionError as exc:
+        _fail(document, exc)
+        return
+    except Exception as exc:  # never let a bug in one document stop the worker
+        log.exception("extraction crashed for document %s", document_id)
+        _fail(document, ServiceError(f"internal error while reading the file: {exc}"))
+        return
+    finally:
+        shutil.rmtree(work.parent, ignore_errors=True)
+
+    _remove_derived(document)
+    document.detected_type = result.type
+    document.page_count = len(result.pages)
+    document.pages_estimated = result.metadata.get("page_estimate") == "true"
+    document.doc_metadata = {**(document.doc_metadata or {}), **dict(result.metadata)}
+    for page in result.pages:
+        db.session.add(Page(document_id=document.id, number=page.number, text=page.text, ocr=page.ocr))
+    passages = chunk_pages([(p.number, p.text) for p in result.pages])
+    chunks = [
+        Chunk(
+            document_id=document.id,
+            position=i,
+            page=p.page,
+            start_char=p.start,
+            end_char=p.end,
+            text=p.text,
+        )
+        for i, p in enumerate(passages)
+    ]
+    db.session.add_all(chunks)
+    _set_status(document, DocumentStatus.INDEXING)
+
+    from .indexing import get_index, records_for
+
+    try:
+        get_index().add_chunks(records_for(document, chunks))
+    except Exception as exc:
+        log.exception("indexing failed for document %s", document_id)
+        _fail(document, ServiceError(f"the search index could not be updated: {exc}"))
+        return
+    _set_status(document, DocumentStatus.READY)
+    if queue_embedding and current_app.config["EMBEDDINGS_ENABLED"] and chunks:
+        from ..jobs import enqueue
+
+        enqueue("embed_document", document.id)
+
+
+def embed_document(document_id: int) -> int:
+    """Vectors follow once the document is already searchable by keywords."""
+    from .indexing import get_index, records_for
+
+    document = db.session.get(Document, document_id)
+    if document is None or document.status != DocumentStatus.READY.value:
+        return 0
+    index = get_index()
+    count = index.embed_chunks(records_for(document))
+    if count or not document.chunks:
+        document.embedded = True
+        db.session.commit()
+    return count
+
+
+def _remove_derived(document: Document) -> None:
+    from .indexing import get_index
+
+    get_index().delete_document(document.id)
+    db.session.execute(delete(Chunk).where(Chunk.document_id == document.id))
+    db.session.execute(delete(Page).where(Page.document_id == document.id))
+    document.embedded = False
+    db.session.flush()
+
+
+def retry(document_id: int, *, actor_id: int | None = None) -> Document:
+    document = db.session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"no document {document_id}")
+    if document.status != DocumentStatus.FAILED.value:
+        raise ServiceError("only a failed document can be retried")
+    document.error = document.error_code = document.error_ko = ""
+    audit.record(actor_id, "document.retry", "document", document.id)
+    _set_status(document, DocumentStatus.QUEUED)
+    _enqueue(document.id)
+    return document
+
+
+def delete_document(document_id: int, *, actor_id: int | None = None) -> None:
+    """Removes the document, its pages, chunks and index entries; the stored original stays."""
+    document = db.session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"no document {document_id}")
+    _remove_derived(document)
+    audit.record(actor_id, "document.delete", "document", document.id, file=document.filename)
+    db.session.delete(document)
+    db.session.commit()
+
+
+def resume_unfinished() -> int:
+    """After a crash or restart, queue again every document that did not reach an end state."""
+    from ..jobs import huey
+
+    pending = {
+        task.args[0]
+        for task in huey.pending()
+        if task.name.endswith("process_document_task") and task.args
+    }
+    docs = db.session.scalars(
+        select(Document).where(Document.status.in_([s.value for s in UNFINISHED]))
+    ).all()
+    count = 0
+    for document in docs:
+        if document.id not in pending:
+            _enqueue(document.id)
+            count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    batch: str
+    total: int
+    counts: dict[str, int]
+    failures: list[Document]
+
+    @property
+    def done(self) -> bool:
+        return not any(self.counts.get(s.value) for s in UNFINISHED)
+
+
+def batch_summary(submission_id: int, batch: str) -> BatchSummary:
+    """One bulk upload: n ready, n failed with reasons, n still running."""
+    docs = db.session.scalars(
+        select(Document).where(Document.submission_id == submission_id, Document.batch == batch)
+    ).all()
+    return BatchSummary(
+        batch=batch,
+        total=len(docs),
+        counts=dict(Counter(d.status for d in docs)),
+        failures=[d for d in docs if d.status == DocumentStatus.FAILED.value],
+    )
+
+
+def ingest_paths(
+    paths: list[Path],
+    submission_id: int,
+    *,
+    doc_type: str = DocumentType.EVIDENCE.value,
+    actor_id: int | None = None,
+    run_now: bool = True,
+) -> list[dict[str, object]]:
+    """Files, folders (walked; sub-folder kept) and ZIPs; with run_now, process them here."""
+    files: list[tuple[Path, str]] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                rel = child.parent.relative_to(path).as_posix()
+                files.append((child, "" if rel == "." else rel))
+        elif path.is_file():
+            files.append((path, ""))
+        else:
+            raise ServiceError(f"{path}: no such file or folder")
+    batch = uuid.uuid4().hex[:12]
+    outcomes: list[UploadOutcome] = []
+    for path, folder in files:
+        with path.open("rb") as fh:
+            report = add_upload(
+                submission_id, path.name, fh, doc_type=doc_type, actor_id=actor_id,
+                batch=batch, folder=folder, enqueue_jobs=not run_now,
+            )
+        outcomes.extend(report.outcomes)
+    results = []
+    for outcome in outcomes:
+        row: dict[str, object] = {
+            "file": outcome.filename,
+            "folder": outcome.folder,
+            "document_id": outcome.document_id,
+            "status": outcome.status,
+            "message": outcome.message,
+        }
+        if outcome.status == "queued" and outcome.document_id and run_now:
+            process_document(outcome.document_id, queue_embedding=False)
+            if current_app.config["EMBEDDINGS_ENABLED"]:
+                embed_document(outcome.document_id)
+            document = db.session.get(Document, outcome.document_id)
+            assert document is not None
+            row.update(status=document.status, pages=document.page_count, message=document.error)
+        results.append(row)
+    return results

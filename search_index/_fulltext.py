@@ -1,0 +1,522 @@
+"""The whoosh full-text index: schema, one-writer-at-a-time writing, queries, snippets."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import html
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh import writing
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.index import LockError
+from whoosh.qparser import FieldsPlugin, MultifieldParser, OrGroup
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+
+from ._korean import BigramTokenizer, KiwiTokenizer, hangul_bigrams, prime_cache
+
+log = logging.getLogger(__name__)
+
+INDEX_NAME = "chunks"
+# Field weights and the OR coordination factor, tuned on KorQuAD/KLUE-STS in
+# bench/bench_search.py: morphemes carry most of the signal, bigrams add
+# recall for compounds, spacing variants and words kiwi splits differently.
+TEXT_BOOST = 1.0
+BIGRAM_BOOST = 0.6
+OR_FACTOR = 0.9
+# Free-text terms in more than this share of chunks are dropped from OR groups
+# on large indexes: they barely move BM25 but dominate query time.
+COMMON_TERM_RATIO = 0.2
+COMMON_TERM_MIN_DOCS = 2000
+SNIPPET_CHARS = 240
+
+_SEARCH_FIELDS = ("text", "text_bigram")
+_ID_FIELDS = ("chunk_id", "document_id", "submission_id", "applicant_id", "round_id")
+
+
+def make_schema() -> Schema:
+    return Schema(
+        chunk_id=ID(unique=True, stored=True),
+        document_id=ID(stored=True),
+        submission_id=ID(stored=True),
+        applicant_id=ID,
+        round_id=ID,
+        doc_type=ID(stored=True),
+        document_name=ID(stored=True),
+        page=NUMERIC(int, bits=32, stored=True, signed=True),
+        text=TEXT(analyzer=KiwiTokenizer(), phrase=True, chars=True, stored=True),
+        text_bigram=TEXT(analyzer=BigramTokenizer(), phrase=True, chars=True),
+    )
+
+
+def open_index(directory: Path, recreate: bool = False) -> whoosh_index.Index:
+    """Open the index in ``directory``, creating it (or recreating it) as needed.
+
+    An index whose schema has other fields than ours was made by another
+    version; it is derived data, so it is recreated (the caller rebuilds it).
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    schema = make_schema()
+    if not recreate and whoosh_index.exists_in(str(directory), indexname=INDEX_NAME):
+        ix = whoosh_index.open_dir(str(directory), indexname=INDEX_NAME)
+        if sorted(ix.schema.names()) == sorted(schema.names()):
+            return ix
+        log.warning("search index at %s has an old schema; recreating it", directory)
+    with _process_lock(directory):
+        return whoosh_index.create_in(str(directory), schema, indexname=INDEX_NAME)
+
+
+_thread_locks: dict[str, threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+@contextmanager
+def _process_lock(directory: Path, timeout: float = 600.0) -> Iterator[None]:
+    """Exclusive lock across threads and processes (fcntl) for one index directory."""
+    path = Path(directory) / "write.lock"
+    key = str(path.resolve())
+    with _thread_locks_guard:
+        tlock = _thread_locks.setdefault(key, threading.Lock())
+    deadline = time.monotonic() + timeout
+    if not tlock.acquire(timeout=timeout):
+        raise TimeoutError(f"search index {directory} is busy (another writer)")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(
+                            f"search index {directory} is busy (another writer)"
+                        ) from exc
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+    finally:
+        tlock.release()
+
+
+@contextmanager
+def index_writer(
+    ix: whoosh_index.Index,
+    directory: Path,
+    *,
+    timeout: float = 600.0,
+    clear: bool = False,
+    optimize: bool = False,
+) -> Iterator[writing.IndexWriter]:
+    """The one writer: commits on success, cancels on error.
+
+    The file lock serializes writers across processes before whoosh's own lock
+    is tried, so jobs queue up instead of failing with ``LockError``. With
+    ``clear`` the commit replaces every existing segment at once (a rebuild that
+    readers never see half done).
+    """
+    with _process_lock(directory, timeout=timeout):
+        w = None
+        for attempt in range(20):
+            try:
+                w = ix.writer(timeout=5.0)
+                break
+            except LockError:  # a writer outside our lock (should not happen)
+                time.sleep(0.1 * (attempt + 1))
+        if w is None:
+            raise TimeoutError(f"could not lock search index {directory} for writing")
+        try:
+            yield w
+        except BaseException:
+            w.cancel()
+            raise
+        else:
+            if clear:
+                w.commit(mergetype=writing.CLEAR, optimize=optimize)
+            else:
+                w.commit(optimize=optimize)
+
+
+@dataclass(frozen=True)
+class ChunkFields:
+    """What the index needs of a chunk (mirrors the public ChunkRecord)."""
+
+    chunk_id: int
+    document_id: int
+    submission_id: int
+    applicant_id: int
+    round_id: int
+    doc_type: str
+    document_name: str
+    page: int
+    text: str
+
+
+def add_documents(w: writing.IndexWriter, chunks: Sequence[Any], *, update: bool = True) -> int:
+    prime_cache(c.text for c in chunks)
+    add = w.update_document if update else w.add_document
+    for c in chunks:
+        text = _index_text(c.text)
+        add(
+            chunk_id=str(c.chunk_id),
+            document_id=str(c.document_id),
+            submission_id=str(c.submission_id),
+            applicant_id=str(c.applicant_id),
+            round_id=str(c.round_id),
+            doc_type=c.doc_type or "",
+            document_name=c.document_name or "",
+            page=int(c.page),
+            text=text,
+            text_bigram=text,
+        )
+    return len(chunks)
+
+
+def _index_text(text: str | None) -> str:
+    text = text or ""
+    # whoosh stores text as UTF-8; lone surrogates would break it.
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+# --- queries ---------------------------------------------------------------
+
+
+def make_parser(schema: Schema) -> MultifieldParser:
+    parser = MultifieldParser(
+        list(_SEARCH_FIELDS),
+        schema,
+        fieldboosts={"text": TEXT_BOOST, "text_bigram": BIGRAM_BOOST},
+        group=OrGroup.factory(OR_FACTOR),
+    )
+    parser.replace_plugin(FieldsPlugin(remove_unknown=True))
+    return parser
+
+
+_parser_cache: dict[int, MultifieldParser] = {}
+
+
+def parse_query(text: str, schema: Schema) -> wq.Query:
+    """Free text is OR-grouped (more matching words score higher); operators work."""
+    parser = _parser_cache.get(id(schema))
+    if parser is None:
+        parser = _parser_cache[id(schema)] = make_parser(schema)
+    try:
+        return _restructure(parser.parse(text))
+    except Exception:  # noqa: BLE001 - a query must never crash the search
+        log.warning("unparseable query %r; searching its words", text, exc_info=True)
+        words = [w for w in text.replace('"', " ").split() if w]
+        return parser.parse(" ".join(f"'{w}'" for w in words)) if words else wq.NullQuery
+
+
+def _is_filter(node: wq.Query) -> bool:
+    fields = {getattr(leaf, "fieldname", None) for leaf in node.leaves()}
+    return bool(fields) and None not in fields and not fields & set(_SEARCH_FIELDS)
+
+
+def _restructure(node: wq.Query) -> wq.Query:
+    """Make NOT and field filters restrict OR-grouped free text instead of joining it.
+
+    With OR grouping, ``a NOT b`` would parse as "a or anything without b", and
+    ``doc_type:evidence 조례`` as "evidence or 조례"; users mean "a without b" and
+    "조례 within evidence".
+    """
+    if isinstance(node, wq.Or):
+        kids = [_restructure(k) for k in node.subqueries]
+        negs = [k.query for k in kids if isinstance(k, wq.Not)]
+        flts = [k for k in kids if not isinstance(k, wq.Not) and _is_filter(k)]
+        pos = [k for k in kids if not isinstance(k, wq.Not) and not _is_filter(k)]
+        if not negs and not flts:
+            return node.__class__(kids, boost=node.boost, minmatch=node.minmatch, scale=node.scale)
+        base: wq.Query | None = None
+        if pos:
+            base = pos[0] if len(pos) == 1 else node.__class__(
+                pos, boost=node.boost, minmatch=node.minmatch, scale=node.scale
+            )
+        if flts:
+            flt = flts[0] if len(flts) == 1 else wq.And(flts)
+            base = flt if base is None else wq.Require(base, flt)
+        if negs:
+            neg = negs[0] if len(negs) == 1 else wq.Or(negs)
+            base = wq.AndNot(base if base is not None else wq.Every(), neg)
+        return base if base is not None else node
+    if isinstance(node, wq.Prefix) and node.fieldname == "text_bigram":
+        # "통합운영*" must match inside "통합운영센터": the prefix's own bigrams in a row
+        grams = [g for g, _s, _e in hangul_bigrams(node.text)]
+        if len(grams) > 1:
+            return wq.Phrase("text_bigram", grams, boost=node.boost)
+        if len(grams) == 1 and len(node.text) == 2:
+            return wq.Term("text_bigram", grams[0], boost=node.boost)
+        return node
+    if isinstance(node, (wq.Phrase, wq.Not)) or node.is_leaf():
+        return node
+    return node.apply(_restructure)
+
+
+def prune_common_terms(q: wq.Query, searcher: Searcher) -> wq.Query:
+    """Drop very frequent terms from OR groups (keeps at least one per group)."""
+    n = searcher.doc_count()
+    if n < COMMON_TERM_MIN_DOCS:
+        return q
+    limit = n * COMMON_TERM_RATIO
+    reader = searcher.reader()
+
+    def common(sub: wq.Query) -> bool:
+        if isinstance(sub, wq.Term) and sub.fieldname in _SEARCH_FIELDS:
+            try:
+                return reader.doc_frequency(sub.fieldname, sub.text) > limit
+            except Exception:  # noqa: BLE001
+                return False
+        return False
+
+    def walk(node: wq.Query) -> wq.Query:
+        if isinstance(node, wq.Or):
+            kids = [walk(s) for s in node.subqueries]
+            kept = [k for k in kids if not common(k) and k is not wq.NullQuery]
+            if not kept:
+                return node
+            new = node.__class__(kept, boost=node.boost, minmatch=node.minmatch, scale=node.scale)
+            return new
+        if isinstance(node, (wq.Phrase, wq.Not)) or node.is_leaf():
+            return node
+        if isinstance(node, (wq.AndNot, wq.Require)):
+            # only the scoring side; the excluded/required side keeps every term
+            return node.__class__(walk(node.a), node.b)
+        return node.apply(walk)
+
+    return walk(q)
+
+
+def filter_query(
+    *,
+    submission_ids: Sequence[int] | None = None,
+    document_ids: Sequence[int] | None = None,
+    doc_types: Sequence[str] | None = None,
+    page_min: int | None = None,
+    page_max: int | None = None,
+    chunk_ids: Iterable[int] | None = None,
+) -> wq.Query | None:
+    parts: list[wq.Query] = []
+
+    def any_of(field: str, values: Iterable[Any]) -> wq.Query:
+        terms = [wq.Term(field, str(v)) for v in dict.fromkeys(values)]
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+    if submission_ids is not None:
+        parts.append(any_of("submission_id", submission_ids))
+    if document_ids is not None:
+        parts.append(any_of("document_id", document_ids))
+    if doc_types is not None:
+        parts.append(any_of("doc_type", doc_types))
+    if chunk_ids is not None:
+        parts.append(any_of("chunk_id", chunk_ids))
+    if page_min is not None or page_max is not None:
+        parts.append(wq.NumericRange("page", page_min, page_max))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def empty_filter(**filters: Any) -> bool:
+    """True when a filter list is given but empty: nothing can match."""
+    return any(v is not None and len(v) == 0 for k, v in filters.items() if k.endswith("ids") or k == "doc_types")
+
+
+@dataclass
+class RawHit:
+    docnum: int
+    chunk_id: int
+    document_id: int
+    submission_id: int
+    doc_type: str
+    document_name: str
+    page: int
+    text: str
+    score: float
+
+
+def _raw_hit(searcher: Searcher, docnum: int, score: float) -> RawHit:
+    f = searcher.stored_fields(docnum)
+    return RawHit(
+        docnum=docnum,
+        chunk_id=int(f["chunk_id"]),
+        document_id=int(f["document_id"]),
+        submission_id=int(f.get("submission_id") or 0),
+        doc_type=f.get("doc_type", ""),
+        document_name=f.get("document_name", ""),
+        page=int(f.get("page") or 0),
+        text=f.get("text", ""),
+        score=float(score),
+    )
+
+
+def run_query(
+    searcher: Searcher, q: wq.Query, flt: wq.Query | None, limit: int
+) -> list[RawHit]:
+    """Top ``limit`` chunks for ``q`` within ``flt`` (scored by ``q`` alone)."""
+    # whoosh's block-quality skipping trips an assertion inside intersections
+    # with a coordination-scored OR (Require); such queries run unoptimized.
+    optimize = not any(isinstance(n, wq.Require) for n in _walk(q))
+    results = searcher.search(q, limit=limit, filter=flt, optimize=optimize)
+    return [_raw_hit(searcher, hit.docnum, hit.score) for hit in results]
+
+
+def _walk(q: wq.Query) -> Iterator[wq.Query]:
+    yield q
+    for child in q.children():
+        yield from _walk(child)
+
+
+def hits_for_chunks(searcher: Searcher, chunk_ids: Iterable[int]) -> dict[int, RawHit]:
+    out: dict[int, RawHit] = {}
+    for cid in chunk_ids:
+        docnum = searcher.document_number(chunk_id=str(cid))
+        if docnum is not None:
+            out[cid] = _raw_hit(searcher, docnum, 0.0)
+    return out
+
+
+# --- snippets ----------------------------------------------------------------
+
+
+def highlight_terms(q: wq.Query, searcher: Searcher) -> list[tuple[str, bytes]]:
+    """The (field, term) pairs of ``q`` present in the index, prefixes expanded.
+
+    (whoosh's ``Query.existing_terms`` skips every field after the first one.)
+    """
+    reader = searcher.reader()
+    schema = searcher.schema
+    found: set[tuple[str, bytes]] = set()
+    for leaf in q.leaves():
+        if isinstance(leaf, wq.Not):
+            continue
+        try:
+            terms = list(leaf.expanded_terms(reader, phrases=True))
+        except Exception:  # noqa: BLE001
+            continue
+        for fieldname, text in terms:
+            if fieldname not in _SEARCH_FIELDS:
+                continue
+            btext = schema[fieldname].to_bytes(text) if isinstance(text, str) else text
+            if (fieldname, btext) in reader:
+                found.add((fieldname, btext))
+    return sorted(found)
+
+
+def match_spans(
+    searcher: Searcher, terms: Sequence[tuple[str, bytes]], docnums: Iterable[int]
+) -> dict[int, list[tuple[int, int]]]:
+    """Character spans of the matching terms in each document, from the postings.
+
+    Offsets were stored at indexing time, so no text is re-analysed here.
+    """
+    wanted = sorted(set(docnums))
+    spans: dict[int, list[tuple[int, int]]] = {d: [] for d in wanted}
+    if not wanted:
+        return spans
+    for field, term in terms:
+        try:
+            m = searcher.postings(field, term)
+        except Exception:  # noqa: BLE001 - term vanished in a concurrent delete
+            continue
+        for d in wanted:
+            if not m.is_active():
+                break
+            if m.id() < d:
+                m.skip_to(d)
+                if not m.is_active():
+                    break
+            if m.id() == d:
+                for _pos, s, e in m.value_as("characters"):
+                    spans[d].append((s, e))
+    return spans
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(s, e) for s, e in merged]
+
+
+def make_snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS) -> str:
+    """HTML: the escaped passage around the densest cluster of matches, in <mark>."""
+    text = text or ""
+    spans = [(s, e) for s, e in _merge(spans) if 0 <= s < e <= len(text)]
+    if not spans:
+        cut = text[:width]
+        return html.escape(cut) + ("…" if len(text) > width else "")
+    best_start, best_count = 0, -1
+    j = 0
+    for i, (s, _e) in enumerate(spans):
+        j = max(j, i)
+        while j + 1 < len(spans) and spans[j + 1][1] <= s + width:
+            j += 1
+        count = sum(e - st for st, e in spans[i : j + 1])
+        if count > best_count:
+            best_start, best_count = i, count
+    first = spans[best_start][0]
+    start = max(0, first - width // 5)
+    if start > 0:  # begin at a word boundary
+        sp = text.rfind(" ", max(0, start - 20), first)
+        start = sp + 1 if sp >= 0 else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        sp = text.find(" ", end, end + 20)
+        end = sp if sp >= 0 else end
+    parts = ["…"] if start > 0 else []
+    pos = start
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        parts.append(html.escape(text[pos:s]))
+        parts.append("<mark>" + html.escape(text[s:e]) + "</mark>")
+        pos = e
+    parts.append(html.escape(text[pos:end]))
+    if end < len(text):
+        parts.append("…")
+    return "".join(parts)
+
+
+__all__ = [
+    "ChunkFields",
+    "RawHit",
+    "add_documents",
+    "empty_filter",
+    "filter_query",
+    "highlight_terms",
+    "hits_for_chunks",
+    "index_writer",
+    "make_schema",
+    "make_snippet",
+    "match_spans",
+    "open_index",
+    "parse_query",
+    "prune_common_terms",
+    "run_query",
+]
+
+
+def weighting() -> BM25F:
+    return BM25F(B=0.75, K1=1.2)

@@ -1,0 +1,312 @@
+"""The search index through its public API, on real Korean text in a real index."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from search_index import ChunkRecord, Hit, SearchIndex
+
+ROOT = Path(__file__).resolve().parents[2]
+KORQUAD = ROOT.parent / "shared" / "benchmarks" / "korquad-v1.0-dev.json"
+if not KORQUAD.exists():
+    KORQUAD = Path("/work/shared/benchmarks/korquad-v1.0-dev.json")
+
+SMART = [
+    "스마트시티 통합운영센터를 구축하여 교통, 방범, 재난 정보를 연계하고 24시간 운영한다.",
+    "시민이 참여하는 리빙랩을 통해 스마트 시티 서비스를 발굴하였다.",
+    "The city publishes open data for smart cities and citizen services.",
+    "도시데이터 플랫폼 예산은 2023년 본예산에 1,400백만원이 편성되었다.",
+    "조례 제정: 스마트도시 조성 및 운영에 관한 조례를 2021년에 제정하였다.",
+    "악성 문서 <script>alert('x')</script> 스마트시티 홍보 자료",
+]
+
+
+def korquad_paragraphs(n: int) -> list[str]:
+    data = json.loads(KORQUAD.read_text(encoding="utf-8"))
+    return [p["context"] for a in data["data"] for p in a["paragraphs"]][:n]
+
+
+def record(chunk_id: int, text: str, *, document_id: int = 1, submission_id: int = 1,
+           page: int = 1, doc_type: str = "evidence") -> ChunkRecord:
+    return ChunkRecord(
+        chunk_id=chunk_id, document_id=document_id, submission_id=submission_id,
+        applicant_id=submission_id, round_id=1, doc_type=doc_type,
+        document_name=f"문서{document_id}.pdf", page=page, text=text,
+    )
+
+
+def no_model() -> None:
+    raise RuntimeError("no model in this test")
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[ChunkRecord]:
+    chunks = [record(i + 1, t, document_id=1 + i // 2, page=1 + i) for i, t in enumerate(SMART)]
+    # KorQuAD paragraphs: documents 100.., submissions 2 and 3, pages 1..5
+    for j, text in enumerate(korquad_paragraphs(60)):
+        chunks.append(record(1000 + j, text, document_id=100 + j // 5,
+                             submission_id=2 + j % 2, page=1 + j % 5,
+                             doc_type="application" if j % 3 == 0 else "evidence"))
+    return chunks
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory, corpus: list[ChunkRecord]) -> SearchIndex:
+    idx = SearchIndex(tmp_path_factory.mktemp("ix"), embedder_factory=no_model)
+    idx.add_chunks(corpus)
+    return idx
+
+
+def ids(hits: list[Hit]) -> list[int]:
+    return [h.chunk_id for h in hits]
+
+
+def test_all_chunks_are_indexed(index: SearchIndex, corpus: list[ChunkRecord]) -> None:
+    assert index.count() == len(corpus)
+
+
+@pytest.mark.parametrize("query", ["스마트시티를", "스마트시티", "스마트 시티", "스마트시티가"])
+def test_particle_and_spacing_variants_match(index: SearchIndex, query: str) -> None:
+    got = ids(index.search(query, submission_ids=[1]))
+    assert {1, 2, 6} <= set(got)
+
+
+def test_particle_in_the_document(index: SearchIndex) -> None:
+    # "통합운영센터를" in the chunk, bare word in the query, and back
+    assert ids(index.search("통합운영센터"))[0] == 1
+    assert ids(index.search("통합운영센터를"))[0] == 1
+
+
+def test_english_stemming(index: SearchIndex) -> None:
+    assert 3 in ids(index.search("city"))
+    assert 3 in ids(index.search("Cities"))
+
+
+def test_phrase_query(index: SearchIndex) -> None:
+    assert ids(index.search('"조성 및 운영"')) == [5]
+    assert ids(index.search('"운영 및 조성"')) == []
+
+
+def test_not_and_and(index: SearchIndex) -> None:
+    with_not = ids(index.search("스마트시티 NOT 통합운영센터", submission_ids=[1]))
+    assert 1 not in with_not and 6 in with_not
+    assert ids(index.search("리빙랩 AND 서비스")) == [2]
+
+
+def test_prefix(index: SearchIndex) -> None:
+    got = index.search("통합운영*", submission_ids=[1])
+    assert ids(got) == [1]
+    assert "<mark>통합운영" in got[0].snippet
+
+
+def test_field_filters_in_the_query(index: SearchIndex) -> None:
+    assert ids(index.search("page:5 조례")) == [5]
+    hits = index.search("doc_type:application 대한민국", limit=50)
+    assert hits and all(h.document_id >= 100 for h in hits)
+    app_ids = {c for c in ids(hits)}
+    assert all((c - 1000) % 3 == 0 for c in app_ids)
+
+
+def test_page_range_and_document_filters(index: SearchIndex, corpus: list[ChunkRecord]) -> None:
+    hits = index.search("스마트시티", page_min=2, page_max=6, submission_ids=[1])
+    assert hits and all(2 <= h.page <= 6 for h in hits)
+    in_doc = index.search("스마트시티", document_ids=[3])
+    assert ids(in_doc)[0] == 6 and {h.document_id for h in in_doc} == {3}
+    assert index.search("스마트시티", doc_types=["application"], submission_ids=[1]) == []
+
+
+def test_submission_filter_never_leaks(index: SearchIndex, corpus: list[ChunkRecord]) -> None:
+    allowed = {c.chunk_id for c in corpus if c.submission_id == 2}
+    for q in ["대한민국", "역사 전쟁", "submission_id:3", "NOT 스마트시티", "*"]:
+        got = set(ids(index.search(q, submission_ids=[2], limit=100)))
+        assert got <= allowed, q
+    assert index.search("스마트시티", submission_ids=[]) == []
+    assert index.search("스마트시티", submission_ids=None)
+
+
+def test_snippet_escapes_html_and_marks_matches(index: SearchIndex) -> None:
+    hits = index.search("홍보 자료 script")
+    assert hits[0].chunk_id == 6
+    snippet = hits[0].snippet
+    assert "<script>" not in snippet
+    assert "&lt;" in snippet and "alert" in snippet
+    assert "<mark>홍보</mark>" in snippet
+    assert hits[0].text.startswith("악성 문서 <script>")
+    plain = index.search("홍보 자료", highlight=False)[0].snippet
+    assert "<mark>" not in plain and "<script>" not in plain
+
+
+def test_highlight_marks_the_surface_form(index: SearchIndex) -> None:
+    snippet = index.search("스마트 시티 서비스", submission_ids=[1])[0].snippet
+    assert "<mark>" in snippet
+    snippet = index.search("조례를")[0].snippet
+    assert snippet.startswith("<mark>조례</mark> 제정") and "<mark>조례를</mark>" in snippet
+
+
+def test_natural_language_question_finds_its_paragraph(index: SearchIndex) -> None:
+    data = json.loads(KORQUAD.read_text(encoding="utf-8"))
+    paragraphs = [p for a in data["data"] for p in a["paragraphs"]][:60]
+    found = 0
+    for j, para in enumerate(paragraphs[:20]):
+        question = para["qas"][0]["question"]
+        got = ids(index.search(question, limit=5))
+        found += (1000 + j) in got
+    assert found >= 16  # OR grouping: an AND of all words would find nearly none
+
+
+def test_bad_queries_do_not_crash(index: SearchIndex) -> None:
+    for q in ['"unclosed', "((", "page:abc", "AND OR NOT", "foo:bar", "\ue000", "", "   ", "*"]:
+        index.search(q)
+
+
+def test_delete_document(tmp_path: Path) -> None:
+    idx = SearchIndex(tmp_path, embedder_factory=no_model)
+    idx.add_chunks([record(1, SMART[0], document_id=7), record(2, SMART[1], document_id=8)])
+    idx.delete_document(7)
+    assert idx.count() == 1
+    assert ids(idx.search("스마트시티")) == [2]
+
+
+def test_adding_a_chunk_again_replaces_it(tmp_path: Path) -> None:
+    idx = SearchIndex(tmp_path, embedder_factory=no_model)
+    idx.add_chunks([record(1, SMART[0])])
+    idx.add_chunks([record(1, SMART[4])])
+    assert idx.count() == 1
+    assert ids(idx.search("조례")) == [1]
+
+
+def test_rebuild_and_clear(tmp_path: Path) -> None:
+    idx = SearchIndex(tmp_path, embedder_factory=no_model)
+    idx.add_chunks([record(99, "지워질 문서 내용")])
+    n = idx.rebuild(record(i + 1, t) for i, t in enumerate(SMART))
+    assert n == len(SMART) == idx.count()
+    assert idx.search("지워질") == []
+    # a fresh instance on the same directory sees the rebuilt index
+    assert SearchIndex(tmp_path, embedder_factory=no_model).count() == len(SMART)
+    idx.clear()
+    assert idx.count() == 0
+
+
+class HashingEmbedderDouble:
+    """Test double for the real embedding model (tested in test_embeddings): hashed
+    character bigrams, L2-normalized, deterministic."""
+
+    dim = 64
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            t = t.replace(" ", "")
+            for a, b in zip(t, t[1:]):
+                out[i, hash(a + b) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+    def encode_documents(self, texts: list[str]) -> np.ndarray:
+        return self._encode(list(texts))
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(list(texts))
+
+
+def _vectors_ready() -> bool:
+    try:
+        from search_index.vectors import VectorStore  # noqa: F401
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+def test_vector_modes_fall_back_to_bm25_without_a_model(index: SearchIndex) -> None:
+    assert index.vector_available is False
+    assert "no model" in (index.vector_error or "")
+    assert ids(index.search("리빙랩", mode="hybrid")) == ids(index.search("리빙랩"))
+    assert ids(index.search("리빙랩", mode="vector")) == ids(index.search("리빙랩"))
+    with pytest.raises(ValueError):
+        index.search("리빙랩", mode="magic")
+
+
+@pytest.mark.skipif(not _vectors_ready(), reason="search_index.vectors not available yet")
+def test_hybrid_search_with_an_embedder_double(tmp_path: Path, corpus: list[ChunkRecord]) -> None:
+    idx = SearchIndex(tmp_path, embedder_factory=HashingEmbedderDouble)
+    idx.add_chunks(corpus)
+    assert idx.embed_chunks(corpus) == len(corpus)
+    assert idx.vector_available
+    vec = idx.search("스마트시티 통합운영센터", mode="vector", submission_ids=[1])
+    assert vec and vec[0].chunk_id == 1 and vec[0].vector is not None
+    assert all(h.chunk_id < 1000 for h in vec)
+    hyb = idx.search("스마트시티 통합운영센터", mode="hybrid", submission_ids=[1])
+    assert hyb[0].chunk_id == 1 and hyb[0].bm25 is not None and hyb[0].vector is not None
+    assert "<mark>" in hyb[0].snippet
+    assert idx.search("스마트시티", mode="hybrid", submission_ids=[]) == []
+    only = idx.search("스마트시티", mode="vector", doc_types=["application"], page_max=1)
+    assert all(h.page <= 1 for h in only)
+    idx.delete_document(1)
+    assert 1 not in ids(idx.search("통합운영센터", mode="vector"))
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from search_index import ChunkRecord, SearchIndex
+    directory, start, texts_file = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    texts = Path(texts_file).read_text(encoding="utf-8").split("\\n\\x1e\\n")
+    idx = SearchIndex(directory)
+    for batch in range(5):
+        chunks = [
+            ChunkRecord(start + batch * 100 + i, start + batch, 1, 1, 1, "evidence", "d", 1, t)
+            for i, t in enumerate(texts[batch * 8:(batch + 1) * 8])
+        ]
+        idx.add_chunks(chunks)
+    """
+)
+
+
+def test_concurrent_writers_and_a_reader(tmp_path: Path) -> None:
+    texts = korquad_paragraphs(80)
+    texts_file = tmp_path / "texts.txt"
+    texts_file.write_text("\n\x1e\n".join(texts[:40]), encoding="utf-8")
+    ixdir = tmp_path / "ix"
+    idx = SearchIndex(ixdir, embedder_factory=no_model)
+    idx.add_chunks([record(1, SMART[0])])
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(ixdir), str(start), str(texts_file)],
+                         cwd=ROOT, stderr=subprocess.PIPE)
+        for start in (10_000, 20_000)
+    ]
+    errors: list[BaseException] = []
+    searches = 0
+
+    def read() -> None:
+        nonlocal searches
+        try:
+            while any(p.poll() is None for p in procs):
+                assert 1 in ids(idx.search("통합운영센터"))
+                idx.search("대한민국 역사")
+                searches += 1
+                time.sleep(0.01)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for p in procs:
+        _out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+    reader.join()
+    assert not errors, errors
+    assert searches > 0
+    assert idx.count() == 1 + 2 * 40
+    fresh = SearchIndex(ixdir, embedder_factory=no_model)
+    assert fresh.count() == 81
+    assert len(fresh.search("*", limit=1000)) <= 81
