@@ -46,10 +46,9 @@ class DocxExtractor:
         rendered = any(True for _ in document.element.body.iter(f"{_W}lastRenderedPageBreak"))
         for block in document.iter_inner_content():
             if isinstance(block, Paragraph):
-                text = _paragraph(block)
-                breaks = _count_breaks(block._p, rendered)
-                marks += breaks
-                blocks.append(_PAGE_MARK * breaks + text)
+                text = _paragraph(block, rendered)
+                marks += text.count(_PAGE_MARK)
+                blocks.append(text)
             elif isinstance(block, Table):
                 breaks = _count_breaks(block._tbl, rendered)
                 marks += breaks
@@ -94,14 +93,34 @@ def _count_breaks(element, rendered: bool) -> int:
     return sum(1 for el in element.iter(f"{_W}br") if el.get(f"{_W}type") == "page")
 
 
-def _paragraph(paragraph) -> str:
-    text = paragraph.text
+def _paragraph(paragraph, rendered: bool) -> str:
+    """The paragraph's text with a page mark where a page starts inside it."""
+    parts: list[str] = []
+    for el in paragraph._p.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}lastRenderedPageBreak"):
+        tag = el.tag
+        if tag == f"{_W}t":
+            parts.append(el.text or "")
+        elif tag == f"{_W}tab":
+            parts.append("\t")
+        elif tag == f"{_W}lastRenderedPageBreak":
+            if rendered:
+                parts.append(_PAGE_MARK)
+        elif tag == f"{_W}br" and el.get(f"{_W}type") == "page":
+            if not rendered:
+                parts.append(_PAGE_MARK)
+        else:
+            parts.append("\n")
+    text = "".join(parts)
     style = paragraph.style.name if paragraph.style is not None else ""
     match = _HEADING.match(style or "")
-    if text.strip() and match:
-        text = "#" * min(6, int(match.group(1))) + " " + text
-    elif text.strip() and style and style.lower() == "title":
-        text = "# " + text
+    prefix = ""
+    if match:
+        prefix = "#" * min(6, int(match.group(1))) + " "
+    elif style and style.lower() == "title":
+        prefix = "# "
+    if prefix and text.strip(_PAGE_MARK + " "):
+        lead = len(text) - len(text.lstrip(_PAGE_MARK))
+        text = text[:lead] + prefix + text[lead:]
     return text
 
 

@@ -78,6 +78,36 @@ def register(app: Flask) -> None:
                 click.echo(f"{r['status']:<9} {r.get('document_id') or '-':>5} {where}{r['file']}{extra}{reason}")
         sys.exit(1 if failed and failed == len(results) else 0)
 
+    @app.cli.command("search")
+    @click.argument("query")
+    @click.option("--submission", "submission_id", type=int, required=True)
+    @click.option("--mode", type=click.Choice(["bm25", "vector", "hybrid"]), default="hybrid")
+    @click.option("--limit", type=int, default=10)
+    @click.option("--json", "as_json", is_flag=True)
+    def search_cmd(query: str, submission_id: int, mode: str, limit: int, as_json: bool) -> None:
+        """Ranked passages of one submission for a query."""
+        from .services.indexing import get_index, plain_snippet
+
+        index = get_index()
+        hits = index.search(query, submission_ids=[submission_id], limit=limit, mode=mode)
+        if mode != "bm25" and not index.vector_available:
+            click.echo(f"note: vectors unavailable ({index.vector_error}); BM25 used", err=True)
+        rows = [
+            {
+                "document": h.document_name,
+                "document_id": h.document_id,
+                "page": h.page,
+                "score": round(float(h.score), 6),
+                "snippet": plain_snippet(h.snippet),
+            }
+            for h in hits
+        ]
+        if as_json:
+            click.echo(json.dumps({"hits": rows}, ensure_ascii=False))
+            return
+        for i, r in enumerate(rows, 1):
+            click.echo(f"{i:>2}. {r['score']:.3f}  {r['document']} p.{r['page']}  {r['snippet'][:160]}")
+
     @app.cli.command("reindex")
     def reindex_cmd() -> None:
         """Rebuild the full-text index from the database."""

@@ -132,7 +132,8 @@ class E5Embedder:
                 str(model_dir), device="cpu", local_files_only=True, trust_remote_code=False
             )
             model.eval()
-            dim = model.get_sentence_embedding_dimension()
+            get_dim = getattr(model, "get_embedding_dimension", None)
+            dim = get_dim() if get_dim else model.get_sentence_embedding_dimension()
         except Exception as exc:  # noqa: BLE001 - any failure means a broken model folder
             raise EmbeddingModelError(
                 f"embedding model at {model_dir} could not be loaded: {type(exc).__name__}: {exc}"

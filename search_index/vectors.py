@@ -30,7 +30,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -422,11 +422,11 @@ class VectorStore:
 
     def add(
         self,
-        chunk_ids: np.ndarray,
+        chunk_ids: np.ndarray | Sequence[int],
         vectors: np.ndarray,
         *,
-        document_ids: np.ndarray | Iterable[int],
-        submission_ids: np.ndarray | Iterable[int] | int,
+        document_ids: np.ndarray | Sequence[int] | int,
+        submission_ids: np.ndarray | Sequence[int] | int,
     ) -> int:
         """Store (or replace) the vectors of ``chunk_ids``; returns the number stored.
 
@@ -549,14 +549,10 @@ class VectorStore:
         }
 
 
-def _per_row(values: np.ndarray | Iterable[int] | int, n: int, what: str) -> np.ndarray:
-    arr = np.asarray(
-        values if np.isscalar(values) or isinstance(values, np.ndarray) else list(values),
-        dtype=np.int64,
-    )
-    if arr.ndim == 0:
-        return np.full(n, int(arr), dtype=np.int64)
-    arr = arr.reshape(-1)
+def _per_row(values: np.ndarray | Sequence[int] | int, n: int, what: str) -> np.ndarray:
+    if isinstance(values, (int, np.integer)):
+        return np.full(n, int(values), dtype=np.int64)
+    arr = np.asarray(values, dtype=np.int64).reshape(-1)
     if len(arr) != n:
         raise VectorStoreError(f"{what} has {len(arr)} entries for {n} vectors")
     return arr

@@ -5,24 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template, request
+from markupsafe import escape
 from flask_babel import get_locale, refresh
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from ..services.errors import Forbidden, NotFound
+from ..services.errors import Forbidden, NotFound, ServiceError
 
 
 def init_app(app: Flask) -> None:
-    from . import auth, documents, rounds, submissions
+    from . import auth, documents, rounds, search, submissions
 
     auth.init_app(app)
     app.register_blueprint(rounds.bp)
     app.register_blueprint(submissions.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(search.bp)
 
     @app.errorhandler(NotFound)
     def _not_found(exc: NotFound) -> Any:
         return render_template("error.html", code=404, message=str(exc)), 404
+
+    @app.errorhandler(ServiceError)
+    def _refused(exc: ServiceError) -> Any:
+        if is_htmx():
+            return f'<p class="flash error" role="alert">{escape(str(exc))}</p>', 400
+        return render_template("error.html", code=400, message=str(exc)), 400
 
     @app.errorhandler(Forbidden)
     def _forbidden(exc: Forbidden) -> Any:

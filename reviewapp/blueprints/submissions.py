@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from ..services import access, ingestion, overview
+from ..services import search as evidence
 
 bp = Blueprint("submissions", __name__)
 
@@ -32,4 +33,18 @@ def indicator(submission_id: int, code: str) -> Any:
     indicator = overview.indicator_by_code(submission, code)
     if indicator is None:
         abort(404)
-    return render_template("submissions/indicator.html", submission=submission, indicator=indicator)
+    query = request.args.get("q") or evidence.indicator_query(indicator)
+    mode = request.args.get("mode", evidence.DEFAULT_MODE)
+    results = evidence.search(
+        current_user, query, evidence.SearchFilters(submission_id=submission.id, mode=mode)
+    )
+    results.linked_chunks = evidence.linked_chunk_ids(submission.id, indicator.id)
+    return render_template(
+        "submissions/indicator.html",
+        submission=submission,
+        indicator=indicator,
+        query=query,
+        mode=mode,
+        results=results,
+        links=evidence.links_for(submission.id, indicator.id),
+    )

@@ -84,3 +84,11 @@ def reembed_all() -> int:
         document.embedded = True
     db.session.commit()
     return total
+
+
+def plain_snippet(snippet_html: str) -> str:
+    """The highlighted HTML snippet as plain text, for the CLI and JSON."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"</?mark[^>]*>", "", snippet_html))
