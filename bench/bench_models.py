@@ -75,6 +75,8 @@ def load_tasks(data_dir: Path = BENCH_DATA) -> dict[str, dict]:
         "queries": [p["sentence1"] for p in pairs],
         "corpus": corpus,
         "gold": [index[p["sentence2"]] for p in pairs],
+        # the query sentence itself is in the corpus: it must not count as a hit
+        "exclude": [index[p["sentence1"]] for p in pairs],
     }
 
     ko = (data_dir / "jhe-koen-dev.ko").read_text(encoding="utf-8").splitlines()
@@ -198,6 +200,10 @@ def analyse(tasks: dict[str, dict], vecs: dict[str, dict[str, np.ndarray]]) -> d
     strategies: dict[str, dict] = {}
     for name, task in tasks.items():
         scores = {m: vecs[m][f"{name}.queries"] @ vecs[m][f"{name}.corpus"].T for m in vecs}
+        if task.get("exclude"):
+            rows = np.arange(len(task["exclude"]))
+            for s in scores.values():  # push the excluded item below every other one
+                s[rows, task["exclude"]] = s.min(axis=1) - 1e-3
         for m, s in scores.items():
             quality[m][name] = metrics(ranks_of_gold(s, task["gold"]))
         if "e5" in scores and "use" in scores:

@@ -118,10 +118,15 @@ def synth_chunks(texts: list[str], n: int, seed: int = 1) -> list[ChunkRecord]:
         sub = i % SUBMISSIONS + 1
         out.append(
             ChunkRecord(
-                chunk_id=i + 1, document_id=i // 20 + 1, submission_id=sub,
-                applicant_id=sub, round_id=1,
+                chunk_id=i + 1,
+                document_id=i // 20 + 1,
+                submission_id=sub,
+                applicant_id=sub,
+                round_id=1,
                 doc_type="evidence" if i % 4 else "self_evaluation",
-                document_name=f"doc-{i // 20 + 1}.pdf", page=i % 20 + 1, text=text,
+                document_name=f"doc-{i // 20 + 1}.pdf",
+                page=i % 20 + 1,
+                text=text,
             )
         )
     return out
@@ -130,7 +135,9 @@ def synth_chunks(texts: list[str], n: int, seed: int = 1) -> list[ChunkRecord]:
 # --- metrics ------------------------------------------------------------------
 
 
-def evaluate(search: Search, queries: Sequence[tuple[str, int]], exclude_self: dict[str, int] | None = None) -> dict[str, float]:
+def evaluate(
+    search: Search, queries: Sequence[tuple[str, int]], exclude_self: dict[str, int] | None = None
+) -> dict[str, float]:
     r1 = r5 = r10 = mrr = 0.0
     for q, gold in queries:
         got = search(q, K + 1)
@@ -184,7 +191,9 @@ def whoosh_method(corpus: list[str], analyzer_kind: str) -> Search:
     return search
 
 
-def product_method(corpus: list[str], tmp: Path, name: str, embedder: Any = None) -> tuple[SearchIndex, Search]:
+def product_method(
+    corpus: list[str], tmp: Path, name: str, embedder: Any = None
+) -> tuple[SearchIndex, Search]:
     directory = tmp / name
     idx = SearchIndex(directory, embedder_factory=(lambda: embedder) if embedder else _no_model)
     idx.rebuild(_records(corpus))
@@ -260,8 +269,11 @@ def quality(tmp: Path, log: Callable[[str], None]) -> dict[str, Any]:
     out["embedder"] = emb_status if embedder is None else getattr(embedder, "name", emb_status)
     for task, (corpus, queries, self_ids) in tasks.items():
         res: dict[str, Any] = {}
-        for kind, label in (("whitespace", "whoosh whitespace (StandardAnalyzer)"),
-                            ("bigram", "whoosh bigram only"), ("kiwi", "whoosh kiwi only")):
+        for kind, label in (
+            ("whitespace", "whoosh whitespace (StandardAnalyzer)"),
+            ("bigram", "whoosh bigram only"),
+            ("kiwi", "whoosh kiwi only"),
+        ):
             res[label] = evaluate(whoosh_method(corpus, kind), queries, self_ids)
             log(f"{task} {label}: {res[label]}")
         idx, search = product_method(corpus, tmp, f"q-{task}", embedder)
@@ -280,7 +292,9 @@ def quality(tmp: Path, log: Callable[[str], None]) -> dict[str, Any]:
             res["vector"] = evaluate(_product_search(idx, "vector"), queries, self_ids)
             for method in ("minmax", "rrf"):
                 idx.fusion = method
-                res[f"hybrid {method}"] = evaluate(_product_search(idx, "hybrid"), queries, self_ids)
+                res[f"hybrid {method}"] = evaluate(
+                    _product_search(idx, "hybrid"), queries, self_ids
+                )
             idx.fusion = "minmax"
             log(f"{task} vector/hybrid: {res['vector']} {res['hybrid minmax']} {res['hybrid rrf']}")
         else:
@@ -296,9 +310,12 @@ def quality(tmp: Path, log: Callable[[str], None]) -> dict[str, Any]:
         for name, qv, dv in (("ko->en", kq, ev), ("en->ko", eq, kv)):
             sims = qv @ dv.T
             top = np.argsort(-sims, axis=1)[:, :K]
-            out[f"crosslingual {name}"] = {"vector": evaluate(
-                lambda q, k, top=top: [int(d) for d in top[int(q)]],
-                [(str(i), i) for i in range(len(ko))])}
+            out[f"crosslingual {name}"] = {
+                "vector": evaluate(
+                    lambda q, k, top=top: [int(d) for d in top[int(q)]],
+                    [(str(i), i) for i in range(len(ko))],
+                )
+            }
     else:
         out["crosslingual"] = emb_status
     return out
@@ -312,11 +329,26 @@ def speed(tmp: Path, sizes: Sequence[int], log: Callable[[str], None]) -> dict[s
     _, kq_queries = korquad()
     rng = random.Random(2)
     queries = [q for q, _ in kq_queries[:80]] + [
-        "스마트시티 통합운영센터 구축", "개인정보 보호책임자 지정", "공공데이터 제공 및 이용 활성화",
-        "전자정부 서비스 제공", "데이터기반행정 활성화", "\"공공데이터\"", "스마트도시 계획 수립",
-        "정보주체의 동의", "공공기관의 장은", "국가 및 지방자치단체의 책무",
-        "도시데이터 플랫폼 예산", "시민 참여 리빙랩", "스마트*", "교통 NOT 안전",
-        "개인정보 AND 동의", "행정안전부장관", "제3자 제공", "민원 처리", "위원회의 구성", "벌칙",
+        "스마트시티 통합운영센터 구축",
+        "개인정보 보호책임자 지정",
+        "공공데이터 제공 및 이용 활성화",
+        "전자정부 서비스 제공",
+        "데이터기반행정 활성화",
+        '"공공데이터"',
+        "스마트도시 계획 수립",
+        "정보주체의 동의",
+        "공공기관의 장은",
+        "국가 및 지방자치단체의 책무",
+        "도시데이터 플랫폼 예산",
+        "시민 참여 리빙랩",
+        "스마트*",
+        "교통 NOT 안전",
+        "개인정보 AND 동의",
+        "행정안전부장관",
+        "제3자 제공",
+        "민원 처리",
+        "위원회의 구성",
+        "벌칙",
     ]
     queries = queries[:N_LATENCY_QUERIES]
     # cold analysis rate: distinct text, empty kiwi word cache
@@ -328,7 +360,8 @@ def speed(tmp: Path, sizes: Sequence[int], log: Callable[[str], None]) -> dict[s
     out: dict[str, Any] = {
         "base_texts": len(texts),
         "kiwi_cold_analysis": {
-            "chunks": len(sample), "seconds": round(cold, 2),
+            "chunks": len(sample),
+            "seconds": round(cold, 2),
             "chunks_per_s": round(len(sample) / cold, 1),
             "chars_per_s": round(sum(map(len, sample)) / cold),
         },
@@ -344,7 +377,8 @@ def speed(tmp: Path, sizes: Sequence[int], log: Callable[[str], None]) -> dict[s
             idx.add_chunks(chunks[i : i + batch])
         build = time.perf_counter() - t0
         res: dict[str, Any] = {
-            "chunks": size, "build_s": round(build, 1),
+            "chunks": size,
+            "build_s": round(build, 1),
             "build_chunks_per_s": round(size / build, 1),
             "index_mb": round(sum(f.stat().st_size for f in d.rglob("*") if f.is_file()) / 1e6, 1),
         }
@@ -358,8 +392,10 @@ def speed(tmp: Path, sizes: Sequence[int], log: Callable[[str], None]) -> dict[s
                 idx.search(q, submission_ids=sub, limit=20, highlight=True)
                 lat.append((time.perf_counter() - t1) * 1000)
             res[label] = {
-                "queries": len(lat), "p50_ms": round(statistics.median(lat), 1),
-                "p95_ms": round(pct(lat, 95), 1), "max_ms": round(max(lat), 1),
+                "queries": len(lat),
+                "p50_ms": round(statistics.median(lat), 1),
+                "p95_ms": round(pct(lat, 95), 1),
+                "max_ms": round(max(lat), 1),
             }
             log(f"{size} {label}: {res[label]}")
         out[str(size)] = res
@@ -379,19 +415,25 @@ def _fmt(m: Any) -> str:
 def write_markdown(result: dict[str, Any], path: Path) -> None:
     lines = ["# Search benchmark", "", f"Run: {result['started']} · {result['machine']}", ""]
     sp = result["speed"]
-    lines += ["## Speed (whoosh, kiwi+bigram analyzer, highlights on, limit 20)", "",
-              f"Kiwi analysis of distinct text with an empty word cache: "
-              f"{sp['kiwi_cold_analysis']['chunks_per_s']} chunks/s "
-              f"({sp['kiwi_cold_analysis']['chars_per_s']} chars/s). The synthetic corpora repeat "
-              f"{sp['base_texts']} real chunks, so their build rate is the warm-cache rate.", "",
-              "| chunks | build chunks/s | index MB | filtered p50 / p95 ms | unfiltered p50 / p95 ms |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "## Speed (whoosh, kiwi+bigram analyzer, highlights on, limit 20)",
+        "",
+        f"Kiwi analysis of distinct text with an empty word cache: "
+        f"{sp['kiwi_cold_analysis']['chunks_per_s']} chunks/s "
+        f"({sp['kiwi_cold_analysis']['chars_per_s']} chars/s). The synthetic corpora repeat "
+        f"{sp['base_texts']} real chunks, so their build rate is the warm-cache rate.",
+        "",
+        "| chunks | build chunks/s | index MB | filtered p50 / p95 ms | unfiltered p50 / p95 ms |",
+        "|---|---|---|---|---|",
+    ]
     for key, r in sp.items():
         if not key.isdigit():
             continue
         f, u = r["filtered_one_submission"], r["unfiltered"]
-        lines.append(f"| {key} | {r['build_chunks_per_s']} | {r['index_mb']} | "
-                     f"{f['p50_ms']} / {f['p95_ms']} | {u['p50_ms']} / {u['p95_ms']} |")
+        lines.append(
+            f"| {key} | {r['build_chunks_per_s']} | {r['index_mb']} | "
+            f"{f['p50_ms']} / {f['p95_ms']} | {u['p50_ms']} / {u['p95_ms']} |"
+        )
     q = result["quality"]
     lines += ["", "## Retrieval quality", "", f"Embedder: {q.get('embedder')}", ""]
     for task in ("korquad", "paraphrase"):
@@ -407,7 +449,9 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def main(out_dir: Path, *, sizes: Sequence[int] = (10_000, 100_000), with_quality: bool = True) -> dict[str, Any]:
+def main(
+    out_dir: Path, *, sizes: Sequence[int] = (10_000, 100_000), with_quality: bool = True
+) -> dict[str, Any]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -426,7 +470,9 @@ def main(out_dir: Path, *, sizes: Sequence[int] = (10_000, 100_000), with_qualit
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
-    (out_dir / "search.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out_dir / "search.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     write_markdown(result, out_dir / "search.md")
     return result
 
@@ -434,5 +480,7 @@ def main(out_dir: Path, *, sizes: Sequence[int] = (10_000, 100_000), with_qualit
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     quick = "--quick" in sys.argv
-    main(Path(args[0]) if args else ROOT / "bench" / "results",
-         sizes=(2_000,) if quick else (10_000, 100_000))
+    main(
+        Path(args[0]) if args else ROOT / "bench" / "results",
+        sizes=(2_000,) if quick else (10_000, 100_000),
+    )

@@ -44,7 +44,9 @@ def extract(path: Path, *, max_bytes: int | None = None, ocr: bool = True) -> Ex
             "corrupt", "The file could not be opened.", "파일을 열 수 없습니다.", detail=str(exc)
         ) from exc
     if not path.is_file():
-        raise ExtractionError("corrupt", "The path is not a file.", "파일이 아닙니다.", detail=str(path))
+        raise ExtractionError(
+            "corrupt", "The path is not a file.", "파일이 아닙니다.", detail=str(path)
+        )
     if size == 0:
         raise ExtractionError("empty")
     if max_bytes is not None and size > max_bytes:
@@ -58,14 +60,18 @@ def extract(path: Path, *, max_bytes: int | None = None, ocr: bool = True) -> Ex
     extractor = REGISTRY.get(detected)
     if extractor is None:
         raise _not_extractable(path, detected, claimed)
-    if dataclasses.is_dataclass(extractor) and any(f.name == "ocr" for f in dataclasses.fields(extractor)):
+    if dataclasses.is_dataclass(extractor) and any(
+        f.name == "ocr" for f in dataclasses.fields(extractor)
+    ):
         extractor = dataclasses.replace(extractor, ocr=ocr)  # type: ignore[type-var]
     try:
         result = extractor.extract(path)
     except ExtractionError:
         raise
     except MemoryError as exc:
-        raise ExtractionError("too_large", detail="ran out of memory while reading the file") from exc
+        raise ExtractionError(
+            "too_large", detail="ran out of memory while reading the file"
+        ) from exc
     except Exception as exc:  # a library failed on bad input: a readable error, never a crash
         raise ExtractionError("corrupt", detail=f"{type(exc).__name__}: {exc}"[:1000]) from exc
     if not any(normalize(page.text) for page in result.pages):

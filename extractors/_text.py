@@ -64,7 +64,9 @@ def normalize(text: str) -> str:
 
 # Syllables that usually end a Korean word (particles, verb endings, nominal endings).
 # A line ending in one of these was most likely wrapped between words, not inside one.
-_WORD_FINAL = frozenset("은는이가을를의에로와과도며고서한할된될인던면나게지다요까만써여터께임함음됨등및")
+_WORD_FINAL = frozenset(
+    "은는이가을를의에로와과도며고서한할된될인던면나게지다요까만써여터께임함음됨등및"
+)
 
 
 def rejoin_broken_words(text: str) -> str:
@@ -127,12 +129,15 @@ def paginate(text: str, size: int = CHARS_PER_PAGE) -> list[str]:
     return pages
 
 
-def make_pages(texts: Iterable[str], *, ocr_flags: Iterable[bool] | None = None) -> tuple[Page, ...]:
+def make_pages(
+    texts: Iterable[str], *, ocr_flags: Iterable[bool] | None = None
+) -> tuple[Page, ...]:
     """Normalize page texts and number them from 1 (empty pages are kept: numbers matter)."""
     texts = list(texts)
     flags = list(ocr_flags) if ocr_flags is not None else [False] * len(texts)
     return tuple(
-        Page(number=i, text=normalize(t), ocr=flag) for i, (t, flag) in enumerate(zip(texts, flags, strict=False), 1)
+        Page(number=i, text=normalize(t), ocr=flag)
+        for i, (t, flag) in enumerate(zip(texts, flags, strict=False), 1)
     )
 
 

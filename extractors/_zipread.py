@@ -10,7 +10,9 @@ MAX_MEMBER_BYTES = 256 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 
-def read_member(zf: zipfile.ZipFile, name: str | zipfile.ZipInfo, limit: int = MAX_MEMBER_BYTES) -> bytes:
+def read_member(
+    zf: zipfile.ZipFile, name: str | zipfile.ZipInfo, limit: int = MAX_MEMBER_BYTES
+) -> bytes:
     """Read one member in chunks, stopping with ``too_large`` past ``limit`` bytes."""
     chunks: list[bytes] = []
     total = 0

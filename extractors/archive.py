@@ -132,7 +132,11 @@ def unpack_zip(path: Path, dest: Path, limits: ZipLimits = ZipLimits()) -> list[
 
 
 def _unpack(
-    zf: zipfile.ZipFile, root: Path, limits: ZipLimits, written: list[Path], created_dirs: list[Path]
+    zf: zipfile.ZipFile,
+    root: Path,
+    limits: ZipLimits,
+    written: list[Path],
+    created_dirs: list[Path],
 ) -> list[ArchiveEntry]:
     infos = zf.infolist()
     files = [i for i in infos if not i.is_dir()]
@@ -159,7 +163,12 @@ def _unpack(
                 f"The archive member {name!r} is password-protected. Upload an archive without a password.",
                 f"압축 파일 안의 {name!r}에 암호가 걸려 있습니다. 암호 없이 압축해 올려 주세요.",
             )
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
+        if info.compress_type not in (
+            zipfile.ZIP_STORED,
+            zipfile.ZIP_DEFLATED,
+            zipfile.ZIP_BZIP2,
+            zipfile.ZIP_LZMA,
+        ):
             raise ExtractionError(
                 "unsupported",
                 f"The archive uses a compression method this system cannot read ({info.compress_type}). "
@@ -193,7 +202,12 @@ def _unique(parts: list[str], used: set[str], root: Path) -> list[str]:
 
 
 def _copy_member(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, written: list[Path], limits: ZipLimits, total: int
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    target: Path,
+    written: list[Path],
+    limits: ZipLimits,
+    total: int,
 ) -> int:
     size = 0
     compressed = max(info.compress_size, 1)
@@ -218,4 +232,3 @@ def _cleanup(written: list[Path], created_dirs: list[Path]) -> None:
         file.unlink(missing_ok=True)
     for folder in reversed(created_dirs):
         shutil.rmtree(folder, ignore_errors=True)
-

@@ -38,7 +38,9 @@ class DocxExtractor:
         try:
             document = docx.Document(str(path))
         except Exception as exc:
-            raise ExtractionError("corrupt", detail=f"python-docx: {type(exc).__name__}: {exc}") from exc
+            raise ExtractionError(
+                "corrupt", detail=f"python-docx: {type(exc).__name__}: {exc}"
+            ) from exc
         blocks: list[str] = []
         marks = 0
         # Word writes lastRenderedPageBreak for every page it laid out, explicit breaks
@@ -96,7 +98,9 @@ def _count_breaks(element, rendered: bool) -> int:
 def _paragraph(paragraph, rendered: bool) -> str:
     """The paragraph's text with a page mark where a page starts inside it."""
     parts: list[str] = []
-    for el in paragraph._p.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}lastRenderedPageBreak"):
+    for el in paragraph._p.iter(
+        f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}lastRenderedPageBreak"
+    ):
         tag = el.tag
         if tag == f"{_W}t":
             parts.append(el.text or "")

@@ -31,7 +31,16 @@ from .base import ExtractionError, ExtractionResult
 __all__ = ["HwpExtractor", "hwpx_parts_text"]
 
 _SECTION = re.compile(r"^Contents/section(\d+)\.xml$", re.IGNORECASE)
-_SKIP_CONTROLS = {"header", "footer", "fieldBegin", "fieldEnd", "bookmark", "pageNum", "autoNum", "newNum"}
+_SKIP_CONTROLS = {
+    "header",
+    "footer",
+    "fieldBegin",
+    "fieldEnd",
+    "bookmark",
+    "pageNum",
+    "autoNum",
+    "newNum",
+}
 _NOTE_CONTROLS = {"footNote", "endNote"}
 
 
@@ -71,7 +80,9 @@ def _extract_hwpx(path: Path) -> ExtractionResult:
             )
         parts = {name: read_member(zf, name) for _, name in sections}
         if "Contents/content.hpf" in names:
-            parts["Contents/content.hpf"] = read_member(zf, "Contents/content.hpf", limit=16 * 1024 * 1024)
+            parts["Contents/content.hpf"] = read_member(
+                zf, "Contents/content.hpf", limit=16 * 1024 * 1024
+            )
     return _result("hwpx", parts, {})
 
 
@@ -313,7 +324,9 @@ def _header_flags(data: bytes) -> int | None:
 _PARA_HEADER = 66
 _PARA_TEXT = 67
 # Control characters that occupy 8 UTF-16 units (an inline or extended control).
-_WIDE_CONTROLS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23})
+_WIDE_CONTROLS = frozenset(
+    {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23}
+)
 MAX_SECTION_BYTES = 256 * 1024 * 1024
 
 
@@ -330,7 +343,9 @@ def _salvage_records(data: bytes, reason: str) -> ExtractionResult:
             names = sorted(
                 (int(entry[1][len("Section") :]), "/".join(entry))
                 for entry in ole.listdir()
-                if len(entry) == 2 and entry[0] == "BodyText" and re.fullmatch(r"Section\d+", entry[1])
+                if len(entry) == 2
+                and entry[0] == "BodyText"
+                and re.fullmatch(r"Section\d+", entry[1])
             )
             streams = [ole.openstream(name).read() for _, name in names]
     except ExtractionError:

@@ -44,5 +44,13 @@ class ImageExtractor:
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise ExtractionError("corrupt", detail=f"Pillow: {exc}") from exc
         texts = [clean_ocr_text(t) for t in ocr_images(frames)]
-        meta = {"format": fmt, "page_count": str(len(texts)), "ocr_pages": ",".join(str(i) for i in range(1, len(texts) + 1))}
-        return ExtractionResult(type="image", pages=make_pages(texts, ocr_flags=[True] * len(texts)), metadata=frozen(meta))
+        meta = {
+            "format": fmt,
+            "page_count": str(len(texts)),
+            "ocr_pages": ",".join(str(i) for i in range(1, len(texts) + 1)),
+        }
+        return ExtractionResult(
+            type="image",
+            pages=make_pages(texts, ocr_flags=[True] * len(texts)),
+            metadata=frozen(meta),
+        )

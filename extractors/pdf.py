@@ -35,7 +35,8 @@ class PdfExtractor:
                 return _fallback_pypdf(path, exc)
             try:
                 texts, scan_candidates, meta = _read_text(doc)
-                images = [_render(doc[i]) for i in scan_candidates] if scan_candidates else []
+                will_ocr = bool(scan_candidates) and self.ocr and tesseract_available()
+                images = [_render(doc[i]) for i in scan_candidates] if will_ocr else []
             finally:
                 doc.close()
 
@@ -53,7 +54,9 @@ class PdfExtractor:
         meta["page_count"] = str(len(texts))
         if any(ocr_flags):
             meta["ocr_pages"] = ",".join(str(i + 1) for i, f in enumerate(ocr_flags) if f)
-        return ExtractionResult(type="pdf", pages=make_pages(texts, ocr_flags=ocr_flags), metadata=frozen(meta))
+        return ExtractionResult(
+            type="pdf", pages=make_pages(texts, ocr_flags=ocr_flags), metadata=frozen(meta)
+        )
 
 
 def _read_text(doc) -> tuple[list[str], list[int], dict[str, str]]:
@@ -82,7 +85,16 @@ def _read_text(doc) -> tuple[list[str], list[int], dict[str, str]]:
         info = doc.get_metadata_dict(skip_empty=True)
     except Exception:  # broken Info dictionary: metadata is optional
         info = {}
-    for key in ("Title", "Author", "Subject", "Keywords", "Creator", "Producer", "CreationDate", "ModDate"):
+    for key in (
+        "Title",
+        "Author",
+        "Subject",
+        "Keywords",
+        "Creator",
+        "Producer",
+        "CreationDate",
+        "ModDate",
+    ):
         if info.get(key):
             meta[key.lower()] = info[key]
     return texts, scans, meta

@@ -46,7 +46,8 @@ class XlsxExtractor:
                 sheets = _read_calamine(path)
             except Exception as second:
                 raise ExtractionError(
-                    "corrupt", detail=f"openpyxl: {type(first).__name__}: {first}; calamine: {second}"
+                    "corrupt",
+                    detail=f"openpyxl: {type(first).__name__}: {first}; calamine: {second}",
                 ) from second
         texts = [f"# 시트: {name}\n" + "\n".join(rows) for name, rows in sheets]
         meta = {
@@ -92,7 +93,11 @@ def _read_openpyxl(path: Path, has_formulas: bool) -> list[tuple[str, list[str]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
         values = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
-        formulas = openpyxl.load_workbook(str(path), read_only=True, data_only=False) if has_formulas else None
+        formulas = (
+            openpyxl.load_workbook(str(path), read_only=True, data_only=False)
+            if has_formulas
+            else None
+        )
         try:
             sheets: list[tuple[str, list[str]]] = []
             for ws in values.worksheets:

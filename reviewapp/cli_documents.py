@@ -108,6 +108,51 @@ def register(app: Flask) -> None:
         for i, r in enumerate(rows, 1):
             click.echo(f"{i:>2}. {r['score']:.3f}  {r['document']} p.{r['page']}  {r['snippet'][:160]}")
 
+    @app.cli.command("suggest")
+    @click.option("--submission", "submission_id", type=int, required=True)
+    @click.option("--indicator", "code", default=None, help="One indicator code; all when omitted.")
+    @click.option("--limit", type=int, default=5)
+    @click.option("--json", "as_json", is_flag=True)
+    def suggest_cmd(submission_id: int, code: str | None, limit: int, as_json: bool) -> None:
+        """Suggested evidence passages per indicator."""
+        from sqlalchemy import select
+
+        from .extensions import db
+        from .models import Indicator, Submission
+        from .services.indexing import plain_snippet
+        from .services.suggestions import rank
+
+        submission = db.session.get(Submission, submission_id)
+        if submission is None:
+            click.echo(f"error: no submission {submission_id}", err=True)
+            sys.exit(1)
+        query = select(Indicator).where(Indicator.framework_id == submission.round.framework_id)
+        if code:
+            query = query.where(Indicator.code == code)
+        indicators = list(db.session.scalars(query.order_by(Indicator.position)))
+        if not indicators:
+            click.echo(f"error: no indicator {code} in this round", err=True)
+            sys.exit(1)
+        rows = []
+        for indicator in indicators:
+            for p in rank(submission, indicator, limit=limit).passages:
+                rows.append(
+                    {
+                        "indicator": indicator.code,
+                        "document": p.document_name,
+                        "document_id": p.document_id,
+                        "page": p.page,
+                        "score": p.score,
+                        "confidence": p.confidence,
+                        "snippet": plain_snippet(p.snippet),
+                    }
+                )
+        if as_json:
+            click.echo(json.dumps({"suggestions": rows}, ensure_ascii=False))
+            return
+        for r in rows:
+            click.echo(f"{r['indicator']:<8} {r['score']:.3f} {r['confidence']:<6} {r['document']} p.{r['page']}  {r['snippet'][:100]}")
+
     @app.cli.command("reindex")
     def reindex_cmd() -> None:
         """Rebuild the full-text index from the database."""

@@ -23,4 +23,7 @@ LABELS = {
     "other": _l("other"),
     "accepted": _l("accepted"),
     "rejected": _l("rejected"),
+    "high": _l("high"),
+    "medium": _l("medium"),
+    "low": _l("low"),
 }

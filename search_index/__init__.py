@@ -111,7 +111,9 @@ class SearchIndex:
                     self._embedder = self._embedder_factory()
                 except Exception as exc:  # noqa: BLE001 - any failure means "no vectors"
                     self._vector_error = f"embedding model unavailable: {exc}"
-                    log.warning("%s; vector and hybrid search fall back to BM25", self._vector_error)
+                    log.warning(
+                        "%s; vector and hybrid search fall back to BM25", self._vector_error
+                    )
         return self._embedder
 
     def _meta_path(self) -> Path:
@@ -224,7 +226,9 @@ class SearchIndex:
         """Ranked chunks; ``submission_ids=[]`` matches nothing, ``None`` everything."""
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; use one of {MODES}")
-        if ft.empty_filter(submission_ids=submission_ids, document_ids=document_ids, doc_types=doc_types):
+        if ft.empty_filter(
+            submission_ids=submission_ids, document_ids=document_ids, doc_types=doc_types
+        ):
             return []
         if not query or not query.strip() or limit <= 0:
             return []
@@ -271,7 +275,9 @@ class SearchIndex:
         spans: dict[int, list[tuple[int, int]]] = {}
         if highlight and ranked:
             terms = ft.highlight_terms(q, searcher)
-            spans = ft.match_spans(searcher, terms, [raw[cid].docnum for cid, _ in ranked])
+            spans = ft.match_spans(
+                searcher, terms, [(raw[cid].docnum, raw[cid].text) for cid, _ in ranked]
+            )
         out = []
         for cid, score in ranked:
             h = raw[cid]

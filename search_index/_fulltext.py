@@ -37,7 +37,7 @@ BIGRAM_BOOST = 0.6
 OR_FACTOR = 0.9
 # Free-text terms in more than this share of chunks are dropped from OR groups
 # on large indexes: they barely move BM25 but dominate query time.
-COMMON_TERM_RATIO = 0.2
+COMMON_TERM_RATIO = 0.1
 COMMON_TERM_MIN_DOCS = 2000
 SNIPPET_CHARS = 240
 
@@ -56,7 +56,9 @@ def make_schema() -> Schema:
         document_name=ID(stored=True),
         page=NUMERIC(int, bits=32, stored=True, signed=True),
         text=TEXT(analyzer=KiwiTokenizer(), phrase=True, chars=True, stored=True),
-        text_bigram=TEXT(analyzer=BigramTokenizer(), phrase=True, chars=True),
+        # no stored offsets for bigrams: they are recomputed (cheaply) for snippets,
+        # which halves indexing time
+        text_bigram=TEXT(analyzer=BigramTokenizer(), phrase=True),
     )
 
 
@@ -247,8 +249,10 @@ def _restructure(node: wq.Query) -> wq.Query:
             return node.__class__(kids, boost=node.boost, minmatch=node.minmatch, scale=node.scale)
         base: wq.Query | None = None
         if pos:
-            base = pos[0] if len(pos) == 1 else node.__class__(
-                pos, boost=node.boost, minmatch=node.minmatch, scale=node.scale
+            base = (
+                pos[0]
+                if len(pos) == 1
+                else node.__class__(pos, boost=node.boost, minmatch=node.minmatch, scale=node.scale)
             )
         if flts:
             flt = flts[0] if len(flts) == 1 else wq.And(flts)
@@ -336,7 +340,11 @@ def filter_query(
 
 def empty_filter(**filters: Any) -> bool:
     """True when a filter list is given but empty: nothing can match."""
-    return any(v is not None and len(v) == 0 for k, v in filters.items() if k.endswith("ids") or k == "doc_types")
+    return any(
+        v is not None and len(v) == 0
+        for k, v in filters.items()
+        if k.endswith("ids") or k == "doc_types"
+    )
 
 
 @dataclass
@@ -367,9 +375,7 @@ def _raw_hit(searcher: Searcher, docnum: int, score: float) -> RawHit:
     )
 
 
-def run_query(
-    searcher: Searcher, q: wq.Query, flt: wq.Query | None, limit: int
-) -> list[RawHit]:
+def run_query(searcher: Searcher, q: wq.Query, flt: wq.Query | None, limit: int) -> list[RawHit]:
     """Top ``limit`` chunks for ``q`` within ``flt`` (scored by ``q`` alone)."""
     # whoosh's block-quality skipping trips an assertion inside intersections
     # with a coordination-scored OR (Require); such queries run unoptimized.
@@ -421,17 +427,24 @@ def highlight_terms(q: wq.Query, searcher: Searcher) -> list[tuple[str, bytes]]:
 
 
 def match_spans(
-    searcher: Searcher, terms: Sequence[tuple[str, bytes]], docnums: Iterable[int]
+    searcher: Searcher, terms: Sequence[tuple[str, bytes]], docs: Sequence[tuple[int, str]]
 ) -> dict[int, list[tuple[int, int]]]:
-    """Character spans of the matching terms in each document, from the postings.
+    """Character spans of the matching terms in each (docnum, text).
 
-    Offsets were stored at indexing time, so no text is re-analysed here.
+    Morpheme offsets come from the postings (stored at indexing time, so kiwi
+    does not run again); bigram offsets are recomputed from the text.
     """
-    wanted = sorted(set(docnums))
+    wanted = sorted({d for d, _t in docs})
     spans: dict[int, list[tuple[int, int]]] = {d: [] for d in wanted}
     if not wanted:
         return spans
+    grams = {t.decode("utf-8") for f, t in terms if f == "text_bigram"}
+    if grams:
+        for d, text in docs:
+            spans[d].extend((s, e) for g, s, e in hangul_bigrams(text) if g in grams)
     for field, term in terms:
+        if field != "text":
+            continue
         try:
             m = searcher.postings(field, term)
         except Exception:  # noqa: BLE001 - term vanished in a concurrent delete

@@ -37,8 +37,22 @@ __all__ = [
 # Content morphemes kept in the index; particles (J*), endings (E*), suffixes
 # (XS*), punctuation (S[FPSEOW]) and the like are dropped.
 _KEEP_TAGS = frozenset(
-    {"NNG", "NNP", "NNB", "NR", "VV", "VA", "XR", "SL", "SN", "SH",
-     "W_URL", "W_EMAIL", "W_HASHTAG", "W_SERIAL"}
+    {
+        "NNG",
+        "NNP",
+        "NNB",
+        "NR",
+        "VV",
+        "VA",
+        "XR",
+        "SL",
+        "SN",
+        "SH",
+        "W_URL",
+        "W_EMAIL",
+        "W_HASHTAG",
+        "W_SERIAL",
+    }
 )
 _MAX_WORD = 120  # longer runs without spaces are cut so kiwi stays linear
 _CACHE_LIMIT = 400_000
@@ -124,7 +138,9 @@ def _analyze_words(words: list[str]) -> None:
                 results: Iterable[Any] = [kiwi.tokenize(kiwi_words[0])]
             else:
                 results = kiwi.tokenize(kiwi_words)
-            analysed = [(w, _terms_from_kiwi(toks)) for w, toks in zip(kiwi_words, results)]
+            analysed = [
+                (w, _terms_from_kiwi(toks)) for w, toks in zip(kiwi_words, results, strict=False)
+            ]
     else:
         analysed = []
     if len(_word_cache) > _CACHE_LIMIT:
@@ -189,7 +205,7 @@ def hangul_bigrams(text: str) -> list[tuple[str, int, int]]:
             c, s = chars[0]
             out.append((c, s, s + 1))
             continue
-        for (c1, s1), (c2, s2) in zip(chars, chars[1:]):
+        for (c1, s1), (c2, s2) in zip(chars, chars[1:], strict=False):
             out.append((c1 + c2, s1, s2 + 1))
     return out
 

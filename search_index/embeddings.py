@@ -111,9 +111,8 @@ def check_model_dir(model_dir: Path) -> None:
 class E5Embedder:
     """multilingual-e5-small via sentence-transformers from a local folder."""
 
-    dim = E5_DIM
-
     name = "e5"
+    dim = E5_DIM
 
     def __init__(self, model_dir: Path) -> None:
         model_dir = Path(model_dir).expanduser()
@@ -132,6 +131,11 @@ class E5Embedder:
                 str(model_dir), device="cpu", local_files_only=True, trust_remote_code=False
             )
             model.eval()
+            # e5 expects these prefixes; a folder without configured prompts gets them too.
+            prompts = dict(getattr(model, "prompts", None) or {})
+            prompts.setdefault("query", "query: ")
+            prompts.setdefault("document", "passage: ")
+            model.prompts = prompts
             get_dim = getattr(model, "get_embedding_dimension", None)
             dim = get_dim() if get_dim else model.get_sentence_embedding_dimension()
         except Exception as exc:  # noqa: BLE001 - any failure means a broken model folder

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..models import Chunk, DocumentType, Role
+from ..models import Chunk, Document, DocumentType, Role
 from ..services import access, ingestion
 from ..services.errors import ServiceError
 from . import is_htmx
@@ -41,7 +41,23 @@ def upload(submission_id: int) -> Any:
             continue
         batch = report.batch
         outcomes.extend(report.outcomes)
-    if batch:
+    new_documents = False
+    for outcome in outcomes:
+        if outcome.status == "duplicate":
+            existing = db.session.get(Document, outcome.document_id) if outcome.document_id else None
+            flash(
+                _(
+                    "%(file)s: duplicate of %(existing)s already in this submission; not added again.",
+                    file=outcome.filename,
+                    existing=existing.filename if existing else "?",
+                ),
+                "warning",
+            )
+        elif outcome.document_id is None:  # nothing stored as a document (e.g. an empty ZIP)
+            flash(f"{outcome.filename}: {outcome.message}", "error")
+        else:
+            new_documents = True
+    if batch and new_documents:
         return redirect(
             url_for("submissions.show", submission_id=submission.id, batch=batch) + "#documents"
         )

@@ -9,8 +9,10 @@ MIN_CHARS = 300
 TARGET_CHARS = 600
 MAX_CHARS = 800
 
-# Sentence ends: Korean/Latin terminal punctuation followed by space, or a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?。．？！])[\"'”’)\]]*\s+|\n+")
+# Sentence ends: Korean/Latin terminal punctuation (with the quotes or brackets that close
+# it, which belong to the sentence) followed by space, or a line break. Group "gap" is the
+# separator between sentences.
+_SENTENCE_END = re.compile(r"(?<=[.!?。．？！])[\"'”’)\]」』]*(?P<gap>\s+)|(?P<nl>\n+)")
 
 
 @dataclass(frozen=True)
@@ -25,8 +27,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = 0
     for match in _SENTENCE_END.finditer(text):
-        if match.start() > pos:
-            spans.append((pos, match.start()))
+        end = match.start("gap") if match.group("gap") is not None else match.start()
+        if end > pos:
+            spans.append((pos, end))
         pos = match.end()
     if pos < len(text):
         spans.append((pos, len(text)))

@@ -28,13 +28,14 @@ def get_index() -> SearchIndex:
 
 
 def _embedder_factory() -> Any:
-    if not current_app.config["EMBEDDINGS_ENABLED"]:
-        return None
+    enabled = current_app.config["EMBEDDINGS_ENABLED"]
     model_dir = Path(current_app.config["EMBEDDING_MODEL"])
 
     def factory() -> Any:
-        from search_index.embeddings import load_embedder
+        from search_index.embeddings import EmbeddingModelError, load_embedder
 
+        if not enabled:
+            raise EmbeddingModelError("embeddings are switched off (REVIEWAPP_EMBEDDINGS_ENABLED)")
         return load_embedder("e5", model_dir=model_dir)
 
     return factory

@@ -13,7 +13,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -23,6 +23,9 @@ from ..models import Chunk, Document, DocumentStatus, DocumentType, Page, Submis
 from . import audit, storage
 from .chunking import chunk_pages
 from .errors import NotFound, ServiceError
+
+if TYPE_CHECKING:
+    from extractors.archive import ArchiveEntry, ZipLimits
 
 log = logging.getLogger(__name__)
 UNFINISHED = (DocumentStatus.QUEUED, DocumentStatus.EXTRACTING, DocumentStatus.INDEXING)
@@ -84,7 +87,7 @@ def add_upload(
 
     kind = detect_type(blob)
     if kind == "zip":
-        _add_archive(submission, filename, sha, size, blob, doc_type, actor_id, report)
+        _add_archive(submission, filename, folder, sha, size, blob, doc_type, actor_id, report)
     else:
         outcome = _add_document(
             submission, filename, folder, sha, size, doc_type, actor_id, report.batch, {}
@@ -138,9 +141,55 @@ def _add_document(
     return UploadOutcome(filename, folder, "queued", document.id)
 
 
+def _zip_limits() -> ZipLimits:
+    from extractors.archive import ZipLimits
+
+    cfg = current_app.config
+    return ZipLimits(
+        max_entries=cfg["ZIP_MAX_ENTRIES"],
+        max_total_bytes=cfg["ZIP_MAX_TOTAL_BYTES"],
+        max_ratio=cfg["ZIP_MAX_RATIO"],
+        max_entry_bytes=cfg["MAX_UPLOAD_BYTES"],
+    )
+
+
+def _join_folder(*parts: str) -> str:
+    return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
+
+
+def _add_entries(
+    submission: Submission,
+    entries: list[ArchiveEntry],
+    archive_name: str,
+    archive_sha: str,
+    folder: str,
+    doc_type: str,
+    actor_id: int | None,
+    batch: str,
+) -> list[UploadOutcome]:
+    outcomes = []
+    for entry in entries:
+        e_sha, e_size, _ = storage.store_file(_upload_dir(), entry.path)
+        outcomes.append(
+            _add_document(
+                submission,
+                entry.name,
+                _join_folder(folder, entry.folder),
+                e_sha,
+                e_size,
+                doc_type,
+                actor_id,
+                batch,
+                {"archive": archive_name, "archive_sha256": archive_sha},
+            )
+        )
+    return outcomes
+
+
 def _add_archive(
     submission: Submission,
     filename: str,
+    folder: str,
     sha: str,
     size: int,
     blob: Path,
@@ -149,50 +198,64 @@ def _add_archive(
     report: UploadReport,
 ) -> None:
     from extractors import ExtractionError
-    from extractors.archive import ZipLimits, unpack_zip
+    from extractors.archive import unpack_zip
 
-    cfg = current_app.config
-    limits = ZipLimits(
-        max_entries=cfg["ZIP_MAX_ENTRIES"],
-        max_total_bytes=cfg["ZIP_MAX_TOTAL_BYTES"],
-        max_ratio=cfg["ZIP_MAX_RATIO"],
-        max_entry_bytes=cfg["MAX_UPLOAD_BYTES"],
-    )
     dest = Path(tempfile.mkdtemp(dir=_work_dir(), prefix="unzip-"))
     try:
         try:
-            entries = unpack_zip(blob, dest, limits)
+            entries = unpack_zip(blob, dest, _zip_limits())
         except ExtractionError as exc:
             # The archive itself is kept as a failed document, so nothing is lost.
             outcome = _add_document(
-                submission, filename, "", sha, size, doc_type, actor_id, report.batch, {}
+                submission, filename, folder, sha, size, doc_type, actor_id, report.batch, {}
             )
             if outcome.status == "queued" and outcome.document_id:
                 _fail(db.session.get(Document, outcome.document_id), exc)
-                outcome = UploadOutcome(filename, "", "failed", outcome.document_id, exc.message)
+                outcome = UploadOutcome(filename, folder, "failed", outcome.document_id, exc.message)
             report.outcomes.append(outcome)
             return
-        for entry in entries:
-            e_sha, e_size, _ = storage.store_file(_upload_dir(), entry.path)
-            report.outcomes.append(
-                _add_document(
-                    submission,
-                    entry.name,
-                    entry.folder,
-                    e_sha,
-                    e_size,
-                    doc_type,
-                    actor_id,
-                    report.batch,
-                    {"archive": filename, "archive_sha256": sha},
-                )
-            )
+        report.outcomes.extend(
+            _add_entries(submission, entries, filename, sha, folder, doc_type, actor_id, report.batch)
+        )
         if not entries:
             report.outcomes.append(
-                UploadOutcome(filename, "", "failed", None, "the ZIP archive holds no files")
+                UploadOutcome(filename, folder, "failed", None, "the ZIP archive holds no files")
             )
     finally:
         shutil.rmtree(dest, ignore_errors=True)
+
+
+def _process_archive(document: Document) -> None:
+    """Retry of a ZIP that failed to unpack: unpack it again (limits may have changed)."""
+    from extractors import ExtractionError
+    from extractors.archive import unpack_zip
+
+    _set_status(document, DocumentStatus.EXTRACTING)
+    dest = Path(tempfile.mkdtemp(dir=_work_dir(), prefix="unzip-"))
+    try:
+        try:
+            entries = unpack_zip(document_path(document), dest, _zip_limits())
+        except ExtractionError as exc:
+            _fail(document, exc)
+            return
+        except Exception as exc:
+            log.exception("unpacking crashed for document %s", document.id)
+            _fail(document, ServiceError(f"internal error while unpacking the archive: {exc}"))
+            return
+        outcomes = _add_entries(
+            document.submission, entries, document.filename, document.sha256, document.folder,
+            document.doc_type, document.uploaded_by_id, document.batch,
+        )
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)
+    _remove_derived(document)
+    document.detected_type = "zip"
+    document.page_count = 0
+    document.doc_metadata = {**(document.doc_metadata or {}), "unpacked_entries": str(len(entries))}
+    _set_status(document, DocumentStatus.READY)
+    for outcome in outcomes:
+        if outcome.status == "queued" and outcome.document_id:
+            _enqueue(outcome.document_id)
 
 
 def _enqueue(document_id: int) -> None:
@@ -220,12 +283,15 @@ def _fail(document: Document | None, exc: Exception) -> None:
 
 def process_document(document_id: int, *, queue_embedding: bool = True) -> None:
     """The ingestion job. Safe to run twice: it replaces earlier pages and chunks."""
-    from extractors import ExtractionError, extract
+    from extractors import ExtractionError, detect_type, extract
 
     document = db.session.get(Document, document_id)
     if document is None or document.status == DocumentStatus.READY.value:
         return
     document.error = document.error_code = document.error_ko = ""
+    if detect_type(document_path(document)) == "zip":
+        _process_archive(document)
+        return
     _set_status(document, DocumentStatus.EXTRACTING)
     work = storage.materialize(document_path(document), document.filename, _work_dir())
     try:
@@ -302,6 +368,8 @@ def _remove_derived(document: Document) -> None:
     get_index().delete_document(document.id)
     db.session.execute(delete(Chunk).where(Chunk.document_id == document.id))
     db.session.execute(delete(Page).where(Page.document_id == document.id))
+    # The collections may still hold the rows just deleted; a later cascade would delete them again.
+    db.session.expire(document, ["pages", "chunks"])
     document.embedded = False
     db.session.flush()
 
@@ -315,7 +383,9 @@ def retry(document_id: int, *, actor_id: int | None = None) -> Document:
     document.error = document.error_code = document.error_ko = ""
     audit.record(actor_id, "document.retry", "document", document.id)
     _set_status(document, DocumentStatus.QUEUED)
-    _enqueue(document.id)
+    # Pass the id kept from before the commit: reloading the expired object here would open a
+    # read transaction whose snapshot hides what an inline (immediate) job commits next.
+    _enqueue(document_id)
     return document
 
 

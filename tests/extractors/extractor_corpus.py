@@ -16,5 +16,3 @@ def corpus_file(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"corpus file {name} is not available")
     return path
-
-

@@ -29,9 +29,21 @@ def _raw_name_zip(path: Path, raw_name: bytes, data: bytes) -> Path:
 
 
 def test_unpacks_folders_in_order(tmp_path: Path) -> None:
-    archive = _zip(tmp_path / "s.zip", {"1.신청서/신청서.pdf": b"%PDF-1.4", "증빙/a.txt": b"a", "root.txt": b"r", "__MACOSX/._x": b"junk"})
+    archive = _zip(
+        tmp_path / "s.zip",
+        {
+            "1.신청서/신청서.pdf": b"%PDF-1.4",
+            "증빙/a.txt": b"a",
+            "root.txt": b"r",
+            "__MACOSX/._x": b"junk",
+        },
+    )
     entries = unpack_zip(archive, tmp_path / "out")
-    assert [(e.folder, e.name) for e in entries] == [("1.신청서", "신청서.pdf"), ("증빙", "a.txt"), ("", "root.txt")]
+    assert [(e.folder, e.name) for e in entries] == [
+        ("1.신청서", "신청서.pdf"),
+        ("증빙", "a.txt"),
+        ("", "root.txt"),
+    ]
     assert entries[0].path.read_bytes() == b"%PDF-1.4"
     assert all((tmp_path / "out") in e.path.parents for e in entries)
 
@@ -52,7 +64,9 @@ def test_utf8_names_without_flag(tmp_path: Path) -> None:
     assert unpack_zip(archive, tmp_path / "out")[0].name == "평가표.xlsx"
 
 
-@pytest.mark.parametrize("name", ["../evil.txt", "a/../../evil.txt", "/etc/evil.txt", "C:/evil.txt", "..\\evil.txt"])
+@pytest.mark.parametrize(
+    "name", ["../evil.txt", "a/../../evil.txt", "/etc/evil.txt", "C:/evil.txt", "..\\evil.txt"]
+)
 def test_traversal_and_absolute_paths_are_refused(name: str, tmp_path: Path) -> None:
     archive = tmp_path / "bad.zip"
     with zipfile.ZipFile(archive, "w") as zf:
@@ -108,7 +122,9 @@ def test_too_many_entries(tmp_path: Path) -> None:
 
 
 def test_total_size_limit(tmp_path: Path) -> None:
-    archive = _zip(tmp_path / "big.zip", {"a.bin": b"a" * 600_000, "b.bin": b"b" * 600_000}, zipfile.ZIP_STORED)
+    archive = _zip(
+        tmp_path / "big.zip", {"a.bin": b"a" * 600_000, "b.bin": b"b" * 600_000}, zipfile.ZIP_STORED
+    )
     with pytest.raises(ExtractionError) as err:
         unpack_zip(archive, tmp_path / "out", ZipLimits(max_total_bytes=1_000_000))
     assert err.value.code == "too_large"

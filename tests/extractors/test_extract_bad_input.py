@@ -158,7 +158,9 @@ def test_document_without_text(tmp_path: Path) -> None:
     assert _code(path).code == "no_text"
 
 
-def test_library_failure_is_wrapped_as_corrupt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_library_failure_is_wrapped_as_corrupt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from extractors import registry
 
     class Exploding:

@@ -82,7 +82,11 @@ def test_error_has_code_and_messages_in_both_languages() -> None:
         assert err.message and err.message_ko
         assert any("\uac00" <= ch <= "\ud7a3" for ch in err.message_ko)
         clone = pickle.loads(pickle.dumps(err))
-        assert (clone.code, clone.message, clone.message_ko) == (err.code, err.message, err.message_ko)
+        assert (clone.code, clone.message, clone.message_ko) == (
+            err.code,
+            err.message,
+            err.message_ko,
+        )
     with pytest.raises(ValueError):
         ExtractionError("nonsense")
 
@@ -97,5 +101,13 @@ def test_result_metadata_is_read_only_strings() -> None:
 
 
 def test_public_names() -> None:
-    for name in ("Page", "ExtractionResult", "ExtractionError", "Extractor", "detect_type", "extract", "registered_types"):
+    for name in (
+        "Page",
+        "ExtractionResult",
+        "ExtractionError",
+        "Extractor",
+        "detect_type",
+        "extract",
+        "registered_types",
+    ):
         assert hasattr(extractors, name)

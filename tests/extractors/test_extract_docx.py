@@ -26,7 +26,10 @@ def test_made_docx(small_docx: Path) -> None:
 
 
 def test_real_api_guides() -> None:
-    for name, declared in (("kma-weather-warning-api-guide.docx", 37), ("kma-village-forecast-api-guide.docx", 31)):
+    for name, declared in (
+        ("kma-weather-warning-api-guide.docx", 37),
+        ("kma-village-forecast-api-guide.docx", 31),
+    ):
         result = extract(corpus_file(name))
         assert result.metadata["declared_pages"] == str(declared)
         assert abs(len(result.pages) - declared) <= 6  # rendered page marks, close to Word's count

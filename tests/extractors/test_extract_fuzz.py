@@ -20,7 +20,10 @@ FUZZ = settings(
 )
 
 _mutation = st.one_of(
-    st.tuples(st.just("flip"), st.lists(st.tuples(st.floats(0, 1), st.integers(1, 255)), min_size=1, max_size=16)),
+    st.tuples(
+        st.just("flip"),
+        st.lists(st.tuples(st.floats(0, 1), st.integers(1, 255)), min_size=1, max_size=16),
+    ),
     st.tuples(st.just("truncate"), st.floats(0, 1)),
     st.tuples(st.just("insert"), st.tuples(st.floats(0, 1), st.binary(min_size=1, max_size=64))),
 )
@@ -54,7 +57,9 @@ def _sources(small_pdf: Path, small_docx: Path) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("kind", ["pdf", "hwp", "hwp_uncompressed", "hwpx", "docx", "xlsx", "text"])
-def test_mutations_raise_only_extraction_error(kind: str, small_pdf: Path, small_docx: Path) -> None:
+def test_mutations_raise_only_extraction_error(
+    kind: str, small_pdf: Path, small_docx: Path
+) -> None:
     source = _sources(small_pdf, small_docx)[kind]
     original = source.read_bytes()
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,7 +12,16 @@ from extractors import extract
 SAMPLE = "스마트도시 인증 증빙자료\n시민참여 리빙랩 운영 실적: 12회\n"
 
 
-@pytest.mark.parametrize(("encoding", "name"), [("utf-8", "a.txt"), ("utf-8-sig", "b.csv"), ("cp949", "c.txt"), ("euc-kr", "d.md"), ("utf-16", "e.txt")])
+@pytest.mark.parametrize(
+    ("encoding", "name"),
+    [
+        ("utf-8", "a.txt"),
+        ("utf-8-sig", "b.csv"),
+        ("cp949", "c.txt"),
+        ("euc-kr", "d.md"),
+        ("utf-16", "e.txt"),
+    ],
+)
 def test_encodings(encoding: str, name: str, tmp_path: Path) -> None:
     path = tmp_path / name
     path.write_bytes(SAMPLE.encode(encoding))

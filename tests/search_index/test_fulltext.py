@@ -8,6 +8,7 @@ import sys
 import textwrap
 import threading
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -35,12 +36,25 @@ def korquad_paragraphs(n: int) -> list[str]:
     return [p["context"] for a in data["data"] for p in a["paragraphs"]][:n]
 
 
-def record(chunk_id: int, text: str, *, document_id: int = 1, submission_id: int = 1,
-           page: int = 1, doc_type: str = "evidence") -> ChunkRecord:
+def record(
+    chunk_id: int,
+    text: str,
+    *,
+    document_id: int = 1,
+    submission_id: int = 1,
+    page: int = 1,
+    doc_type: str = "evidence",
+) -> ChunkRecord:
     return ChunkRecord(
-        chunk_id=chunk_id, document_id=document_id, submission_id=submission_id,
-        applicant_id=submission_id, round_id=1, doc_type=doc_type,
-        document_name=f"문서{document_id}.pdf", page=page, text=text,
+        chunk_id=chunk_id,
+        document_id=document_id,
+        submission_id=submission_id,
+        applicant_id=submission_id,
+        round_id=1,
+        doc_type=doc_type,
+        document_name=f"문서{document_id}.pdf",
+        page=page,
+        text=text,
     )
 
 
@@ -53,9 +67,16 @@ def corpus() -> list[ChunkRecord]:
     chunks = [record(i + 1, t, document_id=1 + i // 2, page=1 + i) for i, t in enumerate(SMART)]
     # KorQuAD paragraphs: documents 100.., submissions 2 and 3, pages 1..5
     for j, text in enumerate(korquad_paragraphs(60)):
-        chunks.append(record(1000 + j, text, document_id=100 + j // 5,
-                             submission_id=2 + j % 2, page=1 + j % 5,
-                             doc_type="application" if j % 3 == 0 else "evidence"))
+        chunks.append(
+            record(
+                1000 + j,
+                text,
+                document_id=100 + j // 5,
+                submission_id=2 + j % 2,
+                page=1 + j % 5,
+                doc_type="application" if j % 3 == 0 else "evidence",
+            )
+        )
     return chunks
 
 
@@ -206,8 +227,8 @@ class HashingEmbedderDouble:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, t in enumerate(texts):
             t = t.replace(" ", "")
-            for a, b in zip(t, t[1:]):
-                out[i, hash(a + b) % self.dim] += 1.0
+            for a, b in zip(t, t[1:], strict=False):
+                out[i, zlib.crc32((a + b).encode()) % self.dim] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-9)
 
@@ -280,8 +301,11 @@ def test_concurrent_writers_and_a_reader(tmp_path: Path) -> None:
     idx = SearchIndex(ixdir, embedder_factory=no_model)
     idx.add_chunks([record(1, SMART[0])])
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(ixdir), str(start), str(texts_file)],
-                         cwd=ROOT, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(ixdir), str(start), str(texts_file)],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+        )
         for start in (10_000, 20_000)
     ]
     errors: list[BaseException] = []

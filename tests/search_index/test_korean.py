@@ -36,7 +36,7 @@ def test_numbers_lose_thousands_separators() -> None:
 
 def test_offsets_point_at_the_surface_form() -> None:
     text = "도시는 <스마트시티>를 만들었다"
-    for term, s, e in morphemes(text):
+    for _term, s, e in morphemes(text):
         assert 0 <= s < e <= len(text)
     spans = {text[s:e] for _t, s, e in morphemes(text)}
     assert "스마트시티" in spans
@@ -44,7 +44,10 @@ def test_offsets_point_at_the_surface_form() -> None:
 
 def test_tokenizer_emits_positions_and_chars() -> None:
     text = "광화문 광장에서 시민 참여"
-    toks = [(t.text, t.pos, t.startchar, t.endchar) for t in KiwiTokenizer()(text, positions=True, chars=True)]
+    toks = [
+        (t.text, t.pos, t.startchar, t.endchar)
+        for t in KiwiTokenizer()(text, positions=True, chars=True)
+    ]
     assert [t[1] for t in toks] == list(range(len(toks)))
     for term, _pos, s, e in toks:
         assert text[s:e].startswith(term[:1])

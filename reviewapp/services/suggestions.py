@@ -1,0 +1,262 @@
+"""Evidence suggestions: passages ranked per indicator, decisions, and learning from them.
+
+Ranking: keywords (the indicator's title and search hints, Korean morphemes and bigrams) and
+meaning (the indicator's description and rubric, embedded) fused per query; then the
+evaluators' decisions for this indicator and submission re-rank the rest: the query grows with
+the key words of accepted passages (Rocchio on text) and candidates move towards accepted and
+away from rejected passages (Rocchio on vectors). Rejected passages are hidden.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Chunk, Decision, EvidenceLink, Indicator, Submission, Suggestion, User, utcnow
+from . import audit
+from .access import submission_for
+from .errors import NotFound, ServiceError
+from .search import link_evidence
+
+if TYPE_CHECKING:
+    from search_index import Hit
+
+CANDIDATES = 40
+FEEDBACK_WEIGHT = 0.35  # how far accepted/rejected passages move the others
+EXPANSION_TERMS = 6
+# Confidence from absolute signals, since fused scores are relative to each query:
+# e5 cosine (relevant passages ~0.85, unrelated ~0.80) and whether keywords matched.
+HIGH_COSINE = 0.845
+MEDIUM_COSINE = 0.825
+
+
+@dataclass(frozen=True)
+class SuggestedPassage:
+    chunk_id: int
+    document_id: int
+    document_name: str
+    page: int
+    score: float
+    confidence: str  # high | medium | low
+    snippet: str
+    text: str
+    decision: str | None = None
+
+
+@dataclass
+class DocumentSuggestions:
+    document_id: int
+    document_name: str
+    passages: list[SuggestedPassage] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IndicatorSuggestions:
+    indicator: Indicator
+    passages: list[SuggestedPassage]
+    accepted: int
+    rejected: int
+    mode: str
+
+    @property
+    def by_document(self) -> list[DocumentSuggestions]:
+        groups: dict[int, DocumentSuggestions] = {}
+        for p in self.passages:
+            groups.setdefault(p.document_id, DocumentSuggestions(p.document_id, p.document_name))
+            groups[p.document_id].passages.append(p)
+        return list(groups.values())
+
+    @property
+    def strength(self) -> int:
+        """0 none, 1 weak, 2 probable, 3 linked evidence exists."""
+        if self.accepted:
+            return 3
+        labels = {p.confidence for p in self.passages[:5]}
+        if "high" in labels:
+            return 2
+        return 1 if "medium" in labels else 0
+
+
+def keyword_query(indicator: Indicator) -> str:
+    words = [indicator.title_ko, *indicator.search_hints]
+    return " ".join(dict.fromkeys(w.strip() for w in words if w and w.strip()))
+
+
+def meaning_query(indicator: Indicator) -> str:
+    """What the indicator asks for, in words an applicant's document would use."""
+    parts = [indicator.title_ko, indicator.title_en, indicator.description]
+    parts += [str(level.get("description") or "") for level in (indicator.rubric or [])[:1]]
+    parts.append(", ".join(indicator.search_hints or []))
+    return " ".join(p.strip() for p in parts if p and p.strip())
+
+
+def confidence_for(hit: Hit) -> str:
+    cosine = hit.vector
+    matched = hit.bm25 is not None and hit.bm25 > 0
+    if cosine is None:  # keywords only: the best we can say is 'medium' for a match
+        return "medium" if matched else "low"
+    if cosine >= HIGH_COSINE and matched:
+        return "high"
+    if cosine >= MEDIUM_COSINE or (matched and cosine >= MEDIUM_COSINE - 0.015):
+        return "medium"
+    return "low"
+
+
+def _decisions(submission_id: int, indicator_id: int) -> dict[int, str]:
+    rows = db.session.execute(
+        select(Suggestion.chunk_id, Suggestion.decision).where(
+            Suggestion.submission_id == submission_id,
+            Suggestion.indicator_id == indicator_id,
+            Suggestion.decision.is_not(None),
+        )
+    )
+    decisions: dict[int, str] = {cid: d for cid, d in rows}
+    linked = db.session.scalars(
+        select(EvidenceLink.chunk_id).where(
+            EvidenceLink.submission_id == submission_id,
+            EvidenceLink.indicator_id == indicator_id,
+            EvidenceLink.chunk_id.is_not(None),
+        )
+    )
+    for cid in linked:
+        decisions.setdefault(cid, Decision.ACCEPTED.value)
+    return decisions
+
+
+def _expansion_terms(texts: list[str], known: str) -> list[str]:
+    """The most frequent content words of accepted passages not yet in the query."""
+    from search_index import content_terms
+
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(set(content_terms(text)))
+    return [t for t, _ in counts.most_common() if t not in known][:EXPANSION_TERMS]
+
+
+def rank(
+    submission: Submission,
+    indicator: Indicator,
+    *,
+    limit: int = 10,
+    mode: str = "hybrid",
+) -> IndicatorSuggestions:
+    from .indexing import get_index
+
+    index = get_index()
+    decisions = _decisions(submission.id, indicator.id)
+    accepted_ids = [c for c, d in decisions.items() if d == Decision.ACCEPTED.value]
+    rejected_ids = [c for c, d in decisions.items() if d == Decision.REJECTED.value]
+    texts = dict(
+        db.session.execute(
+            select(Chunk.id, Chunk.text).where(Chunk.id.in_(accepted_ids + rejected_ids))
+        ).all()
+    )
+    keywords = keyword_query(indicator)
+    if accepted_ids:
+        extra = _expansion_terms([texts[c] for c in accepted_ids if c in texts], keywords)
+        keywords = " ".join([keywords, *extra])
+    hits = index.search(
+        keywords,
+        vector_query=meaning_query(indicator),
+        submission_ids=[submission.id],
+        limit=CANDIDATES + len(decisions),
+        mode=mode,
+        highlight=True,
+    )
+    scores = {h.chunk_id: h.score for h in hits}
+    if (accepted_ids or rejected_ids) and index.vector_available:
+        candidates = [h.chunk_id for h in hits if h.chunk_id not in decisions]
+        toward = index.text_similarity([texts[c] for c in accepted_ids if c in texts], candidates)
+        away = index.text_similarity([texts[c] for c in rejected_ids if c in texts], candidates)
+        for cid in candidates:
+            scores[cid] += FEEDBACK_WEIGHT * (toward.get(cid, 0.0) - away.get(cid, 0.0))
+    ordered = sorted(
+        (h for h in hits if decisions.get(h.chunk_id) != Decision.REJECTED.value),
+        key=lambda h: (decisions.get(h.chunk_id) != Decision.ACCEPTED.value, -scores[h.chunk_id]),
+    )
+    passages = [
+        SuggestedPassage(
+            chunk_id=h.chunk_id,
+            document_id=h.document_id,
+            document_name=h.document_name,
+            page=h.page,
+            score=round(scores[h.chunk_id], 4),
+            confidence=confidence_for(h),
+            snippet=h.snippet,
+            text=h.text,
+            decision=decisions.get(h.chunk_id),
+        )
+        for h in ordered[:limit]
+    ]
+    return IndicatorSuggestions(
+        indicator=indicator,
+        passages=passages,
+        accepted=len(accepted_ids),
+        rejected=len(rejected_ids),
+        mode=mode if index.vector_available or mode == "bm25" else "bm25",
+    )
+
+
+def for_indicator(
+    user: User, submission_id: int, indicator_code: str, *, limit: int = 10
+) -> IndicatorSuggestions:
+    submission = submission_for(user, submission_id)
+    indicator = _indicator(submission, indicator_code)
+    return rank(submission, indicator, limit=limit)
+
+
+def coverage(user: User, submission_id: int, *, limit: int = 3) -> list[IndicatorSuggestions]:
+    """Every indicator of the round with its best passages: the coverage matrix."""
+    submission = submission_for(user, submission_id)
+    indicators = submission.round.framework.indicators
+    return [rank(submission, ind, limit=limit) for ind in indicators]
+
+
+def decide(
+    user: User, submission_id: int, indicator_code: str, chunk_id: int, decision: str
+) -> Suggestion:
+    """Accept (becomes an EvidenceLink) or reject (hidden for this indicator and submission)."""
+    if decision not in {d.value for d in Decision}:
+        raise ServiceError(f"decision must be accepted or rejected, not {decision!r}")
+    submission = submission_for(user, submission_id)
+    indicator = _indicator(submission, indicator_code)
+    chunk = db.session.get(Chunk, chunk_id)
+    if chunk is None or chunk.document.submission_id != submission.id:
+        raise NotFound(f"no passage {chunk_id} in this submission")
+    row = db.session.scalar(
+        select(Suggestion).where(
+            Suggestion.submission_id == submission.id,
+            Suggestion.indicator_id == indicator.id,
+            Suggestion.chunk_id == chunk.id,
+        )
+    )
+    if row is None:
+        row = Suggestion(submission_id=submission.id, indicator_id=indicator.id, chunk_id=chunk.id)
+        db.session.add(row)
+    row.decision = decision
+    row.decided_by_id = user.id
+    row.decided_at = utcnow()
+    db.session.flush()
+    audit.record(
+        user.id, f"suggestion.{decision}", "suggestion", row.id,
+        submission=submission.id, indicator=indicator.code, chunk=chunk.id, page=chunk.page,
+    )
+    db.session.commit()
+    if decision == Decision.ACCEPTED.value:
+        link_evidence(user, submission.id, indicator.id, chunk.id)
+    return row
+
+
+def _indicator(submission: Submission, code: str) -> Indicator:
+    indicator = db.session.scalar(
+        select(Indicator).where(
+            Indicator.framework_id == submission.round.framework_id, Indicator.code == code
+        )
+    )
+    if indicator is None:
+        raise NotFound(f"no indicator {code} in this round")
+    return indicator
