@@ -38,7 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("DATABASE_URL") or (
         f"sqlite:///{data_dir / 'reviewapp.sqlite3'}"
     )
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] * 5
+    app.config["MAX_CONTENT_LENGTH"] = _request_cap(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(data_dir)
 
@@ -56,6 +56,25 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     jobs.init_app(app)
     register_cli(app)
     return app
+
+
+def _request_cap(app: Flask) -> int:
+    """MAX_REQUEST_BYTES: the largest request body (all files of one form post).
+
+    MAX_UPLOAD_BYTES is the per-file limit, and a file over it is still stored and recorded as a
+    failed document with its reason; only a request over this cap is refused (a 413 page,
+    nothing stored). Default 5 x MAX_UPLOAD_BYTES, never below 2 x, so a file just over the
+    per-file limit always reaches the app and is kept.
+    """
+    per_file = int(app.config["MAX_UPLOAD_BYTES"])
+    cap = int(app.config.get("MAX_REQUEST_BYTES") or 0) or 5 * per_file
+    if cap < 2 * per_file:
+        app.logger.warning(
+            "MAX_REQUEST_BYTES=%s is below 2 x MAX_UPLOAD_BYTES; using %s", cap, 2 * per_file
+        )
+        cap = 2 * per_file
+    app.config["MAX_REQUEST_BYTES"] = cap
+    return cap
 
 
 def _secret_key(data_dir: Path) -> str:

@@ -23,9 +23,7 @@ def register(app: Flask) -> None:
             click.echo(f"error: {file}: no such file", err=True)
             sys.exit(2)
         try:
-            result = extract(
-                file, max_bytes=current_app.config["MAX_UPLOAD_BYTES"], ocr=not no_ocr
-            )
+            result = extract(file, max_bytes=current_app.config["MAX_UPLOAD_BYTES"], ocr=not no_ocr)
         except ExtractionError as exc:
             click.echo(f"error: {file.name}: {exc.message}", err=True)
             sys.exit(1)
@@ -52,7 +50,9 @@ def register(app: Flask) -> None:
     )
     @click.option("--json", "as_json", is_flag=True)
     @click.option(
-        "--queue", is_flag=True, help="Leave the work to the running worker instead of doing it now."
+        "--queue",
+        is_flag=True,
+        help="Leave the work to the running worker instead of doing it now.",
     )
     def ingest_cmd(
         paths: tuple[Path, ...], submission_id: int, doc_type: str, as_json: bool, queue: bool
@@ -75,7 +75,9 @@ def register(app: Flask) -> None:
                 where = f"{r['folder']}/" if r["folder"] else ""
                 extra = f" pages={r['pages']}" if r.get("pages") else ""
                 reason = f" reason: {r['message']}" if r.get("message") else ""
-                click.echo(f"{r['status']:<9} {r.get('document_id') or '-':>5} {where}{r['file']}{extra}{reason}")
+                click.echo(
+                    f"{r['status']:<9} {r.get('document_id') or '-':>5} {where}{r['file']}{extra}{reason}"
+                )
         sys.exit(1 if failed and failed == len(results) else 0)
 
     @app.cli.command("search")
@@ -106,7 +108,9 @@ def register(app: Flask) -> None:
             click.echo(json.dumps({"hits": rows}, ensure_ascii=False))
             return
         for i, r in enumerate(rows, 1):
-            click.echo(f"{i:>2}. {r['score']:.3f}  {r['document']} p.{r['page']}  {r['snippet'][:160]}")
+            click.echo(
+                f"{i:>2}. {r['score']:.3f}  {r['document']} p.{r['page']}  {r['snippet'][:160]}"
+            )
 
     @app.cli.command("suggest")
     @click.option("--submission", "submission_id", type=int, required=True)
@@ -120,7 +124,7 @@ def register(app: Flask) -> None:
         from .extensions import db
         from .models import Indicator, Submission
         from .services.indexing import plain_snippet
-        from .services.suggestions import rank
+        from .services.suggestions import prepare_indicator_queries, rank
 
         submission = db.session.get(Submission, submission_id)
         if submission is None:
@@ -133,7 +137,8 @@ def register(app: Flask) -> None:
         if not indicators:
             click.echo(f"error: no indicator {code} in this round", err=True)
             sys.exit(1)
-        rows = []
+        prepare_indicator_queries(submission)
+        rows, labels = [], []
         for indicator in indicators:
             for p in rank(submission, indicator, limit=limit).passages:
                 rows.append(
@@ -143,15 +148,18 @@ def register(app: Flask) -> None:
                         "document_id": p.document_id,
                         "page": p.page,
                         "score": p.score,
-                        "confidence": p.confidence,
                         "snippet": plain_snippet(p.snippet),
                     }
                 )
+                labels.append(p.confidence)
         if as_json:
             click.echo(json.dumps({"suggestions": rows}, ensure_ascii=False))
             return
-        for r in rows:
-            click.echo(f"{r['indicator']:<8} {r['score']:.3f} {r['confidence']:<6} {r['document']} p.{r['page']}  {r['snippet'][:100]}")
+        for r, label in zip(rows, labels, strict=True):
+            click.echo(
+                f"{r['indicator']:<8} {r['score']:.3f} {label:<6} {r['document']} p.{r['page']}"
+                f"  {r['snippet'][:100]}"
+            )
 
     @app.cli.command("reindex")
     def reindex_cmd() -> None:
@@ -162,10 +170,14 @@ def register(app: Flask) -> None:
         click.echo(f"indexed {count} passages")
 
     @app.cli.command("reembed")
-    def reembed_cmd() -> None:
-        """Recompute every passage's vector."""
-        from .services.indexing import reembed_all
+    @click.option("--model", "models", multiple=True, help="Only this model (repeatable).")
+    def reembed_cmd(models: tuple[str, ...]) -> None:
+        """Recompute every passage's vectors."""
+        from .services.indexing import get_index, reembed_all
 
-        count = reembed_all()
-        click.echo(f"embedded {count} passages")
-
+        index = get_index()
+        if not index.vector_available:
+            click.echo(f"error: {index.vector_error}", err=True)
+            sys.exit(1)
+        count = reembed_all(list(models) or None)
+        click.echo(f"embedded {count} passages with {', '.join(models or index.vector_models)}")

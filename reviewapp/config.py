@@ -17,7 +17,13 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_URL": None,  # job queue on Redis instead of SQLite
     "EMBEDDING_MODEL": str(PROJECT_ROOT / "models" / "multilingual-e5-small"),
     "EMBEDDINGS_ENABLED": True,
+    # Embedding models, fastest first: each document gets the first model's vectors
+    # right after indexing and the others' in the background ("use", "e5").
+    "EMBEDDERS": ["use", "e5"],
+    # Hybrid ranking: weight of BM25 and of each model's cosine (min-max per query).
+    "FUSION_WEIGHTS": {"bm25": 0.5, "use": 0.25, "e5": 0.25},
     "MAX_UPLOAD_BYTES": 200 * 1024 * 1024,
+    "MAX_REQUEST_BYTES": 0,  # one form post; 0 = 5 x MAX_UPLOAD_BYTES (at least 2 x)
     "ZIP_MAX_ENTRIES": 2000,
     "ZIP_MAX_TOTAL_BYTES": 2 * 1024**3,
     "ZIP_MAX_RATIO": 200.0,
@@ -38,6 +44,8 @@ def _coerce(raw: str, default: Any) -> Any:
         return int(raw)
     if isinstance(default, float):
         return float(raw)
+    if isinstance(default, dict):
+        return json.loads(raw)
     if isinstance(default, list):
         return json.loads(raw) if raw.startswith("[") else [p.strip() for p in raw.split(",")]
     return raw

@@ -46,6 +46,11 @@ def _context() -> Any:
     return _app.app_context()
 
 
+# Higher runs first: new documents become searchable before earlier ones get the
+# slower, better vectors.
+PRIORITY = {"process_document": 20, "embed_document": 10, "embed_document_slow": 0}
+
+
 @huey.task(retries=1, retry_delay=5)
 def process_document_task(document_id: int) -> None:
     from .services import ingestion
@@ -55,17 +60,18 @@ def process_document_task(document_id: int) -> None:
 
 
 @huey.task(retries=1, retry_delay=5)
-def embed_document_task(document_id: int) -> None:
+def embed_document_task(document_id: int, model: str | None = None) -> None:
     from .services import ingestion
 
     with _context():
-        ingestion.embed_document(document_id)
+        ingestion.embed_document(document_id, [model] if model else None)
 
 
-def enqueue(job: str, *args: Any) -> None:
-    """The one way to start background work."""
+def enqueue(job: str, *args: Any, priority: str | None = None) -> None:
+    """The one way to start background work; ``priority`` names an entry of PRIORITY."""
     tasks = {"process_document": process_document_task, "embed_document": embed_document_task}
-    tasks[job](*args)
+    task = tasks[job]
+    huey.enqueue(task.s(*args, priority=PRIORITY[priority or job]))
 
 
 def run_worker(app: Flask, workers: int = 1) -> None:

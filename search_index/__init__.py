@@ -7,16 +7,20 @@ the same methods. Internals live in the private modules.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from . import _fulltext as ft
-from .ranking import fuse
+from .ranking import fuse, fuse_signals
 
 if TYPE_CHECKING:
     from .embeddings import Embedder
@@ -24,10 +28,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MODES", "ChunkRecord", "Hit", "SearchIndex", "fuse"]
+__all__ = ["MODES", "ChunkRecord", "Hit", "SearchIndex", "content_terms", "fuse", "fuse_signals"]
 
 MODES = ("bm25", "vector", "hybrid")
 HYBRID_CANDIDATES = 100
+QUERY_CACHE = 512  # query vectors kept per model
 REBUILD_BATCH = 2000
 
 
@@ -54,7 +59,16 @@ class Hit:
     snippet: str  # HTML: the escaped passage with <mark> around matches
     text: str
     bm25: float | None
-    vector: float | None
+    vector: float | None  # cosine of the first configured model that scored it
+    vectors: Mapping[str, float] = field(default_factory=dict)  # cosine per model
+
+
+def content_terms(text: str) -> list[str]:
+    """The content words of ``text`` (Korean morphemes without particles and endings,
+    English words, numbers), in order; single characters are left out."""
+    from ._korean import morphemes
+
+    return [term for term, _start, _end in morphemes(text) if len(term) > 1]
 
 
 def _default_embedder() -> Embedder:
@@ -63,10 +77,31 @@ def _default_embedder() -> Embedder:
     return load_embedder()
 
 
-class SearchIndex:
-    """Full text under ``directory/"fulltext"``, vectors under ``directory/"vectors"``.
+@dataclass
+class _Model:
+    """One embedding model: how to load it, whether it loaded, and its vector store."""
 
-    Writers are serialized across threads and processes; searches read a
+    name: str
+    factory: Callable[[], Embedder]
+    embedder: Embedder | None = None
+    error: str | None = None
+    store: VectorStore | None = None
+    queries: OrderedDict[str, Any] = field(default_factory=OrderedDict)
+    prepared: dict[str, Any] = field(default_factory=dict)
+    prepared_mtime: int | None = None
+
+
+def _text_key(text: str) -> str:
+    return "q" + hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class SearchIndex:
+    """Full text under ``directory/"fulltext"``, vectors under ``directory/"vectors"/<model>``.
+
+    ``embedders`` names the embedding models (each a factory, loaded lazily; a model
+    that fails to load is left out and search falls back to what remains, BM25 at
+    least). ``weights`` weighs the signals ``"bm25"`` and each model name in hybrid
+    ranking. Writers are serialized across threads and processes; searches read a
     snapshot and keep working while chunks are added.
     """
 
@@ -74,56 +109,65 @@ class SearchIndex:
         self,
         directory: Path,
         *,
+        embedders: Mapping[str, Callable[[], Embedder]] | None = None,
         embedder_factory: Callable[[], Embedder] | None = None,
+        weights: Mapping[str, float] | None = None,
         fusion: str = "minmax",
-        alpha: float = 0.5,
     ) -> None:
         self.directory = Path(directory)
         self._ft_dir = self.directory / "fulltext"
         self._vec_dir = self.directory / "vectors"
         self._ix = ft.open_index(self._ft_dir)
-        self._embedder_factory = embedder_factory or _default_embedder
-        self._embedder: Embedder | None = None
-        self._store: VectorStore | None = None
-        self._vector_error: str | None = None
+        if embedders is None:
+            embedders = {"vector": embedder_factory or _default_embedder}
+        self._models = {name: _Model(name, factory) for name, factory in embedders.items()}
         self._vector_lock = threading.Lock()
         self._local = threading.local()
         self.fusion = fusion
-        self.alpha = alpha
+        if weights is None:
+            share = 0.5 / max(1, len(self._models))
+            weights = {"bm25": 0.5, **{name: share for name in self._models}}
+        self.weights = dict(weights)
 
     # --- vectors (lazy) ---------------------------------------------------
 
     @property
+    def model_names(self) -> list[str]:
+        """The configured embedding models, in configuration order."""
+        return list(self._models)
+
+    @property
+    def vector_models(self) -> list[str]:
+        """The embedding models that loaded."""
+        return [m.name for m in self._models.values() if self._load(m) is not None]
+
+    @property
     def vector_available(self) -> bool:
-        return self._load_embedder() is not None
+        return bool(self.vector_models)
 
     @property
     def vector_error(self) -> str | None:
-        self._load_embedder()
-        return self._vector_error
+        """Why a configured model is unavailable (None when all loaded)."""
+        errors = [m.error for m in self._models.values() if self._load(m) is None and m.error]
+        return "; ".join(errors) or None
 
-    def _load_embedder(self) -> Embedder | None:
-        if self._embedder is not None or self._vector_error is not None:
-            return self._embedder
+    def _load(self, model: _Model) -> Embedder | None:
+        if model.embedder is not None or model.error is not None:
+            return model.embedder
         with self._vector_lock:
-            if self._embedder is None and self._vector_error is None:
+            if model.embedder is None and model.error is None:
                 try:
-                    self._embedder = self._embedder_factory()
+                    model.embedder = model.factory()
                 except Exception as exc:  # noqa: BLE001 - any failure means "no vectors"
-                    self._vector_error = f"embedding model unavailable: {exc}"
-                    log.warning(
-                        "%s; vector and hybrid search fall back to BM25", self._vector_error
-                    )
-        return self._embedder
+                    model.error = f"embedding model {model.name!r} unavailable: {exc}"
+                    log.warning("%s; search falls back to the other signals", model.error)
+        return model.embedder
 
-    def _meta_path(self) -> Path:
-        return self.directory / "vectors.json"
-
-    def _vector_store(self, dim: int | None = None) -> VectorStore | None:
-        """The vector store; ``dim`` creates it when it does not exist yet."""
-        if self._store is not None:
-            return self._store
-        meta = self._meta_path()
+    def _store(self, model: _Model, dim: int | None = None) -> VectorStore | None:
+        """The model's vector store; ``dim`` creates it when it does not exist yet."""
+        if model.store is not None:
+            return model.store
+        meta = self._vec_dir / f"{model.name}.json"
         if meta.exists():
             dim = int(json.loads(meta.read_text())["dim"])
         elif dim is None:
@@ -131,12 +175,100 @@ class SearchIndex:
         from .vectors import VectorStore
 
         with self._vector_lock:
-            if self._store is None:
-                self._vec_dir.mkdir(parents=True, exist_ok=True)
-                self._store = VectorStore(self._vec_dir, dim)
+            if model.store is None:
+                (self._vec_dir / model.name).mkdir(parents=True, exist_ok=True)
+                model.store = VectorStore(self._vec_dir / model.name, dim)
                 if not meta.exists():
                     meta.write_text(json.dumps({"dim": dim}))
-        return self._store
+        return model.store
+
+    def _stores(self) -> list[tuple[_Model, VectorStore]]:
+        """Models that loaded and have stored vectors."""
+        out = []
+        for m in self._models.values():
+            store = self._store(m) if self._load(m) is not None else None
+            if store is not None and store.count() > 0:
+                out.append((m, store))
+        return out
+
+    def _query_vector(self, model: _Model, text: str) -> Any:
+        """The query's vector: from memory (LRU), else the prepared queries, else encoded."""
+        with self._vector_lock:
+            cached = model.queries.get(text)
+            if cached is not None:
+                model.queries.move_to_end(text)
+                return cached
+        vec = self._prepared(model).get(_text_key(text))
+        if vec is None:
+            assert model.embedder is not None
+            vec = model.embedder.encode_queries([text])[0]
+        with self._vector_lock:
+            model.queries[text] = vec
+            while len(model.queries) > QUERY_CACHE:
+                model.queries.popitem(last=False)
+        return vec
+
+    def _prepared_path(self, model: _Model) -> Path:
+        return self._vec_dir / f"{model.name}.queries.npz"
+
+    def _prepared(self, model: _Model) -> dict[str, Any]:
+        path = self._prepared_path(model)
+        try:
+            mtime = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return {}
+        if model.prepared_mtime != mtime:
+            with np.load(path) as data:
+                model.prepared = {key: data[key] for key in data.files}
+            model.prepared_mtime = mtime
+        return model.prepared
+
+    def prepare_queries(self, texts: Sequence[str]) -> int:
+        """Encode standing queries (indicators) once, in batches, and keep them on disk, so
+        that suggestions need no model call; returns how many were new."""
+        added = 0
+        for model in self._models.values():
+            if self._load(model) is None:
+                continue
+            known = self._prepared(model)
+            new = list(dict.fromkeys(t for t in texts if _text_key(t) not in known))
+            if not new:
+                continue
+            assert model.embedder is not None
+            vecs = model.embedder.encode_queries(new)
+            merged = {**known, **{_text_key(t): v for t, v in zip(new, vecs, strict=True)}}
+            self._vec_dir.mkdir(parents=True, exist_ok=True)
+            path = self._prepared_path(model)
+            tmp = path.with_suffix(f".{threading.get_ident()}.tmp.npz")
+            np.savez(tmp, **merged)
+            tmp.replace(path)
+            added = max(added, len(new))
+        return added
+
+    def has_vectors(self, chunk_ids: Sequence[int], model: str) -> bool:
+        """Whether every listed chunk has a vector of ``model``."""
+        m = self._models.get(model)
+        store = self._store(m) if m is not None else None
+        if store is None:
+            return not chunk_ids
+        return len(store.get_vectors(chunk_ids)) == len(set(chunk_ids))
+
+    def similarity(self, sources: Sequence[int], targets: Sequence[int]) -> dict[int, float]:
+        """Mean cosine of each target chunk to the source chunks, from stored vectors.
+
+        Uses the highest-weighted model that holds vectors of the sources; {} when none.
+        """
+        if not sources or not targets:
+            return {}
+        ranked = sorted(self._stores(), key=lambda ms: -self.weights.get(ms[0].name, 0.0))
+        for _model, store in ranked:
+            src = store.get_vectors(sources)
+            if not src:
+                continue
+            centre = np.mean(np.stack(list(src.values())), axis=0)
+            tgt = store.get_vectors(targets)
+            return {cid: float(np.dot(v, centre)) for cid, v in tgt.items()}
+        return {}
 
     # --- writing ------------------------------------------------------------
 
@@ -147,31 +279,40 @@ class SearchIndex:
         with ft.index_writer(self._ix, self._ft_dir) as w:
             ft.add_documents(w, chunks, update=True)
 
-    def embed_chunks(self, chunks: Sequence[ChunkRecord]) -> int:
-        """Store vectors for chunks; 0 when no embedding model is available."""
+    def embed_chunks(
+        self, chunks: Sequence[ChunkRecord], models: Sequence[str] | None = None
+    ) -> int:
+        """Store vectors of ``models`` (default: all) for chunks; the number of chunks that
+        got a vector from at least one model (0 when no model is available)."""
         if not chunks:
             return 0
-        embedder = self._load_embedder()
-        if embedder is None:
-            return 0
-        vecs = embedder.encode_documents([c.text for c in chunks])
-        store = self._vector_store(dim=int(vecs.shape[1]))
-        assert store is not None
-        ids = [c.chunk_id for c in chunks]
-        store.add(
-            ids,
-            vecs,
-            document_ids=[c.document_id for c in chunks],
-            submission_ids=[c.submission_id for c in chunks],
-        )
-        return len(ids)
+        done = 0
+        for name in models if models is not None else self._models:
+            model = self._models.get(name)
+            if model is None:
+                raise ValueError(f"unknown embedding model {name!r}; have {list(self._models)}")
+            embedder = self._load(model)
+            if embedder is None:
+                continue
+            vecs = embedder.encode_documents([c.text for c in chunks])
+            store = self._store(model, dim=int(vecs.shape[1]))
+            assert store is not None
+            store.add(
+                [c.chunk_id for c in chunks],
+                vecs,
+                document_ids=[c.document_id for c in chunks],
+                submission_ids=[c.submission_id for c in chunks],
+            )
+            done = len(chunks)
+        return done
 
     def delete_document(self, document_id: int) -> None:
         with ft.index_writer(self._ix, self._ft_dir) as w:
             w.delete_by_term("document_id", str(document_id))
-        store = self._vector_store()
-        if store is not None:
-            store.delete_documents([document_id])
+        for model in self._models.values():
+            store = self._store(model)
+            if store is not None:
+                store.delete_documents([document_id])
 
     def rebuild(self, chunks: Iterable[ChunkRecord]) -> int:
         """Replace the full-text index with ``chunks`` (streamed, batched, atomic)."""
@@ -189,9 +330,10 @@ class SearchIndex:
     def clear(self) -> None:
         with ft.index_writer(self._ix, self._ft_dir, clear=True) as w:
             w.delete_by_query(ft.wq.Every())
-        store = self._vector_store()
-        if store is not None:
-            store.clear()
+        for model in self._models.values():
+            store = self._store(model)
+            if store is not None:
+                store.clear()
 
     def count(self) -> int:
         return self._searcher().doc_count()
@@ -214,6 +356,7 @@ class SearchIndex:
         self,
         query: str,
         *,
+        vector_query: str | None = None,
         submission_ids: Sequence[int] | None = None,
         document_ids: Sequence[int] | None = None,
         doc_types: Sequence[str] | None = None,
@@ -223,7 +366,13 @@ class SearchIndex:
         mode: str = "bm25",
         highlight: bool = True,
     ) -> list[Hit]:
-        """Ranked chunks; ``submission_ids=[]`` matches nothing, ``None`` everything."""
+        """Ranked chunks; ``submission_ids=[]`` matches nothing, ``None`` everything.
+
+        ``query`` feeds BM25 (and highlights); ``vector_query`` (default: ``query``) is
+        what the embedding models compare passages with. Modes: ``bm25``, ``vector``
+        (the models' scores fused), ``hybrid`` (BM25 and the models fused with
+        :attr:`weights`). Without vectors, ``vector``/``hybrid`` fall back to BM25.
+        """
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; use one of {MODES}")
         if ft.empty_filter(
@@ -232,6 +381,7 @@ class SearchIndex:
             return []
         if not query or not query.strip() or limit <= 0:
             return []
+        vector_query = vector_query if vector_query and vector_query.strip() else query
         searcher = self._searcher()
         q = ft.prune_common_terms(ft.parse_query(query, searcher.schema), searcher)
         filters = dict(
@@ -242,35 +392,43 @@ class SearchIndex:
             page_max=page_max,
         )
         flt = ft.filter_query(**filters)
-        if mode != "bm25" and self._load_embedder() is None:
+        stores = self._stores() if mode != "bm25" else []
+        if not stores:
             mode = "bm25"
 
-        bm25: dict[int, float] = {}
-        vector: dict[int, float] = {}
+        signals: dict[str, dict[int, float]] = {}
         raw: dict[int, ft.RawHit] = {}
         if mode == "bm25":
             hits = ft.run_query(searcher, q, flt, limit)
             raw = {h.chunk_id: h for h in hits}
-            bm25 = {h.chunk_id: h.score for h in hits}
+            signals["bm25"] = {h.chunk_id: h.score for h in hits}
             ranked = [(h.chunk_id, h.score) for h in hits]
         else:
-            vector, vraw = self._vector_candidates(
-                searcher, query, filters, HYBRID_CANDIDATES if mode == "hybrid" else limit
-            )
-            raw.update(vraw)
-            if mode == "vector":
-                ranked = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-            else:
+            k = HYBRID_CANDIDATES if mode == "hybrid" or len(stores) > 1 else limit
+            qvecs = {m.name: self._query_vector(m, vector_query) for m, _ in stores}
+            for model, store in stores:
+                scores, vraw = self._vector_candidates(
+                    searcher, store, qvecs[model.name], filters, k
+                )
+                signals[model.name] = scores
+                raw.update(vraw)
+            if mode == "hybrid":
                 hits = ft.run_query(searcher, q, flt, HYBRID_CANDIDATES)
                 for h in hits:
                     raw.setdefault(h.chunk_id, h)
-                bm25 = {h.chunk_id: h.score for h in hits}
-                missing = [cid for cid in bm25 if cid not in vector]
-                store = self._vector_store()
-                if missing and store is not None:
-                    qvec = self._query_vector(query)
-                    vector.update(store.scores_for(qvec, missing))
-                ranked = fuse(bm25, vector, method=self.fusion, alpha=self.alpha)[:limit]
+                signals["bm25"] = {h.chunk_id: h.score for h in hits}
+            # every candidate gets every model's score, so fusion compares like with like
+            for model, store in stores:
+                have = signals[model.name]
+                missing = [cid for cid in raw if cid not in have]
+                if missing:
+                    have.update(store.scores_for(qvecs[model.name], missing))
+            weights = (
+                dict(self.weights)
+                if mode == "hybrid"
+                else {m.name: self.weights.get(m.name, 0.0) or 1.0 for m, _ in stores}
+            )
+            ranked = fuse_signals(signals, weights, method=self.fusion)[:limit]
 
         spans: dict[int, list[tuple[int, int]]] = {}
         if highlight and ranked:
@@ -278,10 +436,12 @@ class SearchIndex:
             spans = ft.match_spans(
                 searcher, terms, [(raw[cid].docnum, raw[cid].text) for cid, _ in ranked]
             )
+        model_order = [m.name for m, _ in stores]
         out = []
         for cid, score in ranked:
             h = raw[cid]
             snippet = ft.make_snippet(h.text, spans.get(h.docnum, []) if highlight else [])
+            vectors = {name: signals[name][cid] for name in model_order if cid in signals[name]}
             out.append(
                 Hit(
                     chunk_id=cid,
@@ -291,30 +451,17 @@ class SearchIndex:
                     score=float(score),
                     snippet=snippet,
                     text=h.text,
-                    bm25=bm25.get(cid),
-                    vector=vector.get(cid),
+                    bm25=signals.get("bm25", {}).get(cid),
+                    vector=next(iter(vectors.values()), None),
+                    vectors=vectors,
                 )
             )
         return out
 
-    def _query_vector(self, query: str) -> Any:
-        cached = getattr(self._local, "qvec", None)
-        if cached is not None and cached[0] == query:
-            return cached[1]
-        embedder = self._load_embedder()
-        assert embedder is not None
-        qvec = embedder.encode_queries([query])[0]
-        self._local.qvec = (query, qvec)
-        return qvec
-
     def _vector_candidates(
-        self, searcher: Any, query: str, filters: dict[str, Any], k: int
+        self, searcher: Any, store: VectorStore, qvec: Any, filters: dict[str, Any], k: int
     ) -> tuple[dict[int, float], dict[int, ft.RawHit]]:
         """Nearest chunks within the filters, with their stored fields."""
-        store = self._vector_store()
-        if store is None or store.count() == 0:
-            return {}, {}
-        qvec = self._query_vector(query)
         post_filter = (
             filters["doc_types"] is not None
             or filters["page_min"] is not None

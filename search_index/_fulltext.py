@@ -9,20 +9,25 @@ import logging
 import os
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import writing
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.index import LockError
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import FieldsPlugin, MultifieldParser, OrGroup
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
 from ._korean import BigramTokenizer, KiwiTokenizer, hangul_bigrams, prime_cache
 
@@ -375,13 +380,242 @@ def _raw_hit(searcher: Searcher, docnum: int, score: float) -> RawHit:
     )
 
 
+# --- fast scoring ------------------------------------------------------------
+#
+# whoosh scores an OR of terms one document at a time through a tree of Python
+# matchers, and applies a filter only after scoring each matching document. For
+# the usual query -- an OR group over the text/text_bigram fields -- the same
+# BM25F scores are computed here a posting block at a time with numpy, and the
+# posting blocks holding no document of the filter are never decompressed.
+# Anything else (AND, NOT, required clauses, a non-BM25F weighting) goes
+# through whoosh's own collector.
+
+_BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
+
+
+def _or_subqueries(q: wq.Query) -> tuple[list[wq.Query], float | None, float] | None:
+    """(subqueries, coordination scale, boost) of a plain OR group, or None."""
+    if isinstance(q, wq.Term):
+        return ([q], None, 1.0) if q.fieldname in _SEARCH_FIELDS else None
+    if type(q) is not wq.Or or q.minmatch or not q.subqueries:
+        return None
+    subs = list(q.subqueries)
+    for sub in subs:
+        fields = {getattr(leaf, "fieldname", None) for leaf in sub.leaves()}
+        if isinstance(sub, wq.Not) or not fields <= set(_SEARCH_FIELDS):
+            return None
+    if len(subs) == 1:  # whoosh scores a one-clause OR as that clause
+        return subs, None, 1.0
+    return subs, q.scale, q.boost
+
+
+def _field_lengths(reader: Any, fieldname: str) -> np.ndarray:
+    """Per-document field lengths of one segment, as whoosh's scorer sees them."""
+    cache = reader.__dict__.setdefault("_rs_field_lengths", {})
+    lengths = cache.get(fieldname)
+    if lengths is None:
+        n = reader.doc_count_all()
+        try:
+            col = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            raw = col._dbfile.get(col._basepos, col._count) if col is not None else b""
+            codes = np.zeros(n, dtype=np.uint8)
+            codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)[:n]
+            lengths = _BYTE_TO_LENGTH[codes]
+        except Exception:  # noqa: BLE001 - another codec: ask one document at a time
+            lengths = np.array(
+                [reader.doc_field_length(d, fieldname, 1) or 1 for d in range(n)],
+                dtype=np.float64,
+            )
+        cache[fieldname] = lengths
+    return lengths
+
+
+def _term_postings(
+    reader: Any, fieldname: str, btext: bytes, allowed: list[int] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Document numbers and weights of a term in one segment (deletions included).
+
+    With ``allowed`` (sorted local docnums), blocks without any of them are skipped.
+    """
+    m = reader.postings(fieldname, btext)
+    if isinstance(m, FilterMatcher):  # deleted documents: masked by the caller
+        m = m.child
+    if not isinstance(m, W3LeafMatcher) or m._byteids:
+        ids, weights = [], []
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            m.next()
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+    deltas: list[int] = []
+    weights = []
+    starts: list[int] = []
+    prev_max = -1
+    n_allowed = len(allowed) if allowed is not None else 0
+    while m.is_active():
+        max_id = m._maxid
+        if allowed is not None:
+            j = bisect_right(allowed, prev_max)
+            if j == n_allowed:
+                break
+            if allowed[j] > max_id:
+                prev_max = max_id
+                m._next_block()
+                continue
+        if m._data is None:
+            m._read_data()
+        data = m._data
+        n = m._blocklength
+        starts.append(len(deltas))
+        deltas.extend(data[0])  # the first is absolute: each block starts from 0
+        w = data[1]
+        if w is None:
+            weights.extend([1.0] * n)
+        elif isinstance(w, float):
+            weights.extend([w] * n)
+        else:
+            weights.extend(w)
+        prev_max = max_id
+        m._next_block()
+    if not deltas:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    ids = np.cumsum(np.array(deltas, dtype=np.int64))
+    if len(starts) > 1:
+        bounds = np.array(starts[1:], dtype=np.int64)
+        base = np.zeros(len(deltas), dtype=np.int64)
+        base[bounds] = np.diff(np.concatenate(([0], ids[bounds - 1])))
+        ids -= np.cumsum(base)
+    return ids, np.array(weights, dtype=np.float64)
+
+
+def _generic_scores(
+    sub: wq.Query, subsearcher: Searcher, context: Any, allowed: set[int] | None
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """(term matcher count, docnums, scores, matched term counts) via whoosh's matcher."""
+    m = sub.matcher(subsearcher, context)
+    nterms = len(list(m.term_matchers()))
+    ids, scores, counts = [], [], []
+    while m.is_active():
+        d = m.id()
+        if allowed is None or d in allowed:
+            ids.append(d)
+            scores.append(m.score())
+            counts.append(sum(1 for _ in m.matching_terms(d)))
+        m.next()
+    return (
+        nterms,
+        np.array(ids, dtype=np.int64),
+        np.array(scores, dtype=np.float64),
+        np.array(counts, dtype=np.int64),
+    )
+
+
+def fast_top_docs(
+    searcher: Searcher, q: wq.Query, flt: wq.Query | None, limit: int
+) -> list[tuple[int, float]] | None:
+    """(docnum, score) of the top ``limit`` documents, as whoosh ranks them.
+
+    None when the query is not a plain OR group (the caller asks whoosh).
+    """
+    shape = _or_subqueries(q)
+    if shape is None or not isinstance(searcher.weighting, BM25F):
+        return None
+    subs, scale, boost = shape
+    weighting = searcher.weighting
+    context = searcher.context()  # what whoosh's collector gives the matchers
+    schema = searcher.schema
+    segments = searcher.subsearchers or [(searcher, 0)]
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    for sub_searcher, offset in segments:
+        reader = sub_searcher.reader()
+        n = reader.doc_count_all()
+        if n == 0:
+            continue
+        allowed: np.ndarray | None = None
+        if flt is not None:
+            allowed = np.unique(np.fromiter(flt.docs(sub_searcher), dtype=np.int64))
+            if allowed.size == 0:
+                continue
+        allowed_list = allowed.tolist() if allowed is not None else None
+        allowed_set = set(allowed_list) if allowed_list is not None else None
+        nterms = 0
+        id_parts: list[np.ndarray] = []
+        score_parts: list[np.ndarray] = []
+        count_parts: list[np.ndarray] = []
+        for sub in subs:
+            if isinstance(sub, wq.Term):
+                btext = schema[sub.fieldname].to_bytes(sub.text)
+                if (sub.fieldname, btext) not in reader:
+                    continue
+                nterms += 1
+                scorer = weighting.scorer(sub_searcher, sub.fieldname, btext)
+                ids, w = _term_postings(reader, sub.fieldname, btext, allowed_list)
+                if not ids.size:
+                    continue
+                fl = _field_lengths(reader, sub.fieldname)[ids]
+                k1, b = scorer.K1, scorer.B
+                s = scorer.idf * ((w * (k1 + 1)) / (w + k1 * ((1 - b) + b * fl / scorer.avgfl)))
+                if sub.boost != 1.0:
+                    s = s * sub.boost
+                id_parts.append(ids)
+                score_parts.append(s)
+                count_parts.append(np.ones(ids.size, dtype=np.int64))
+            else:
+                k, ids, s, c = _generic_scores(sub, sub_searcher, context, allowed_set)
+                nterms += k
+                id_parts.append(ids)
+                score_parts.append(s)
+                count_parts.append(c)
+        if not id_parts:
+            continue
+        all_ids = np.concatenate(id_parts)
+        if not all_ids.size:
+            continue
+        score = np.bincount(all_ids, weights=np.concatenate(score_parts), minlength=n)
+        count = np.bincount(all_ids, weights=np.concatenate(count_parts), minlength=n)
+        hit = count > 0
+        if allowed is not None:
+            mask = np.zeros(n, dtype=bool)
+            mask[allowed] = True
+            hit &= mask
+        deleted = reader.deleted_docs_set if hasattr(reader, "deleted_docs_set") else ()
+        if deleted:
+            hit[np.fromiter(deleted, dtype=np.int64)] = False
+        docs = np.flatnonzero(hit)
+        if not docs.size:
+            continue
+        sc = score[docs]
+        if boost != 1.0:
+            sc = sc * boost
+        if scale and nterms:
+            # whoosh's CoordMatcher ("SQR" of V-Twin)
+            if nterms == scale:
+                sc = np.zeros_like(sc)
+            else:
+                sc = (sc + (count[docs] - 1) / (nterms - scale) ** 2) * ((nterms - 1) / nterms)
+        if docs.size > limit:
+            kth = np.partition(sc, docs.size - limit)[docs.size - limit]
+            keep = sc >= kth
+            docs, sc = docs[keep], sc[keep]
+        found.append((docs + offset, sc))
+    if not found:
+        return []
+    docs = np.concatenate([d for d, _s in found])
+    sc = np.concatenate([s for _d, s in found])
+    order = np.lexsort((docs, -sc))[:limit]
+    return [(int(docs[i]), float(sc[i])) for i in order]
+
+
 def run_query(searcher: Searcher, q: wq.Query, flt: wq.Query | None, limit: int) -> list[RawHit]:
     """Top ``limit`` chunks for ``q`` within ``flt`` (scored by ``q`` alone)."""
-    # whoosh's block-quality skipping trips an assertion inside intersections
-    # with a coordination-scored OR (Require); such queries run unoptimized.
-    optimize = not any(isinstance(n, wq.Require) for n in _walk(q))
-    results = searcher.search(q, limit=limit, filter=flt, optimize=optimize)
-    return [_raw_hit(searcher, hit.docnum, hit.score) for hit in results]
+    top = fast_top_docs(searcher, q, flt, limit)
+    if top is None:
+        # whoosh's block-quality skipping trips an assertion inside intersections
+        # with a coordination-scored OR (Require); such queries run unoptimized.
+        optimize = not any(isinstance(n, wq.Require) for n in _walk(q))
+        results = searcher.search(q, limit=limit, filter=flt, optimize=optimize)
+        top = [(hit.docnum, hit.score) for hit in results]
+    return [_raw_hit(searcher, docnum, score) for docnum, score in top]
 
 
 def _walk(q: wq.Query) -> Iterator[wq.Query]:

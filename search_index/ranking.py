@@ -11,7 +11,7 @@ from collections.abc import Mapping
 RRF_K = 60
 METHODS = ("minmax", "rrf")
 
-__all__ = ["METHODS", "RRF_K", "fuse", "minmax_normalize"]
+__all__ = ["METHODS", "RRF_K", "fuse", "fuse_signals", "minmax_normalize"]
 
 
 def minmax_normalize(scores: Mapping[int, float]) -> dict[int, float]:
@@ -46,22 +46,40 @@ def fuse(
     """
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be within [0, 1], not {alpha}")
-    ids = set(bm25) | set(vector)
-    fused: dict[int, float] = {}
+    return fuse_signals(
+        {"bm25": bm25, "vector": vector},
+        {"bm25": 1.0 - alpha, "vector": alpha},
+        method=method,
+        k=k,
+    )
+
+
+def fuse_signals(
+    signals: Mapping[str, Mapping[int, float]],
+    weights: Mapping[str, float],
+    *,
+    method: str = "minmax",
+    k: int = RRF_K,
+) -> list[tuple[int, float]]:
+    """Any number of named score lists fused with the named weights, best first.
+
+    minmax: ``sum w * norm(scores)``, a chunk missing from a list counts 0 there;
+    rrf: ``sum 2w / (k + rank)``. A signal without a weight counts 0.
+    """
+    if any(w < 0 for w in weights.values()):
+        raise ValueError("fusion weights must not be negative")
+    ids: set[int] = set().union(*signals.values()) if signals else set()
+    fused = dict.fromkeys(ids, 0.0)
     if method == "minmax":
-        nb, nv = minmax_normalize(bm25), minmax_normalize(vector)
-        for cid in ids:
-            fused[cid] = (1.0 - alpha) * nb.get(cid, 0.0) + alpha * nv.get(cid, 0.0)
+        for name, scores in signals.items():
+            w = weights.get(name, 0.0)
+            for cid, v in minmax_normalize(scores).items():
+                fused[cid] += w * v
     elif method == "rrf":
-        rb, rv = _ranks(bm25), _ranks(vector)
-        wb, wv = 2.0 * (1.0 - alpha), 2.0 * alpha
-        for cid in ids:
-            s = 0.0
-            if cid in rb:
-                s += wb / (k + rb[cid])
-            if cid in rv:
-                s += wv / (k + rv[cid])
-            fused[cid] = s
+        for name, scores in signals.items():
+            w = 2.0 * weights.get(name, 0.0)
+            for cid, r in _ranks(scores).items():
+                fused[cid] += w / (k + r)
     else:
         raise ValueError(f"unknown fusion method {method!r}; use one of {METHODS}")
     return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))

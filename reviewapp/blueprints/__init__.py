@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template, request
-from markupsafe import escape
 from flask_babel import get_locale, refresh
 from flask_login import current_user
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from ..services.errors import Forbidden, NotFound, ServiceError

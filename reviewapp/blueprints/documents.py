@@ -5,9 +5,22 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import escape
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import db
 from ..models import Chunk, Document, DocumentType, Role
@@ -33,8 +46,12 @@ def upload(submission_id: int) -> Any:
     for f in files:
         try:
             report = ingestion.add_upload(
-                submission.id, f.filename or "upload", f.stream, doc_type=doc_type,
-                actor_id=current_user.id, batch=batch,
+                submission.id,
+                f.filename or "upload",
+                f.stream,
+                doc_type=doc_type,
+                actor_id=current_user.id,
+                batch=batch,
             )
         except ServiceError as exc:
             flash(f"{f.filename}: {exc}", "error")
@@ -44,7 +61,9 @@ def upload(submission_id: int) -> Any:
     new_documents = False
     for outcome in outcomes:
         if outcome.status == "duplicate":
-            existing = db.session.get(Document, outcome.document_id) if outcome.document_id else None
+            existing = (
+                db.session.get(Document, outcome.document_id) if outcome.document_id else None
+            )
             flash(
                 _(
                     "%(file)s: duplicate of %(existing)s already in this submission; not added again.",
@@ -69,7 +88,9 @@ def upload(submission_id: int) -> Any:
 def batch_summary(submission_id: int, batch: str) -> Any:
     submission = access.submission_for(current_user, submission_id)
     return render_template(
-        "documents/_batch.html", submission=submission, summary=ingestion.batch_summary(submission.id, batch)
+        "documents/_batch.html",
+        submission=submission,
+        summary=ingestion.batch_summary(submission.id, batch),
     )
 
 
@@ -99,9 +120,40 @@ def retry(document_id: int) -> Any:
 def delete(document_id: int) -> Any:
     doc = access.document_for(current_user, document_id)
     submission_id = doc.submission_id
-    ingestion.delete_document(doc.id, actor_id=current_user.id)
+    try:
+        ingestion.delete_document(doc.id, actor_id=current_user.id)
+    except ingestion.DocumentInUse as exc:
+        db.session.rollback()
+        for message in _in_use_messages(exc):
+            flash(message, "error")
+        return redirect(url_for("documents.view", document_id=document_id))
     flash(_("Document removed; the original file stays archived."), "success")
     return redirect(url_for("submissions.show", submission_id=submission_id) + "#documents")
+
+
+def _in_use_messages(exc: ingestion.DocumentInUse) -> list[str]:
+    messages = []
+    if exc.links:
+        messages.append(
+            ngettext(
+                "%(file)s cannot be deleted: %(num)d evidence link made by evaluators cites it. "
+                "Remove that link first; the original file stays archived either way.",
+                "%(file)s cannot be deleted: %(num)d evidence links made by evaluators cite it. "
+                "Remove those links first; the original file stays archived either way.",
+                exc.links,
+                file=exc.filename,
+            )
+        )
+    if exc.claims:
+        messages.append(
+            ngettext(
+                "%(file)s cannot be deleted: %(num)d claim names it as its source.",
+                "%(file)s cannot be deleted: %(num)d claims name it as their source.",
+                exc.claims,
+                file=exc.filename,
+            )
+        )
+    return messages
 
 
 @bp.route("/documents/<int:document_id>")
@@ -114,7 +166,8 @@ def view(document_id: int) -> Any:
         chunk = db.session.get(Chunk, chunk_id)
         if chunk is None or chunk.document_id != doc.id:
             chunk = None
-    return render_template("documents/view.html", doc=doc, chunk=chunk)
+    links, claims = ingestion.references(doc.id)
+    return render_template("documents/view.html", doc=doc, chunk=chunk, links=links, claims=claims)
 
 
 @bp.route("/documents/<int:document_id>/original")
@@ -129,3 +182,54 @@ def original(document_id: int) -> Any:
         mimetype = "application/pdf"
     inline = mimetype in {"application/pdf", "image/png", "image/jpeg", "text/plain"}
     return send_file(path, mimetype=mimetype, as_attachment=not inline, download_name=doc.filename)
+
+
+@bp.app_template_filter("filesize")
+def filesize(n: int | None) -> str:
+    """1234567 -> '1.2 MB' (binary units, as MAX_UPLOAD_BYTES is set)."""
+    if n is None:
+        return "?"
+    if n < 1024:
+        return f"{n:,} B"
+    value = float(n)
+    for unit in ("KB", "MB", "GB", "TB"):
+        value /= 1024
+        if value < 1024 or unit == "TB":
+            break
+    text = f"{value:,.1f}".removesuffix(".0")
+    return f"{text} {unit}"
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def request_too_large(exc: RequestEntityTooLarge) -> Any:
+    """The request body is over MAX_CONTENT_LENGTH (MAX_REQUEST_BYTES), or has too many parts.
+
+    Werkzeug stops reading such a body, so nothing of it was stored: say so, say the limits
+    and what to do, and lead back to where the upload came from.
+    """
+    cap = current_app.config.get("MAX_CONTENT_LENGTH")
+    sent = request.content_length
+    per_file = filesize(current_app.config["MAX_UPLOAD_BYTES"])
+    if cap and sent and sent > cap:
+        message = _(
+            "This upload (%(sent)s) is larger than one request may be (%(cap)s). Nothing from "
+            "it was stored. Upload fewer files at a time or split the ZIP archive; a single "
+            "file may be up to %(per_file)s.",
+            sent=filesize(sent),
+            cap=filesize(cap),
+            per_file=per_file,
+        )
+    else:
+        message = _(
+            "This upload has too many files or form fields for one request (at most %(cap)s "
+            "in all). Nothing from it was stored. Upload fewer files at a time or put them in "
+            "a ZIP archive; a single file may be up to %(per_file)s.",
+            cap=filesize(cap),
+            per_file=per_file,
+        )
+    if is_htmx():
+        return f'<p class="flash error" role="alert">{escape(message)}</p>', 413
+    back = url_for("rounds.index")
+    if request.endpoint == "documents.upload" and request.view_args:
+        back = url_for("submissions.show", **request.view_args) + "#documents"
+    return render_template("documents/too_large.html", message=message, back=back), 413

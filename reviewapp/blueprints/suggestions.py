@@ -33,7 +33,7 @@ def decide(submission_id: int, code: str) -> Any:
         return (
             render_template("suggestions/_list.html", submission=submission, result=result),
             200,
-            {"HX-Trigger": "evidence-changed"},
+            {"HX-Trigger": "suggestion-decided"},
         )
     return redirect(url_for("submissions.indicator", submission_id=submission.id, code=code))
 

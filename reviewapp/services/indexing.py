@@ -21,13 +21,16 @@ def get_index() -> SearchIndex:
 
     ext = current_app.extensions
     if "search_index" not in ext:
+        cfg = current_app.config
         ext["search_index"] = SearchIndex(
-            Path(current_app.config["INDEX_DIR"]), embedder_factory=_embedder_factory()
+            Path(cfg["INDEX_DIR"]),
+            embedders={name: _embedder_factory(name) for name in cfg["EMBEDDERS"]},
+            weights=cfg["FUSION_WEIGHTS"],
         )
     return ext["search_index"]
 
 
-def _embedder_factory() -> Any:
+def _embedder_factory(kind: str) -> Any:
     enabled = current_app.config["EMBEDDINGS_ENABLED"]
     model_dir = Path(current_app.config["EMBEDDING_MODEL"])
 
@@ -36,7 +39,7 @@ def _embedder_factory() -> Any:
 
         if not enabled:
             raise EmbeddingModelError("embeddings are switched off (REVIEWAPP_EMBEDDINGS_ENABLED)")
-        return load_embedder("e5", model_dir=model_dir)
+        return load_embedder(kind, model_dir=model_dir if kind == "e5" else None)
 
     return factory
 
@@ -72,19 +75,15 @@ def all_records(batch: int = 500) -> Any:
         yield from records_for(document)
 
 
-def reembed_all() -> int:
-    """Recompute the vectors of every ready document."""
+def reembed_all(models: list[str] | None = None) -> int:
+    """Recompute the vectors (of ``models``, default all) of every ready document."""
     from ..models import DocumentStatus
+    from .ingestion import embed_document
 
-    index = get_index()
-    total = 0
-    for document in db.session.scalars(
-        select(Document).where(Document.status == DocumentStatus.READY.value)
-    ):
-        total += index.embed_chunks(records_for(document))
-        document.embedded = True
-    db.session.commit()
-    return total
+    ids = db.session.scalars(
+        select(Document.id).where(Document.status == DocumentStatus.READY.value)
+    ).all()
+    return sum(embed_document(document_id, models) for document_id in ids)
 
 
 def plain_snippet(snippet_html: str) -> str:

@@ -16,10 +16,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
-from ..models import Chunk, Document, DocumentStatus, DocumentType, Page, Submission, utcnow
+from ..models import (
+    Chunk,
+    Claim,
+    Document,
+    DocumentStatus,
+    DocumentType,
+    EvidenceLink,
+    Page,
+    Submission,
+    Suggestion,
+    utcnow,
+)
 from . import audit, storage
 from .chunking import chunk_pages
 from .errors import NotFound, ServiceError
@@ -29,6 +40,29 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 UNFINISHED = (DocumentStatus.QUEUED, DocumentStatus.EXTRACTING, DocumentStatus.INDEXING)
+
+
+class DocumentInUse(ServiceError):
+    """Deleting the document is refused: evaluators' evidence (or claims) cite it.
+
+    ``links`` and ``claims`` are the counts, so a view can say in the user's language how many
+    references block the deletion and what to do.
+    """
+
+    def __init__(self, document: Document, links: int, claims: int) -> None:
+        self.document_id = document.id
+        self.filename = document.filename
+        self.links = links
+        self.claims = claims
+        parts = []
+        if links:
+            parts.append(f"{links} evidence link(s)")
+        if claims:
+            parts.append(f"{claims} claim(s)")
+        super().__init__(
+            f"{document.filename} cannot be deleted: {' and '.join(parts)} cite it; "
+            "remove those first"
+        )
 
 
 @dataclass(frozen=True)
@@ -87,11 +121,21 @@ def add_upload(
 
     kind = detect_type(blob)
     if kind == "zip":
+        # A ZIP is a container, not a document: the per-file limit applies to each entry
+        # (ZipLimits.max_entry_bytes), the archive as a whole to ZIP_MAX_TOTAL_BYTES.
         _add_archive(submission, filename, folder, sha, size, blob, doc_type, actor_id, report)
     else:
         outcome = _add_document(
             submission, filename, folder, sha, size, doc_type, actor_id, report.batch, {}
         )
+        limit = current_app.config["MAX_UPLOAD_BYTES"]
+        if outcome.status == "queued" and outcome.document_id and size > limit:
+            # Over the per-file limit: the original is already stored (nothing is lost); the
+            # document fails now with the reason instead of queueing a job bound to fail.
+            # A retry after the limit was raised processes it normally.
+            exc = _too_large(size, limit)
+            _fail(db.session.get(Document, outcome.document_id), exc)
+            outcome = UploadOutcome(filename, folder, "failed", outcome.document_id, exc.message)
         report.outcomes.append(outcome)
     db.session.commit()
     if enqueue_jobs:
@@ -139,6 +183,18 @@ def _add_document(
     db.session.flush()
     audit.record(actor_id, "document.upload", "document", document.id, file=filename, sha256=sha)
     return UploadOutcome(filename, folder, "queued", document.id)
+
+
+def _too_large(size: int, limit: int) -> Exception:
+    """The same reason extract() gives for a file over ``max_bytes``."""
+    from extractors import ExtractionError
+
+    return ExtractionError(
+        "too_large",
+        f"The file is {size:,} bytes; the limit is {limit:,} bytes. Split it or reduce its images.",
+        f"파일 크기({size:,}바이트)가 허용 한도({limit:,}바이트)를 넘습니다. "
+        "나누거나 이미지를 줄여 주세요.",
+    )
 
 
 def _zip_limits() -> ZipLimits:
@@ -211,11 +267,15 @@ def _add_archive(
             )
             if outcome.status == "queued" and outcome.document_id:
                 _fail(db.session.get(Document, outcome.document_id), exc)
-                outcome = UploadOutcome(filename, folder, "failed", outcome.document_id, exc.message)
+                outcome = UploadOutcome(
+                    filename, folder, "failed", outcome.document_id, exc.message
+                )
             report.outcomes.append(outcome)
             return
         report.outcomes.extend(
-            _add_entries(submission, entries, filename, sha, folder, doc_type, actor_id, report.batch)
+            _add_entries(
+                submission, entries, filename, sha, folder, doc_type, actor_id, report.batch
+            )
         )
         if not entries:
             report.outcomes.append(
@@ -243,8 +303,14 @@ def _process_archive(document: Document) -> None:
             _fail(document, ServiceError(f"internal error while unpacking the archive: {exc}"))
             return
         outcomes = _add_entries(
-            document.submission, entries, document.filename, document.sha256, document.folder,
-            document.doc_type, document.uploaded_by_id, document.batch,
+            document.submission,
+            entries,
+            document.filename,
+            document.sha256,
+            document.folder,
+            document.doc_type,
+            document.uploaded_by_id,
+            document.batch,
         )
     finally:
         shutil.rmtree(dest, ignore_errors=True)
@@ -316,7 +382,9 @@ def process_document(document_id: int, *, queue_embedding: bool = True) -> None:
     document.pages_estimated = result.metadata.get("page_estimate") == "true"
     document.doc_metadata = {**(document.doc_metadata or {}), **dict(result.metadata)}
     for page in result.pages:
-        db.session.add(Page(document_id=document.id, number=page.number, text=page.text, ocr=page.ocr))
+        db.session.add(
+            Page(document_id=document.id, number=page.number, text=page.text, ocr=page.ocr)
+        )
     passages = chunk_pages([(p.number, p.text) for p in result.pages])
     chunks = [
         Chunk(
@@ -330,6 +398,7 @@ def process_document(document_id: int, *, queue_embedding: bool = True) -> None:
         for i, p in enumerate(passages)
     ]
     db.session.add_all(chunks)
+    _reanchor_links(document, chunks)
     _set_status(document, DocumentStatus.INDEXING)
 
     from .indexing import get_index, records_for
@@ -342,42 +411,137 @@ def process_document(document_id: int, *, queue_embedding: bool = True) -> None:
         return
     _set_status(document, DocumentStatus.READY)
     if queue_embedding and current_app.config["EMBEDDINGS_ENABLED"] and chunks:
-        from ..jobs import enqueue
-
-        enqueue("embed_document", document.id)
+        queue_embeddings(document.id)
 
 
-def embed_document(document_id: int) -> int:
-    """Vectors follow once the document is already searchable by keywords."""
+def queue_embeddings(document_id: int) -> None:
+    """The fast model's vectors right away, the slower models' behind new documents."""
+    from ..jobs import enqueue
+
+    for i, model in enumerate(current_app.config["EMBEDDERS"]):
+        enqueue(
+            "embed_document",
+            document_id,
+            model,
+            priority="embed_document" if i == 0 else "embed_document_slow",
+        )
+
+
+def embed_document(document_id: int, models: list[str] | None = None) -> int:
+    """Vectors follow once the document is already searchable by keywords.
+
+    ``document.embedded`` turns true once every available model has its vectors.
+    """
     from .indexing import get_index, records_for
 
     document = db.session.get(Document, document_id)
     if document is None or document.status != DocumentStatus.READY.value:
         return 0
     index = get_index()
-    count = index.embed_chunks(records_for(document))
-    if count or not document.chunks:
-        document.embedded = True
-        db.session.commit()
+    records = records_for(document)
+    count = index.embed_chunks(records, models)
+    ids = [r.chunk_id for r in records]
+    document.embedded = index.vector_available and all(
+        index.has_vectors(ids, name) for name in index.vector_models
+    )
+    db.session.commit()
+    if count:  # the round's indicators as prepared queries: suggestions need no model call
+        from .suggestions import prepare_indicator_queries
+
+        prepare_indicator_queries(document.submission)
     return count
 
 
-def _remove_derived(document: Document) -> None:
+def _remove_derived(document: Document) -> int:
+    """Drop pages, chunks and their index entries and vectors; returns suggestions removed.
+
+    Evidence links survive: when a document is re-extracted (a retry, or a ZIP unpacked again)
+    its passages are replaced, and a link made by an evaluator is an audit record that must
+    not vanish or block the job. Each link already carries its own document, page and quote
+    (copied when it was made), so it only loses its passage id here (chunk_id -> NULL) and
+    _reanchor_links points it at the identical new passage afterwards. Deleting the whole
+    document is refused while links exist (delete_document). Suggestions (ranked passages and
+    accept/reject decisions) belong to a passage and go with it; the decisions stay in the
+    audit log, and an accepted one lives on as its evidence link.
+    The statements below are explicit rather than left to the foreign keys' ON DELETE, so
+    they hold where the database does not enforce those (SQLite without the pragma) and the
+    session sees them.
+    """
     from .indexing import get_index
 
     get_index().delete_document(document.id)
+    chunk_ids = select(Chunk.id).where(Chunk.document_id == document.id)
+    removed = db.session.execute(
+        delete(Suggestion)
+        .where(Suggestion.chunk_id.in_(chunk_ids))
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    db.session.execute(
+        update(EvidenceLink)
+        .where(EvidenceLink.chunk_id.in_(chunk_ids))
+        .values(chunk_id=None)
+        .execution_options(synchronize_session="fetch")
+    )
     db.session.execute(delete(Chunk).where(Chunk.document_id == document.id))
     db.session.execute(delete(Page).where(Page.document_id == document.id))
     # The collections may still hold the rows just deleted; a later cascade would delete them again.
     db.session.expire(document, ["pages", "chunks"])
     document.embedded = False
     db.session.flush()
+    return removed or 0
+
+
+def _reanchor_links(document: Document, chunks: list[Chunk]) -> int:
+    """Links whose passage was replaced by re-extraction point again at the same passage.
+
+    The same page and text (extraction and chunking are deterministic); failing that, the
+    first passage on that page holding the quote. A link with no match keeps chunk_id NULL
+    and still cites its document, page and quote.
+    """
+    orphans = db.session.scalars(
+        select(EvidenceLink).where(
+            EvidenceLink.document_id == document.id, EvidenceLink.chunk_id.is_(None)
+        )
+    ).all()
+    if not orphans:
+        return 0
+    db.session.flush()  # ids for the new chunks
+    exact: dict[tuple[int, str], int] = {}
+    for chunk in chunks:
+        exact.setdefault((chunk.page, chunk.text), chunk.id)
+    count = 0
+    for link in orphans:
+        chunk_id = exact.get((link.page, link.quote))
+        if chunk_id is None and link.quote.strip():
+            chunk_id = next(
+                (c.id for c in chunks if c.page == link.page and link.quote in c.text), None
+            )
+        if chunk_id is not None:
+            link.chunk_id = chunk_id
+            count += 1
+    return count
+
+
+def references(document_id: int) -> tuple[int, int]:
+    """(evidence links, claims) that cite the document and so block deleting it."""
+    links = db.session.scalar(
+        select(func.count())
+        .select_from(EvidenceLink)
+        .where(EvidenceLink.document_id == document_id)
+    )
+    claims = db.session.scalar(
+        select(func.count()).select_from(Claim).where(Claim.source_document_id == document_id)
+    )
+    return links or 0, claims or 0
 
 
 def retry(document_id: int, *, actor_id: int | None = None) -> Document:
     document = db.session.get(Document, document_id)
     if document is None:
         raise NotFound(f"no document {document_id}")
+    # Only a failed document: a ready one is never re-extracted under its evaluators. A failed
+    # one may still hold passages (the index update failed after chunking) that were linked
+    # or decided on; re-processing replaces them and keeps the links (_remove_derived).
     if document.status != DocumentStatus.FAILED.value:
         raise ServiceError("only a failed document can be retried")
     document.error = document.error_code = document.error_ko = ""
@@ -390,12 +554,29 @@ def retry(document_id: int, *, actor_id: int | None = None) -> Document:
 
 
 def delete_document(document_id: int, *, actor_id: int | None = None) -> None:
-    """Removes the document, its pages, chunks and index entries; the stored original stays."""
+    """Removes the document, its pages, chunks and index entries; the stored original stays.
+
+    Refused (DocumentInUse) while evidence links or claims cite the document: evaluators'
+    evidence is what scores rest on and the committee audits, so it is never removed as a
+    side effect; the links are removed first, one by one, each attributed. Suggestions on
+    the document's passages (decisions that did not become links) go with the passages.
+    """
     document = db.session.get(Document, document_id)
     if document is None:
         raise NotFound(f"no document {document_id}")
-    _remove_derived(document)
-    audit.record(actor_id, "document.delete", "document", document.id, file=document.filename)
+    links, claims = references(document.id)
+    if links or claims:
+        raise DocumentInUse(document, links, claims)
+    removed = _remove_derived(document)
+    audit.record(
+        actor_id,
+        "document.delete",
+        "document",
+        document.id,
+        file=document.filename,
+        sha256=document.sha256,
+        suggestions_removed=removed,
+    )
     db.session.delete(document)
     db.session.commit()
 
@@ -469,8 +650,14 @@ def ingest_paths(
     for path, folder in files:
         with path.open("rb") as fh:
             report = add_upload(
-                submission_id, path.name, fh, doc_type=doc_type, actor_id=actor_id,
-                batch=batch, folder=folder, enqueue_jobs=not run_now,
+                submission_id,
+                path.name,
+                fh,
+                doc_type=doc_type,
+                actor_id=actor_id,
+                batch=batch,
+                folder=folder,
+                enqueue_jobs=not run_now,
             )
         outcomes.extend(report.outcomes)
     results = []

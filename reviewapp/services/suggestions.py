@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from search_index.ranking import minmax_normalize
+
 from ..extensions import db
 from ..models import Chunk, Decision, EvidenceLink, Indicator, Submission, Suggestion, User, utcnow
 from . import audit
@@ -29,9 +31,9 @@ CANDIDATES = 40
 FEEDBACK_WEIGHT = 0.35  # how far accepted/rejected passages move the others
 EXPANSION_TERMS = 6
 # Confidence from absolute signals, since fused scores are relative to each query:
-# e5 cosine (relevant passages ~0.85, unrelated ~0.80) and whether keywords matched.
-HIGH_COSINE = 0.845
-MEDIUM_COSINE = 0.825
+# a model's cosine (high, medium thresholds per model; calibrated on KorQuAD in
+# bench/bench_fusion.py) and whether keywords matched. The best model present decides.
+COSINE_THRESHOLDS = {"e5": (0.845, 0.825), "use": (0.45, 0.35)}
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,14 @@ def meaning_query(indicator: Indicator) -> str:
 
 
 def confidence_for(hit: Hit) -> str:
-    cosine = hit.vector
     matched = hit.bm25 is not None and hit.bm25 > 0
-    if cosine is None:  # keywords only: the best we can say is 'medium' for a match
+    model = next((m for m in COSINE_THRESHOLDS if m in hit.vectors), None)
+    if model is None:  # keywords only: the best we can say is 'medium' for a match
         return "medium" if matched else "low"
-    if cosine >= HIGH_COSINE and matched:
+    cosine, (high, medium) = hit.vectors[model], COSINE_THRESHOLDS[model]
+    if cosine >= high and matched:
         return "high"
-    if cosine >= MEDIUM_COSINE or (matched and cosine >= MEDIUM_COSINE - 0.015):
+    if cosine >= medium:
         return "medium"
     return "low"
 
@@ -168,10 +171,11 @@ def rank(
         highlight=True,
     )
     scores = {h.chunk_id: h.score for h in hits}
-    if (accepted_ids or rejected_ids) and index.vector_available:
+    if accepted_ids or rejected_ids:
         candidates = [h.chunk_id for h in hits if h.chunk_id not in decisions]
-        toward = index.text_similarity([texts[c] for c in accepted_ids if c in texts], candidates)
-        away = index.text_similarity([texts[c] for c in rejected_ids if c in texts], candidates)
+        # normalized per query: raw cosines differ by a few hundredths only
+        toward = minmax_normalize(index.similarity(accepted_ids, candidates))
+        away = minmax_normalize(index.similarity(rejected_ids, candidates))
         for cid in candidates:
             scores[cid] += FEEDBACK_WEIGHT * (toward.get(cid, 0.0) - away.get(cid, 0.0))
     ordered = sorted(
@@ -209,11 +213,19 @@ def for_indicator(
     return rank(submission, indicator, limit=limit)
 
 
+def prepare_indicator_queries(submission: Submission) -> int:
+    """Encode every indicator's meaning query of the round once (batched, kept on disk)."""
+    from .indexing import get_index
+
+    indicators = submission.round.framework.indicators
+    return get_index().prepare_queries([meaning_query(ind) for ind in indicators])
+
+
 def coverage(user: User, submission_id: int, *, limit: int = 3) -> list[IndicatorSuggestions]:
     """Every indicator of the round with its best passages: the coverage matrix."""
     submission = submission_for(user, submission_id)
-    indicators = submission.round.framework.indicators
-    return [rank(submission, ind, limit=limit) for ind in indicators]
+    prepare_indicator_queries(submission)
+    return [rank(submission, ind, limit=limit) for ind in submission.round.framework.indicators]
 
 
 def decide(
@@ -242,8 +254,14 @@ def decide(
     row.decided_at = utcnow()
     db.session.flush()
     audit.record(
-        user.id, f"suggestion.{decision}", "suggestion", row.id,
-        submission=submission.id, indicator=indicator.code, chunk=chunk.id, page=chunk.page,
+        user.id,
+        f"suggestion.{decision}",
+        "suggestion",
+        row.id,
+        submission=submission.id,
+        indicator=indicator.code,
+        chunk=chunk.id,
+        page=chunk.page,
     )
     db.session.commit()
     if decision == Decision.ACCEPTED.value:

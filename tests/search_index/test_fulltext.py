@@ -334,3 +334,66 @@ def test_concurrent_writers_and_a_reader(tmp_path: Path) -> None:
     fresh = SearchIndex(ixdir, embedder_factory=no_model)
     assert fresh.count() == 81
     assert len(fresh.search("*", limit=1000)) <= 81
+
+
+class ShiftedEmbedderDouble(HashingEmbedderDouble):
+    """A second, different model double (another hashing space and size)."""
+
+    dim = 48
+
+
+def test_several_models_are_stored_fused_and_deleted_together(
+    tmp_path: Path, corpus: list[ChunkRecord]
+) -> None:
+    idx = SearchIndex(
+        tmp_path,
+        embedders={"fast": HashingEmbedderDouble, "slow": ShiftedEmbedderDouble},
+        weights={"bm25": 0.5, "fast": 0.25, "slow": 0.25},
+    )
+    idx.add_chunks(corpus)
+    ids_all = [c.chunk_id for c in corpus]
+    # the fast model first (right after indexing), the slow one later
+    assert idx.embed_chunks(corpus, ["fast"]) == len(corpus)
+    assert idx.has_vectors(ids_all, "fast") and not idx.has_vectors(ids_all, "slow")
+    first = idx.search("스마트시티 통합운영센터", mode="hybrid", submission_ids=[1])
+    assert first[0].chunk_id == 1 and set(first[0].vectors) == {"fast"}
+    idx.embed_chunks(corpus, ["slow"])
+    both = idx.search("스마트시티 통합운영센터", mode="hybrid", submission_ids=[1])
+    assert set(both[0].vectors) == {"fast", "slow"}
+    # vector_query feeds the models only; the BM25 side and highlights follow `query`
+    split = idx.search("리빙랩", vector_query="통합운영센터", mode="hybrid", submission_ids=[1])
+    assert all(h.bm25 is None or "리빙랩" in h.text for h in split)
+    with pytest.raises(ValueError):
+        idx.embed_chunks(corpus, ["nope"])
+    # similarity from stored vectors: a chunk is closest to itself
+    sims = idx.similarity([1], ids_all)
+    assert max(sims, key=sims.get) == 1
+    idx.delete_document(1)
+    assert not idx.has_vectors([1], "fast") and not idx.has_vectors([1], "slow")
+    assert 1 not in ids(idx.search("통합운영센터", mode="vector"))
+
+
+class CountingEmbedderDouble(HashingEmbedderDouble):
+    calls = 0
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        CountingEmbedderDouble.calls += len(texts)
+        return super().encode_queries(texts)
+
+
+def test_prepared_queries_survive_a_restart_and_skip_the_model(
+    tmp_path: Path, corpus: list[ChunkRecord]
+) -> None:
+    idx = SearchIndex(tmp_path, embedders={"m": CountingEmbedderDouble})
+    idx.add_chunks(corpus)
+    idx.embed_chunks(corpus)
+    queries = ["스마트시티 통합운영센터", "리빙랩 시민 참여"]
+    assert idx.prepare_queries(queries) == 2
+    assert idx.prepare_queries(queries) == 0
+    calls = CountingEmbedderDouble.calls
+    fresh = SearchIndex(tmp_path, embedders={"m": CountingEmbedderDouble})
+    hits = fresh.search(queries[0], mode="vector")
+    assert hits and hits[0].chunk_id == 1
+    assert CountingEmbedderDouble.calls == calls  # from disk, no model call
+    fresh.search("처음 보는 질의", mode="vector")
+    assert CountingEmbedderDouble.calls == calls + 1

@@ -1,0 +1,196 @@
+"""Evidence suggestions on a real ingested Korean document: ranking, decisions, learning,
+coverage, access and the CLI. Keyword-only (BM25) unless a test loads the real models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from reviewapp.extensions import db
+from reviewapp.models import Decision, Document, EvidenceLink, Suggestion, User
+from reviewapp.services import suggestions as suggest
+from reviewapp.services.errors import NotFound
+from reviewapp.services.ingestion import ingest_paths
+
+from .conftest import ROOT, World, make_app
+
+PLAN = ROOT / "demo" / "documents" / "hanbit" / "hanbit-smart-city-plan-summary-2026.pdf"
+APPLICATION = ROOT / "demo" / "documents" / "hanbit" / "hanbit-application-2026.docx"
+MODEL = ROOT / "models" / "multilingual-e5-small"
+
+
+def _user(name: str) -> User:
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+@pytest.fixture()
+def ingested(world: World) -> World:
+    rows = ingest_paths([PLAN, APPLICATION], world.large)
+    assert [r["status"] for r in rows] == ["ready", "ready"], rows
+    return world
+
+
+def test_suggestions_rank_the_passages_that_prove_the_indicator(ingested: World) -> None:
+    result = suggest.for_indicator(_user("eva"), ingested.large, "SVC-07", limit=5)
+    assert result.mode == "bm25"  # no model in this test: keywords only, said so
+    top = result.passages[0]
+    assert "데이터 허브" in top.text.replace("데이터허브", "데이터 허브")
+    assert top.page >= 1 and top.document_name.endswith(".pdf")
+    assert top.confidence in {"high", "medium", "low"}
+    assert "<mark>" in top.snippet
+    scores = [p.score for p in result.passages]
+    assert scores == sorted(scores, reverse=True)
+    assert sum(len(g.passages) for g in result.by_document) == len(result.passages)
+
+
+def test_accept_links_evidence_and_reject_hides(ingested: World) -> None:
+    eva = _user("eva")
+    before = suggest.for_indicator(eva, ingested.large, "SVC-09", limit=10).passages
+    assert len(before) >= 3
+    accepted, rejected = before[1], before[0]
+    suggest.decide(eva, ingested.large, "SVC-09", accepted.chunk_id, "accepted")
+    suggest.decide(eva, ingested.large, "SVC-09", rejected.chunk_id, "rejected")
+    link = db.session.scalar(select(EvidenceLink).where(EvidenceLink.chunk_id == accepted.chunk_id))
+    assert link is not None and link.created_by_id == eva.id and link.page == accepted.page
+    after = suggest.for_indicator(eva, ingested.large, "SVC-09", limit=10)
+    assert rejected.chunk_id not in [p.chunk_id for p in after.passages]
+    assert after.passages[0].chunk_id == accepted.chunk_id
+    assert after.passages[0].decision == Decision.ACCEPTED.value
+    assert (after.accepted, after.rejected) == (1, 1)
+    # the rejection is for this indicator only
+    other = suggest.for_indicator(eva, ingested.large, "SVC-07", limit=40)
+    assert rejected.chunk_id in [p.chunk_id for p in other.passages] or other.passages
+    # deciding again changes the decision instead of adding rows
+    suggest.decide(eva, ingested.large, "SVC-09", rejected.chunk_id, "accepted")
+    n = db.session.scalar(select(func.count()).select_from(Suggestion))
+    assert n == 2
+
+
+def test_decisions_are_checked(ingested: World) -> None:
+    eva, evb = _user("eva"), _user("evb")
+    chunk_id = suggest.for_indicator(eva, ingested.large, "SVC-07").passages[0].chunk_id
+    with pytest.raises(NotFound):  # not assigned
+        suggest.for_indicator(evb, ingested.large, "SVC-07")
+    with pytest.raises(NotFound):
+        suggest.decide(evb, ingested.large, "SVC-07", chunk_id, "accepted")
+    with pytest.raises(NotFound):  # a passage of another submission
+        suggest.decide(evb, ingested.small, "SVC-07", chunk_id, "accepted")
+    with pytest.raises(NotFound):
+        suggest.for_indicator(eva, ingested.large, "NOPE-1")
+    from reviewapp.services.errors import ServiceError
+
+    with pytest.raises(ServiceError):
+        suggest.decide(eva, ingested.large, "SVC-07", chunk_id, "maybe")
+
+
+def test_accepted_passages_expand_the_keyword_query(ingested: World) -> None:
+    """Rocchio on text: an accepted passage's key words join the indicator's query, so
+    passages sharing them rise even without vectors."""
+    eva = _user("eva")
+    code = "GOV-01"
+    before = suggest.for_indicator(eva, ingested.large, code, limit=40).passages
+    target = before[-1]
+    suggest.decide(eva, ingested.large, code, target.chunk_id, "accepted")
+    after = suggest.for_indicator(eva, ingested.large, code, limit=40).passages
+    assert after[0].chunk_id == target.chunk_id
+    rest_before = [p.chunk_id for p in before if p.chunk_id != target.chunk_id]
+    rest_after = [p.chunk_id for p in after[1:]]
+    assert rest_after != rest_before[: len(rest_after)]
+
+
+def test_coverage_flags_indicators_without_evidence(ingested: World, app: Flask) -> None:
+    rows = suggest.coverage(_user("eva"), ingested.large)
+    assert len(rows) == 54
+    by_code = {r.indicator.code: r for r in rows}
+    assert by_code["SVC-07"].strength >= 1
+    assert any(r.strength == 0 and not r.passages for r in rows) or all(r.passages for r in rows)
+    empty = suggest.coverage(_user("evb"), ingested.small)  # no documents yet
+    assert all(r.strength == 0 and not r.passages for r in empty)
+    client = app.test_client()
+    from .conftest import login
+
+    login(client, "evb")
+    page = client.get(f"/submissions/{ingested.small}/coverage").get_data(as_text=True)
+    assert "SVC-07" in page
+    assert client.get(f"/submissions/{ingested.large}/coverage").status_code == 404
+
+
+def test_suggest_cli_json(ingested: World, runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(
+        args=["suggest", "--submission", str(ingested.large), "--indicator", "SVC-07",
+              "--limit", "3", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output.strip().splitlines()[-1])
+    rows = data["suggestions"]
+    assert 1 <= len(rows) <= 3
+    for row in rows:
+        assert set(row) == {"indicator", "document", "document_id", "page", "score", "snippet"}
+        assert row["indicator"] == "SVC-07" and isinstance(row["page"], int)
+        assert "<mark>" not in row["snippet"]
+    assert db.session.get(Document, rows[0]["document_id"]).filename == rows[0]["document"]
+    bad = runner.invoke(args=["suggest", "--submission", "999", "--json"])
+    assert bad.exit_code == 1 and "no submission 999" in bad.output
+
+
+@pytest.mark.skipif(
+    not (MODEL / "model.safetensors").exists(),
+    reason=f"embedding model folder {MODEL} not built (make install builds it)",
+)
+def test_real_models_embed_fuse_and_learn(tmp_path: Path) -> None:
+    """The shipped pipeline: USE vectors, then e5 vectors, fused with BM25; decisions move
+    passages similar to the accepted one up."""
+    from .conftest import FRAMEWORK
+
+    app = make_app(
+        tmp_path, EMBEDDINGS_ENABLED=True, EMBEDDING_MODEL=str(MODEL), EMBEDDERS=["use", "e5"]
+    )
+    with app.app_context():
+        from reviewapp.services import accounts, rounds
+        from reviewapp.services.frameworks import import_framework
+        from reviewapp.services.indexing import get_index
+
+        accounts.create_user("eva", "pw-1234567890", "evaluator")
+        fw = import_framework(FRAMEWORK)
+        sid = rounds.add_applicant(rounds.create_round("r", fw.id).id, "한빛시", 1_020_000).submission_id
+        rounds.assign(sid, "eva")
+        assert ingest_paths([PLAN], sid)[0]["status"] == "ready"
+        document = db.session.scalar(select(Document))
+        assert document.embedded
+        index = get_index()
+        ids = [c.id for c in document.chunks]
+        assert index.vector_models == ["use", "e5"]
+        assert index.has_vectors(ids, "use") and index.has_vectors(ids, "e5")
+        # a paraphrase without the document's key words still finds the data hub page
+        hits = index.search(
+            "여러 부서의 행정 정보를 한곳에 모아 개방하는 플랫폼", mode="vector",
+            submission_ids=[sid], limit=3,
+        )
+        assert any("허브" in h.text for h in hits)
+        eva = _user("eva")
+        result = suggest.for_indicator(eva, sid, "SVC-07", limit=10)
+        assert result.mode == "hybrid"
+        assert set(result.passages[0].__dict__) >= {"confidence"}
+        assert "허브" in result.passages[0].text
+        assert {p.confidence for p in result.passages} <= {"high", "medium", "low"}
+        # learning: accept the passage ranked last; the candidates most like it move up
+        before = [p.chunk_id for p in result.passages]
+        target = before[-1]
+        sims = index.similarity([target], [c for c in before if c != target])
+        nearest = max(sims, key=sims.get)
+        suggest.decide(eva, sid, "SVC-07", target, "accepted")
+        after = [p.chunk_id for p in suggest.for_indicator(eva, sid, "SVC-07", limit=10).passages]
+        assert after[0] == target
+        assert nearest in after and after.index(nearest) <= before.index(nearest)
+        # deleting the document removes its vectors from both models
+        from reviewapp.services.ingestion import delete_document
+
+        db.session.execute(EvidenceLink.__table__.delete())
+        db.session.execute(Suggestion.__table__.delete())
+        db.session.commit()
+        delete_document(document.id)
+        assert not index.has_vectors(ids[:1], "use") and not index.has_vectors(ids[:1], "e5")
