@@ -223,12 +223,12 @@ class SearchIndex:
             model.prepared_mtime = mtime
         return model.prepared
 
-    def prepare_queries(self, texts: Sequence[str]) -> int:
+    def prepare_queries(self, texts: Sequence[str], models: Sequence[str] | None = None) -> int:
         """Encode standing queries (indicators) once, in batches, and keep them on disk, so
         that suggestions need no model call; returns how many were new."""
         added = 0
         for model in self._models.values():
-            if self._load(model) is None:
+            if (models is not None and model.name not in models) or self._load(model) is None:
                 continue
             known = self._prepared(model)
             new = list(dict.fromkeys(t for t in texts if _text_key(t) not in known))

@@ -25,6 +25,7 @@ from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import FieldsPlugin, MultifieldParser, OrGroup
+from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
@@ -432,13 +433,17 @@ def _field_lengths(reader: Any, fieldname: str) -> np.ndarray:
 
 def _term_postings(
     reader: Any, fieldname: str, btext: bytes, allowed: list[int] | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Document numbers and weights of a term in one segment (deletions included).
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Document numbers and weights of a term in one segment; None if it has no such term.
 
-    With ``allowed`` (sorted local docnums), blocks without any of them are skipped.
+    Deleted documents are included (the caller masks them). With ``allowed``
+    (sorted local docnums), posting blocks without any of them are not read.
     """
-    m = reader.postings(fieldname, btext)
-    if isinstance(m, FilterMatcher):  # deleted documents: masked by the caller
+    try:
+        m = reader.postings(fieldname, btext)
+    except TermNotFound:
+        return None
+    if isinstance(m, FilterMatcher):
         m = m.child
     if not isinstance(m, W3LeafMatcher) or m._byteids:
         ids, weights = [], []
@@ -467,7 +472,7 @@ def _term_postings(
         data = m._data
         n = m._blocklength
         starts.append(len(deltas))
-        deltas.extend(data[0])  # the first is absolute: each block starts from 0
+        deltas.extend(data[0])  # delta-coded, each block from 0
         w = data[1]
         if w is None:
             weights.extend([1.0] * n)
@@ -518,13 +523,30 @@ def fast_top_docs(
     None when the query is not a plain OR group (the caller asks whoosh).
     """
     shape = _or_subqueries(q)
-    if shape is None or not isinstance(searcher.weighting, BM25F):
+    if shape is None or type(searcher.weighting) is not BM25F:
         return None
     subs, scale, boost = shape
     weighting = searcher.weighting
     context = searcher.context()  # what whoosh's collector gives the matchers
     schema = searcher.schema
     segments = searcher.subsearchers or [(searcher, 0)]
+    # BM25F's global statistics, as whoosh's BM25FScorer takes them
+    terms: list[tuple[str, bytes, float, float, float, float] | None] = []
+    for sub in subs:
+        if not isinstance(sub, wq.Term):
+            terms.append(None)
+            continue
+        btext = schema[sub.fieldname].to_bytes(sub.text)
+        terms.append(
+            (
+                sub.fieldname,
+                btext,
+                searcher.idf(sub.fieldname, btext),
+                searcher.avg_field_length(sub.fieldname) or 1,
+                weighting._field_B.get(sub.fieldname, weighting.B),
+                weighting.K1,
+            )
+        )
     found: list[tuple[np.ndarray, np.ndarray]] = []
     for sub_searcher, offset in segments:
         reader = sub_searcher.reader()
@@ -542,30 +564,29 @@ def fast_top_docs(
         id_parts: list[np.ndarray] = []
         score_parts: list[np.ndarray] = []
         count_parts: list[np.ndarray] = []
-        for sub in subs:
-            if isinstance(sub, wq.Term):
-                btext = schema[sub.fieldname].to_bytes(sub.text)
-                if (sub.fieldname, btext) not in reader:
-                    continue
-                nterms += 1
-                scorer = weighting.scorer(sub_searcher, sub.fieldname, btext)
-                ids, w = _term_postings(reader, sub.fieldname, btext, allowed_list)
-                if not ids.size:
-                    continue
-                fl = _field_lengths(reader, sub.fieldname)[ids]
-                k1, b = scorer.K1, scorer.B
-                s = scorer.idf * ((w * (k1 + 1)) / (w + k1 * ((1 - b) + b * fl / scorer.avgfl)))
-                if sub.boost != 1.0:
-                    s = s * sub.boost
-                id_parts.append(ids)
-                score_parts.append(s)
-                count_parts.append(np.ones(ids.size, dtype=np.int64))
-            else:
-                k, ids, s, c = _generic_scores(sub, sub_searcher, context, allowed_set)
+        for sub, term in zip(subs, terms, strict=True):
+            if term is None:
+                k, ids, sc, c = _generic_scores(sub, sub_searcher, context, allowed_set)
                 nterms += k
                 id_parts.append(ids)
-                score_parts.append(s)
+                score_parts.append(sc)
                 count_parts.append(c)
+                continue
+            fieldname, btext, idf, avgfl, b, k1 = term
+            got = _term_postings(reader, fieldname, btext, allowed_list)
+            if got is None:
+                continue
+            nterms += 1
+            ids, w = got
+            if not ids.size:
+                continue
+            fl = _field_lengths(reader, fieldname)[ids]
+            sc = idf * ((w * (k1 + 1)) / (w + k1 * ((1 - b) + b * fl / avgfl)))
+            if sub.boost != 1.0:
+                sc = sc * sub.boost
+            id_parts.append(ids)
+            score_parts.append(sc)
+            count_parts.append(np.ones(ids.size, dtype=np.int64))
         if not id_parts:
             continue
         all_ids = np.concatenate(id_parts)

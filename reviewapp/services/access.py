@@ -25,15 +25,15 @@ def visible_submission_ids(user: User) -> list[int]:
 def visible_rounds(user: User) -> list[Round]:
     if user.role == Role.EVALUATOR:
         ids = select(Submission.round_id).where(Submission.id.in_(visible_submission_ids(user)))
-        return list(db.session.scalars(select(Round).where(Round.id.in_(ids)).order_by(Round.id.desc())))
+        return list(
+            db.session.scalars(select(Round).where(Round.id.in_(ids)).order_by(Round.id.desc()))
+        )
     return list(db.session.scalars(select(Round).order_by(Round.id.desc())))
 
 
 def submission_for(user: User, submission_id: int) -> Submission:
     """The submission if this user may see it; NotFound otherwise (no hint that it exists)."""
-    submission = db.session.scalar(
-        visible_submissions(user).where(Submission.id == submission_id)
-    )
+    submission = db.session.scalar(visible_submissions(user).where(Submission.id == submission_id))
     if submission is None:
         raise NotFound(f"no submission {submission_id}")
     return submission
@@ -41,9 +41,7 @@ def submission_for(user: User, submission_id: int) -> Submission:
 
 def round_for(user: User, round_id: int) -> Round:
     round_ = db.session.get(Round, round_id)
-    if round_ is None or (
-        user.role == Role.EVALUATOR and round_ not in visible_rounds(user)
-    ):
+    if round_ is None or (user.role == Role.EVALUATOR and round_ not in visible_rounds(user)):
         raise NotFound(f"no round {round_id}")
     return round_
 

@@ -57,7 +57,11 @@ def chunk_page(page: int, text: str) -> list[Passage]:
             cur_end = e
     if cur_start is not None:
         tail = _passage(page, text, cur_start, cur_end)
-        if passages and len(tail.text) < MIN_CHARS // 2 and tail.end - passages[-1].start <= MAX_CHARS:
+        if (
+            passages
+            and len(tail.text) < MIN_CHARS // 2
+            and tail.end - passages[-1].start <= MAX_CHARS
+        ):
             last = passages.pop()
             tail = _passage(page, text, last.start, tail.end)
         passages.append(tail)

@@ -17,7 +17,12 @@ from .errors import ServiceError
 
 DEFAULT_TRACKS = [
     {"code": "large", "name_ko": "대도시", "name_en": "Large city", "min_population": 500000},
-    {"code": "small", "name_ko": "중소도시", "name_en": "Small/medium city", "max_population": 499999},
+    {
+        "code": "small",
+        "name_ko": "중소도시",
+        "name_en": "Small/medium city",
+        "max_population": 499999,
+    },
 ]
 DEFAULT_STAGES = [
     {"code": "document", "name_ko": "서면평가", "name_en": "Document review"},
@@ -98,7 +103,9 @@ def _read_xlsx(path: Path) -> dict[str, Any]:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
-        raise FrameworkFileError(path.name, [("file", f"not a readable XLSX file ({exc})")]) from exc
+        raise FrameworkFileError(
+            path.name, [("file", f"not a readable XLSX file ({exc})")]
+        ) from exc
     sheets = {ws.title.strip().lower(): ws for ws in wb.worksheets}
     if "indicators" not in sheets:
         raise FrameworkFileError(path.name, [("sheet", "no sheet named 'indicators'")])
@@ -114,7 +121,9 @@ def _read_xlsx(path: Path) -> dict[str, Any]:
                 settings[key] = value
     rows = sheets["indicators"].iter_rows(values_only=True)
     header = [str(c).strip().lower() if c is not None else "" for c in next(rows, ())]
-    missing = [c for c in ("area_code", "code", "title_ko", "kind", "max_points") if c not in header]
+    missing = [
+        c for c in ("area_code", "code", "title_ko", "kind", "max_points") if c not in header
+    ]
     if missing:
         raise FrameworkFileError(
             path.name, [("sheet indicators, row 1", f"missing columns: {', '.join(missing)}")]
@@ -138,7 +147,9 @@ def _read_xlsx(path: Path) -> dict[str, Any]:
         indicator = {k: values.get(k) for k in XLSX_COLUMNS[3:] if values.get(k) is not None}
         if isinstance(indicator.get("search_hints"), str):
             indicator["search_hints"] = [
-                h.strip() for h in indicator["search_hints"].replace(";", ",").split(",") if h.strip()
+                h.strip()
+                for h in indicator["search_hints"].replace(";", ",").split(",")
+                if h.strip()
             ]
         if isinstance(indicator.get("rubric"), str):
             indicator["rubric"] = _parse_rubric_cell(indicator["rubric"])
@@ -158,7 +169,9 @@ def _parse_rubric_cell(text: str) -> list[dict[str, Any]] | str:
         if len(bits) < 3:
             return text
         try:
-            levels.append({"level": int(bits[0]), "label_ko": bits[1], "points_pct": float(bits[2])})
+            levels.append(
+                {"level": int(bits[0]), "label_ko": bits[1], "points_pct": float(bits[2])}
+            )
         except ValueError:
             return text
     return levels
@@ -237,13 +250,18 @@ def _indicator_problems(ind: dict[str, Any], where: str) -> list[tuple[str, str]
         out.append((f"{where} kind", f"must be quantitative or qualitative, not {kind!r}"))
     points = _number(ind.get("max_points"))
     if points is None or points <= 0:
-        out.append((f"{where} max_points", f"must be a positive number, not {ind.get('max_points')!r}"))
+        out.append(
+            (f"{where} max_points", f"must be a positive number, not {ind.get('max_points')!r}")
+        )
     rubric = ind.get("rubric")
     if kind == IndicatorKind.QUALITATIVE and not rubric:
         out.append((f"{where} rubric", "qualitative indicators need rubric levels"))
     if rubric is not None and (
         not isinstance(rubric, list)
-        or not all(isinstance(r, dict) and "level" in r and _number(r.get("points_pct")) is not None for r in rubric)
+        or not all(
+            isinstance(r, dict) and "level" in r and _number(r.get("points_pct")) is not None
+            for r in rubric
+        )
     ):
         out.append((f"{where} rubric", "each level needs level and points_pct"))
     hints = ind.get("search_hints", [])
@@ -268,7 +286,9 @@ def import_framework(path: Path, *, actor_id: int | None = None) -> FrameworkSum
     if problems:
         raise FrameworkFileError(path.name, problems)
     code, version = str(spec["code"]).strip(), str(spec.get("version") or "1").strip()
-    if db.session.scalar(select(Framework).where(Framework.code == code, Framework.version == version)):
+    if db.session.scalar(
+        select(Framework).where(Framework.code == code, Framework.version == version)
+    ):
         raise FrameworkFileError(
             path.name, [("framework.version", f"{code} version {version} is imported already")]
         )

@@ -448,7 +448,7 @@ def embed_document(document_id: int, models: list[str] | None = None) -> int:
     if count:  # the round's indicators as prepared queries: suggestions need no model call
         from .suggestions import prepare_indicator_queries
 
-        prepare_indicator_queries(document.submission)
+        prepare_indicator_queries(document.submission, models)
     return count
 
 

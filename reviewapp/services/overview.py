@@ -53,7 +53,9 @@ class AreaIndicators:
 def round_overview(user: User, round_: Round) -> RoundOverview:
     submissions = list(
         db.session.scalars(
-            visible_submissions(user).where(Submission.round_id == round_.id).order_by(Submission.id)
+            visible_submissions(user)
+            .where(Submission.round_id == round_.id)
+            .order_by(Submission.id)
         )
     )
     ids = [s.id for s in submissions]
@@ -84,9 +86,14 @@ def round_overview(user: User, round_: Round) -> RoundOverview:
                 linked_indicators=linked.get(s.id, 0),
             )
         )
-    indicator_count = db.session.scalar(
-        select(func.count()).select_from(Indicator).where(Indicator.framework_id == round_.framework_id)
-    ) or 0
+    indicator_count = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Indicator)
+            .where(Indicator.framework_id == round_.framework_id)
+        )
+        or 0
+    )
     return RoundOverview(
         round=round_,
         rows=rows,
@@ -104,7 +111,9 @@ def indicators_by_area(submission: Submission) -> list[AreaIndicators]:
             .group_by(EvidenceLink.indicator_id)
         ).all()
     )
-    return [AreaIndicators(area=a, indicators=list(a.indicators), links=links) for a in framework.areas]
+    return [
+        AreaIndicators(area=a, indicators=list(a.indicators), links=links) for a in framework.areas
+    ]
 
 
 def indicator_by_code(submission: Submission, code: str) -> Indicator | None:

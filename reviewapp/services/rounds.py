@@ -134,8 +134,6 @@ def assign(
     )
     db.session.add(assignment)
     db.session.flush()
-    audit.record(
-        actor_id, "assignment.create", "submission", submission_id, evaluator=username
-    )
+    audit.record(actor_id, "assignment.create", "submission", submission_id, evaluator=username)
     db.session.commit()
     return assignment

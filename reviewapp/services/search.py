@@ -174,8 +174,13 @@ def link_evidence(
     db.session.add(link)
     db.session.flush()
     audit.record(
-        user.id, "evidence.link", "evidence_link", link.id,
-        submission=submission.id, indicator=indicator.code, document=chunk.document_id,
+        user.id,
+        "evidence.link",
+        "evidence_link",
+        link.id,
+        submission=submission.id,
+        indicator=indicator.code,
+        document=chunk.document_id,
         page=chunk.page,
     )
     db.session.commit()
@@ -190,8 +195,13 @@ def unlink_evidence(user: User, link_id: int) -> EvidenceLink:
     if link.created_by_id != user.id and user.role == "evaluator":
         raise ServiceError("only the evaluator who linked this passage can remove it")
     audit.record(
-        user.id, "evidence.unlink", "evidence_link", link.id,
-        submission=link.submission_id, indicator=link.indicator_id, page=link.page,
+        user.id,
+        "evidence.unlink",
+        "evidence_link",
+        link.id,
+        submission=link.submission_id,
+        indicator=link.indicator_id,
+        page=link.page,
     )
     db.session.delete(link)
     db.session.commit()

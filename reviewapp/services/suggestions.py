@@ -213,12 +213,12 @@ def for_indicator(
     return rank(submission, indicator, limit=limit)
 
 
-def prepare_indicator_queries(submission: Submission) -> int:
+def prepare_indicator_queries(submission: Submission, models: list[str] | None = None) -> int:
     """Encode every indicator's meaning query of the round once (batched, kept on disk)."""
     from .indexing import get_index
 
     indicators = submission.round.framework.indicators
-    return get_index().prepare_queries([meaning_query(ind) for ind in indicators])
+    return get_index().prepare_queries([meaning_query(ind) for ind in indicators], models)
 
 
 def coverage(user: User, submission_id: int, *, limit: int = 3) -> list[IndicatorSuggestions]:
