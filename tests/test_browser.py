@@ -167,9 +167,10 @@ def indicator_url(site: Site, code: str) -> str:
 
 
 def refreshes_suggestions(page: Page, code: str):  # type: ignore[no-untyped-def]
-    """Wait for the list's own re-fetch that a decision triggers (HX-Trigger: evidence-changed)."""
+    """Wait for the decision's response: it carries the new list (and HX-Trigger:
+    suggestion-decided, which refreshes the linked list and the search hits)."""
     return page.expect_response(
-        lambda r: r.request.method == "GET" and r.url.endswith(f"/indicators/{code}/suggestions")
+        lambda r: r.request.method == "POST" and r.url.endswith(f"/indicators/{code}/suggestions")
     )
 
 
@@ -272,6 +273,8 @@ def test_accept_and_reject_suggestions(page: Page, site: Site) -> None:
     expect(page.locator(f"#sugg-{accepted_id} .badge.accepted")).to_be_visible()
     expect(page.locator(f"#sugg-{accepted_id} button.accept")).to_have_count(0)
     expect(page.locator("#evidence-links li")).to_have_count(1)
+    # the indicator's search hits follow without a reload
+    expect(page.locator(f"#hit-{accepted_id}")).to_have_class(re.compile(r"\blinked\b"))
 
     # reject the second: it disappears from the list
     with refreshes_suggestions(page, SUGGEST_INDICATOR):

@@ -121,8 +121,16 @@ def test_coverage_flags_indicators_without_evidence(ingested: World, app: Flask)
 
 def test_suggest_cli_json(ingested: World, runner) -> None:  # type: ignore[no-untyped-def]
     result = runner.invoke(
-        args=["suggest", "--submission", str(ingested.large), "--indicator", "SVC-07",
-              "--limit", "3", "--json"]
+        args=[
+            "suggest",
+            "--submission",
+            str(ingested.large),
+            "--indicator",
+            "SVC-07",
+            "--limit",
+            "3",
+            "--json",
+        ]
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output.strip().splitlines()[-1])
@@ -156,7 +164,9 @@ def test_real_models_embed_fuse_and_learn(tmp_path: Path) -> None:
 
         accounts.create_user("eva", "pw-1234567890", "evaluator")
         fw = import_framework(FRAMEWORK)
-        sid = rounds.add_applicant(rounds.create_round("r", fw.id).id, "한빛시", 1_020_000).submission_id
+        sid = rounds.add_applicant(
+            rounds.create_round("r", fw.id).id, "한빛시", 1_020_000
+        ).submission_id
         rounds.assign(sid, "eva")
         assert ingest_paths([PLAN], sid)[0]["status"] == "ready"
         document = db.session.scalar(select(Document))
@@ -167,8 +177,10 @@ def test_real_models_embed_fuse_and_learn(tmp_path: Path) -> None:
         assert index.has_vectors(ids, "use") and index.has_vectors(ids, "e5")
         # a paraphrase without the document's key words still finds the data hub page
         hits = index.search(
-            "여러 부서의 행정 정보를 한곳에 모아 개방하는 플랫폼", mode="vector",
-            submission_ids=[sid], limit=3,
+            "여러 부서의 행정 정보를 한곳에 모아 개방하는 플랫폼",
+            mode="vector",
+            submission_ids=[sid],
+            limit=3,
         )
         assert any("허브" in h.text for h in hits)
         eva = _user("eva")

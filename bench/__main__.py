@@ -1,0 +1,43 @@
+"""``make bench``: every benchmark in one run; figures as JSON and Markdown under bench/results/.
+
+``python -m bench [--only NAME ...] [--out DIR] [--quick]``; ``--quick`` measures search
+latency at 10k chunks only (the 100k index takes ~15 minutes to build on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHES = ("extract", "pipeline", "search", "models", "fusion")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", nargs="+", choices=BENCHES, default=list(BENCHES))
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    summary: dict[str, float] = {}
+    for name in args.only:
+        module = importlib.import_module(f"bench.bench_{name}")
+        print(f"== bench {name}", flush=True)
+        started = time.perf_counter()
+        if name == "search" and args.quick:
+            module.main(args.out, sizes=(10_000,))
+        else:
+            module.main(args.out)
+        summary[name] = round(time.perf_counter() - started, 1)
+        print(f"== bench {name}: {summary[name]} s -> {args.out}/{name}.md", flush=True)
+    (args.out / "runs.json").write_text(json.dumps({"seconds": summary}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
