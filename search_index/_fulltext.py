@@ -518,9 +518,14 @@ def _generic_scores(
 def fast_top_docs(
     searcher: Searcher, q: wq.Query, flt: wq.Query | None, limit: int
 ) -> list[tuple[int, float]] | None:
-    """(docnum, score) of the top ``limit`` documents, as whoosh ranks them.
+    """(docnum, score) of the top ``limit`` documents by whoosh's BM25F and coordination.
 
-    None when the query is not a plain OR group (the caller asks whoosh).
+    None when the query is not a plain OR group (the caller asks whoosh then).
+
+    Coordination (whoosh's CoordMatcher) counts the query's terms present in
+    the whole index. whoosh counts those present in the document's segment,
+    and recounts when a term's postings run out while it iterates, so its
+    scores for the same text drift with the segment and the position in it.
     """
     shape = _or_subqueries(q)
     if shape is None or type(searcher.weighting) is not BM25F:
@@ -547,7 +552,9 @@ def fast_top_docs(
                 weighting.K1,
             )
         )
-    found: list[tuple[np.ndarray, np.ndarray]] = []
+    present = [False] * len(subs)  # Term clauses: found in some segment
+    generic_terms = [0] * len(subs)  # other clauses: most term matchers in a segment
+    matched: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
     for sub_searcher, offset in segments:
         reader = sub_searcher.reader()
         n = reader.doc_count_all()
@@ -560,14 +567,13 @@ def fast_top_docs(
                 continue
         allowed_list = allowed.tolist() if allowed is not None else None
         allowed_set = set(allowed_list) if allowed_list is not None else None
-        nterms = 0
         id_parts: list[np.ndarray] = []
         score_parts: list[np.ndarray] = []
         count_parts: list[np.ndarray] = []
-        for sub, term in zip(subs, terms, strict=True):
+        for i, (sub, term) in enumerate(zip(subs, terms, strict=True)):
             if term is None:
                 k, ids, sc, c = _generic_scores(sub, sub_searcher, context, allowed_set)
-                nterms += k
+                generic_terms[i] = max(generic_terms[i], k)
                 id_parts.append(ids)
                 score_parts.append(sc)
                 count_parts.append(c)
@@ -576,7 +582,7 @@ def fast_top_docs(
             got = _term_postings(reader, fieldname, btext, allowed_list)
             if got is None:
                 continue
-            nterms += 1
+            present[i] = True
             ids, w = got
             if not ids.size:
                 continue
@@ -587,9 +593,7 @@ def fast_top_docs(
             id_parts.append(ids)
             score_parts.append(sc)
             count_parts.append(np.ones(ids.size, dtype=np.int64))
-        if not id_parts:
-            continue
-        all_ids = np.concatenate(id_parts)
+        all_ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64)
         if not all_ids.size:
             continue
         score = np.bincount(all_ids, weights=np.concatenate(score_parts), minlength=n)
@@ -599,30 +603,32 @@ def fast_top_docs(
             mask = np.zeros(n, dtype=bool)
             mask[allowed] = True
             hit &= mask
-        deleted = reader.deleted_docs_set if hasattr(reader, "deleted_docs_set") else ()
+        deleted = getattr(reader, "deleted_docs_set", None)
         if deleted:
             hit[np.fromiter(deleted, dtype=np.int64)] = False
         docs = np.flatnonzero(hit)
-        if not docs.size:
-            continue
-        sc = score[docs]
+        if docs.size:
+            matched.append((offset, docs, score[docs], count[docs]))
+    if not matched:
+        return []
+    nterms = sum(present) + sum(generic_terms)
+    found_docs, found_scores = [], []
+    for offset, docs, sc, count in matched:
         if boost != 1.0:
             sc = sc * boost
-        if scale and nterms:
-            # whoosh's CoordMatcher ("SQR" of V-Twin)
+        if scale and nterms:  # whoosh's CoordMatcher ("SQR" of V-Twin)
             if nterms == scale:
                 sc = np.zeros_like(sc)
             else:
-                sc = (sc + (count[docs] - 1) / (nterms - scale) ** 2) * ((nterms - 1) / nterms)
+                sc = (sc + (count - 1) / (nterms - scale) ** 2) * ((nterms - 1) / nterms)
         if docs.size > limit:
             kth = np.partition(sc, docs.size - limit)[docs.size - limit]
             keep = sc >= kth
             docs, sc = docs[keep], sc[keep]
-        found.append((docs + offset, sc))
-    if not found:
-        return []
-    docs = np.concatenate([d for d, _s in found])
-    sc = np.concatenate([s for _d, s in found])
+        found_docs.append(docs + offset)
+        found_scores.append(sc)
+    docs = np.concatenate(found_docs)
+    sc = np.concatenate(found_scores)
     order = np.lexsort((docs, -sc))[:limit]
     return [(int(docs[i]), float(sc[i])) for i in order]
 

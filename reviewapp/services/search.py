@@ -141,6 +141,14 @@ def links_for(submission_id: int, indicator_id: int) -> list[EvidenceLink]:
     )
 
 
+def passage_in(submission: Submission, chunk_id: int) -> Chunk:
+    """The passage if it belongs to one of this submission's documents; NotFound otherwise."""
+    chunk = db.session.get(Chunk, chunk_id)
+    if chunk is None or chunk.document.submission_id != submission.id:
+        raise NotFound(f"no passage {chunk_id} in this submission")
+    return chunk
+
+
 def link_evidence(
     user: User, submission_id: int, indicator_id: int, chunk_id: int, *, note: str = ""
 ) -> EvidenceLink:
@@ -149,9 +157,7 @@ def link_evidence(
     indicator = db.session.get(Indicator, indicator_id)
     if indicator is None or indicator.framework_id != submission.round.framework_id:
         raise NotFound(f"no indicator {indicator_id} in this round")
-    chunk = db.session.get(Chunk, chunk_id)
-    if chunk is None or chunk.document.submission_id != submission.id:
-        raise NotFound(f"no passage {chunk_id} in this submission")
+    chunk = passage_in(submission, chunk_id)
     existing = db.session.scalar(
         select(EvidenceLink).where(
             EvidenceLink.submission_id == submission.id,

@@ -22,7 +22,7 @@ from ..models import Chunk, Decision, EvidenceLink, Indicator, Submission, Sugge
 from . import audit
 from .access import submission_for
 from .errors import NotFound, ServiceError
-from .search import link_evidence
+from .search import link_evidence, passage_in
 
 if TYPE_CHECKING:
     from search_index import Hit
@@ -236,9 +236,7 @@ def decide(
         raise ServiceError(f"decision must be accepted or rejected, not {decision!r}")
     submission = submission_for(user, submission_id)
     indicator = _indicator(submission, indicator_code)
-    chunk = db.session.get(Chunk, chunk_id)
-    if chunk is None or chunk.document.submission_id != submission.id:
-        raise NotFound(f"no passage {chunk_id} in this submission")
+    chunk = passage_in(submission, chunk_id)
     row = db.session.scalar(
         select(Suggestion).where(
             Suggestion.submission_id == submission.id,
