@@ -205,13 +205,13 @@ def compute_signals(
                 t0 = time.perf_counter()
                 vecs[role], hit = cache.get(key, make)
                 dt = time.perf_counter() - t0
-                timings[f"{kind} {owner} {role}"] = {
+                timings[f"{kind} {name} {role}"] = {
                     "s": round(dt, 1),
                     "cached": hit,
                     "texts": len(texts),
                     **({} if hit else {"texts_per_s": round(len(texts) / max(dt, 1e-9), 1)}),
                 }
-                log(f"{kind} {owner} {role}: {timings[f'{kind} {owner} {role}']}")
+                log(f"{kind} {name} {role}: {timings[f'{kind} {name} {role}']}")
             signals[name][kind] = vecs["queries"] @ vecs["corpus"].T
     return signals, timings
 
@@ -339,6 +339,32 @@ def choose(
     }
 
 
+def feasibility(scorers: dict[str, TaskScorer], step: int = 20) -> dict[str, Any]:
+    """Can any weights on a finer grid meet every target? (Reported, not used to choose.)"""
+    rows: dict[str, dict[str, Any]] = {}
+    for b in range(step + 1):
+        for e in range(step + 1 - b):
+            w = {"bm25": b / step, "e5": e / step, "use": (step - b - e) / step}
+            res = {t: scorers[t].evaluate(w) for t in OBJECTIVE_TASKS}
+            vals = {f"{t} {m}": res[t][m] for (t, m) in TARGETS}
+            margins = {f"{t} {m}": res[t][m] - v for (t, m), v in TARGETS.items()}
+            rows["/".join(f"{x:.2f}" for x in w.values())] = {
+                "values": vals,
+                "worst_margin": round(min(margins.values()), 4),
+            }
+    best = max(rows, key=lambda k: rows[k]["worst_margin"])
+    max_per_target = {}
+    for key in rows[best]["values"]:
+        arg = max(rows, key=lambda k, key=key: rows[k]["values"][key])
+        max_per_target[key] = {"value": rows[arg]["values"][key], "weights": arg}
+    return {
+        "step": 1 / step,
+        "points_meeting_all_targets": [k for k, r in rows.items() if r["worst_margin"] >= -1e-9],
+        "best_worst_margin": {"weights": best, **rows[best]},
+        "max_per_target": max_per_target,
+    }
+
+
 def fusion_study(scorers: dict[str, TaskScorer], log: Log) -> dict[str, Any]:
     def run(weights: dict[str, float]) -> dict[str, dict]:
         return {t: sc.evaluate(weights) for t, sc in scorers.items()}
@@ -394,8 +420,11 @@ def fusion_study(scorers: dict[str, TaskScorer], log: Log) -> dict[str, Any]:
 
     for c in (chosen, chosen_full, fast):
         c["point"] = list(c.pop("_point"))
+    fine = feasibility(scorers)
+    log(f"fine grid: {len(fine['points_meeting_all_targets'])} points meet all targets")
     return {
         "methods": methods,
+        "fine_grid_feasibility": fine,
         "chosen": {**entry(tuple(chosen["point"])), "selection": chosen},
         "full_path": {**entry(tuple(chosen_full["point"])), "selection": chosen_full},
         "fast_path_best": {**entry(tuple(fast["point"])), "selection": fast},
@@ -555,7 +584,7 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
     ):
         m = f[key]
         lines.append(_row(f"{title}: {_wlabel(m['weights'])}", m["tasks"], m["objective"]))
-    ch, full = f["chosen"], f["full_path"]
+    ch, full, fe = f["chosen"], f["full_path"], f["fine_grid_feasibility"]
     lines += [
         "",
         f"Chosen weights (bm25/e5/use): **{ch['selection']['label']}** (objective "
@@ -569,6 +598,16 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in full["targets"].items()),
         "",
         f"Grid points meeting all targets: {', '.join(f['points_meeting_all_targets']) or 'none'}",
+        "",
+        f"Finer grid (step {fe['step']}): points meeting all targets: "
+        f"{', '.join(fe['points_meeting_all_targets']) or 'none'}; least-bad point "
+        f"{fe['best_worst_margin']['weights']} (worst margin {fe['best_worst_margin']['worst_margin']}: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in fe["best_worst_margin"]["values"].items())
+        + "); best reachable per target: "
+        + ", ".join(
+            f"{k} {v['value']:.3f} at {v['weights']}" for k, v in fe["max_per_target"].items()
+        )
+        + ".",
         "",
         "## Leave one task out (full-path points)",
         "",
