@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ("extract", "pipeline", "search", "models", "fusion")
+BENCHES = ("extract", "pipeline", "search", "models", "fusion", "learning")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -126,6 +126,9 @@ class E5Embedder:
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise EmbeddingModelError(f"sentence-transformers/torch not installed: {exc}") from exc
         try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # no "Loading weights" bars on the CLI
             torch.set_num_threads(_threads())
             model = SentenceTransformer(
                 str(model_dir), device="cpu", local_files_only=True, trust_remote_code=False
