@@ -7,9 +7,10 @@ import fcntl
 import html
 import logging
 import os
+import re
 import threading
 import time
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +31,13 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from ._korean import BigramTokenizer, KiwiTokenizer, hangul_bigrams, prime_cache
+from ._korean import (
+    _HANGUL_RUN_RE,
+    BigramTokenizer,
+    KiwiTokenizer,
+    hangul_bigrams,
+    prime_cache,
+)
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +234,7 @@ def parse_query(text: str, schema: Schema) -> wq.Query:
     if parser is None:
         parser = _parser_cache[id(schema)] = make_parser(schema)
     try:
+        prime_cache([text])  # one batched kiwi call for the query's new words
         return _restructure(parser.parse(text))
     except Exception:  # noqa: BLE001 - a query must never crash the search
         log.warning("unparseable query %r; searching its words", text, exc_info=True)
@@ -288,12 +296,21 @@ def prune_common_terms(q: wq.Query, searcher: Searcher) -> wq.Query:
     limit = n * COMMON_TERM_RATIO
     reader = searcher.reader()
 
+    # document frequencies, kept with the searcher (a snapshot: they cannot change)
+    cache = searcher.__dict__.setdefault("_rs_doc_frequency", {})
+    if len(cache) > 100_000:
+        cache.clear()
+
     def common(sub: wq.Query) -> bool:
         if isinstance(sub, wq.Term) and sub.fieldname in _SEARCH_FIELDS:
-            try:
-                return reader.doc_frequency(sub.fieldname, sub.text) > limit
-            except Exception:  # noqa: BLE001
-                return False
+            key = (sub.fieldname, sub.text)
+            df = cache.get(key)
+            if df is None:
+                try:
+                    df = cache[key] = reader.doc_frequency(sub.fieldname, sub.text)
+                except Exception:  # noqa: BLE001
+                    return False
+            return df > limit
         return False
 
     def walk(node: wq.Query) -> wq.Query:
@@ -494,18 +511,28 @@ def _term_postings(
 
 
 def _generic_scores(
-    sub: wq.Query, subsearcher: Searcher, context: Any, allowed: set[int] | None
+    sub: wq.Query, subsearcher: Searcher, context: Any, allowed: list[int] | None
 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
-    """(term matcher count, docnums, scores, matched term counts) via whoosh's matcher."""
+    """(term matcher count, docnums, scores, matched term counts) via whoosh's matcher.
+
+    With ``allowed`` (sorted local docnums) the matcher skips to those documents.
+    """
     m = sub.matcher(subsearcher, context)
     nterms = len(list(m.term_matchers()))
     ids, scores, counts = [], [], []
+    n_allowed = len(allowed) if allowed is not None else 0
     while m.is_active():
         d = m.id()
-        if allowed is None or d in allowed:
-            ids.append(d)
-            scores.append(m.score())
-            counts.append(sum(1 for _ in m.matching_terms(d)))
+        if allowed is not None:
+            j = bisect_left(allowed, d)
+            if j == n_allowed:
+                break
+            if allowed[j] != d:
+                m.skip_to(allowed[j])
+                continue
+        ids.append(d)
+        scores.append(m.score())
+        counts.append(sum(1 for _ in m.matching_terms(d)))
         m.next()
     return (
         nterms,
@@ -528,7 +555,7 @@ def fast_top_docs(
     scores for the same text drift with the segment and the position in it.
     """
     shape = _or_subqueries(q)
-    if shape is None or type(searcher.weighting) is not BM25F:
+    if shape is None or type(searcher.weighting) is not BM25F or limit <= 0:
         return None
     subs, scale, boost = shape
     weighting = searcher.weighting
@@ -566,13 +593,12 @@ def fast_top_docs(
             if allowed.size == 0:
                 continue
         allowed_list = allowed.tolist() if allowed is not None else None
-        allowed_set = set(allowed_list) if allowed_list is not None else None
         id_parts: list[np.ndarray] = []
         score_parts: list[np.ndarray] = []
         count_parts: list[np.ndarray] = []
         for i, (sub, term) in enumerate(zip(subs, terms, strict=True)):
             if term is None:
-                k, ids, sc, c = _generic_scores(sub, sub_searcher, context, allowed_set)
+                k, ids, sc, c = _generic_scores(sub, sub_searcher, context, allowed_list)
                 generic_terms[i] = max(generic_terms[i], k)
                 id_parts.append(ids)
                 score_parts.append(sc)
@@ -687,6 +713,40 @@ def highlight_terms(q: wq.Query, searcher: Searcher) -> list[tuple[str, bytes]]:
     return sorted(found)
 
 
+_bigram_patterns: dict[frozenset[str], re.Pattern[str] | None] = {}
+
+
+def bigram_spans(text: str, grams: set[str] | frozenset[str]) -> list[tuple[int, int]]:
+    """Spans in ``text`` of the Hangul bigrams (and lone syllables) in ``grams``.
+
+    The same spans as filtering :func:`hangul_bigrams`, found with one regex
+    instead of building every bigram of the text.
+    """
+    key = frozenset(grams)
+    pattern = _bigram_patterns.get(key, False)
+    if pattern is False:
+        pairs = sorted(g for g in key if len(g) == 2)
+        pattern = (
+            re.compile(
+                "(?=(" + "|".join(re.escape(g[0]) + r"\s*" + re.escape(g[1]) for g in pairs) + "))"
+            )
+            if pairs
+            else None
+        )
+        if len(_bigram_patterns) > 1000:
+            _bigram_patterns.clear()
+        _bigram_patterns[key] = pattern
+    out = [(m.start(), m.end(1)) for m in pattern.finditer(text)] if pattern else []
+    singles = {g for g in key if len(g) == 1}
+    if singles:  # a one-syllable Hangul run is indexed as a unigram
+        out.extend(
+            (m.start(), m.end())
+            for m in _HANGUL_RUN_RE.finditer(text)
+            if m.end() - m.start() == 1 and m.group() in singles
+        )
+    return out
+
+
 def match_spans(
     searcher: Searcher, terms: Sequence[tuple[str, bytes]], docs: Sequence[tuple[int, str]]
 ) -> dict[int, list[tuple[int, int]]]:
@@ -702,24 +762,32 @@ def match_spans(
     grams = {t.decode("utf-8") for f, t in terms if f == "text_bigram"}
     if grams:
         for d, text in docs:
-            spans[d].extend((s, e) for g, s, e in hangul_bigrams(text) if g in grams)
+            spans[d].extend(bigram_spans(text, grams))
+    # per segment, and only the segments holding a wanted document
+    by_segment = []
+    for sub, offset in searcher.subsearchers or [(searcher, 0)]:
+        reader = sub.reader()
+        end = offset + reader.doc_count_all()
+        local = [d - offset for d in wanted if offset <= d < end]
+        if local:
+            by_segment.append((reader, offset, local))
     for field, term in terms:
         if field != "text":
             continue
-        try:
-            m = searcher.postings(field, term)
-        except Exception:  # noqa: BLE001 - term vanished in a concurrent delete
-            continue
-        for d in wanted:
-            if not m.is_active():
-                break
-            if m.id() < d:
-                m.skip_to(d)
+        for reader, offset, local in by_segment:
+            try:
+                m = reader.postings(field, term)
+            except Exception:  # noqa: BLE001 - not in this segment, or deleted meanwhile
+                continue
+            for d in local:
                 if not m.is_active():
                     break
-            if m.id() == d:
-                for _pos, s, e in m.value_as("characters"):
-                    spans[d].append((s, e))
+                if m.id() < d:
+                    m.skip_to(d)
+                    if not m.is_active():
+                        break
+                if m.id() == d:
+                    spans[d + offset].extend((s, e) for _pos, s, e in m.value_as("characters"))
     return spans
 
 

@@ -397,3 +397,43 @@ def test_prepared_queries_survive_a_restart_and_skip_the_model(
     assert CountingEmbedderDouble.calls == calls  # from disk, no model call
     fresh.search("처음 보는 질의", mode="vector")
     assert CountingEmbedderDouble.calls == calls + 1
+
+
+def test_fast_scoring_matches_whoosh(tmp_path: Path, corpus: list[ChunkRecord]) -> None:
+    """The numpy scorer ranks as whoosh does (segments, deletions, filters, phrases)."""
+    from whoosh import query as wq
+
+    from search_index import _fulltext as ft
+
+    idx = SearchIndex(tmp_path, embedder_factory=no_model)
+    for i in range(0, len(corpus), 25):  # several segments
+        idx.add_chunks(corpus[i : i + 25])
+    idx.delete_document(101)
+    searcher = idx._searcher()
+
+    def unscaled(q: wq.Query) -> wq.Query:  # whoosh's coordination drifts; see fast_top_docs
+        if isinstance(q, wq.Or):
+            return wq.Or([unscaled(s) for s in q.subqueries], boost=q.boost)
+        return q
+
+    queries = [
+        "대한민국 역사",
+        "스마트시티 통합운영센터",
+        '"조성 및 운영"',
+        "스마트*",
+        "전쟁은 언제?",
+    ]
+    for text in queries:
+        q = unscaled(ft.parse_query(text, searcher.schema))
+        for flt in (None, ft.filter_query(submission_ids=[2]), ft.filter_query(page_max=3)):
+            fast = ft.fast_top_docs(searcher, q, flt, 10)
+            assert fast is not None, text
+            slow = [(h.docnum, h.score) for h in searcher.search(q, limit=10, filter=flt)]
+            assert [round(s, 9) for _d, s in fast] == [round(s, 9) for _d, s in slow], text
+            assert {d for d, _s in fast} == {d for d, _s in slow} or len(
+                {s for _d, s in fast}
+            ) < len(fast)
+    assert (
+        ft.fast_top_docs(searcher, ft.parse_query("스마트 NOT 조례", searcher.schema), None, 5)
+        is None
+    )
