@@ -137,7 +137,7 @@ def _expansion_terms(texts: list[str], known: str) -> list[str]:
 
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update(dict.fromkeys(content_terms(text)))  # ordered: ties break by position
+        counts.update(list(dict.fromkeys(content_terms(text))))  # ordered: ties break by position
     return [t for t, _ in counts.most_common() if t not in known][:EXPANSION_TERMS]
 
 
