@@ -111,6 +111,13 @@ def metrics(ranks: np.ndarray) -> dict[str, float]:
 
 
 def _rss_mb() -> float:
+    """Peak RSS of this process since exec (VmHWM; ru_maxrss would count the forked parent)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
