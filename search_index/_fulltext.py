@@ -661,6 +661,8 @@ def fast_top_docs(
 
 def run_query(searcher: Searcher, q: wq.Query, flt: wq.Query | None, limit: int) -> list[RawHit]:
     """Top ``limit`` chunks for ``q`` within ``flt`` (scored by ``q`` alone)."""
+    if searcher.doc_count_all() == 0:  # BM25's idf is undefined on an empty index
+        return []
     top = fast_top_docs(searcher, q, flt, limit)
     if top is None:
         # whoosh's block-quality skipping trips an assertion inside intersections

@@ -437,3 +437,10 @@ def test_fast_scoring_matches_whoosh(tmp_path: Path, corpus: list[ChunkRecord]) 
         ft.fast_top_docs(searcher, ft.parse_query("스마트 NOT 조례", searcher.schema), None, 5)
         is None
     )
+
+
+def test_an_empty_index_finds_nothing(tmp_path: Path) -> None:
+    idx = SearchIndex(tmp_path, embedder_factory=no_model)
+    for query in ("입법예고", "스마트시티 OR 리빙랩", '"데이터 허브"', "스마트*"):
+        assert idx.search(query, submission_ids=[1]) == []
+        assert idx.search(query) == []
