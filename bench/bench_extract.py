@@ -18,10 +18,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench._shared import CORPUS  # noqa: E402
 from extractors import ExtractionError, extract  # noqa: E402
 from extractors.ocr import tesseract_available  # noqa: E402
 
-CORPUS_CANDIDATES = (ROOT.parent / "shared" / "corpus", Path("/work/shared/corpus"))
+CORPUS_CANDIDATES = (CORPUS,)
 MIN_PAGES_PER_FORMAT = 200
 MAX_SECONDS_PER_FORMAT = 15.0
 SCANNED = "spri-ai-brief-scanned-p5-6.pdf"

@@ -46,10 +46,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench._shared import BENCHMARKS  # noqa: E402
+
 os.environ.setdefault("REVIEWAPP_EMBEDDING_THREADS", "2")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-KORQUAD = ROOT.parent / "shared" / "benchmarks" / "korquad-v1.0-dev.json"
+KORQUAD = BENCHMARKS / "korquad-v1.0-dev.json"
 CACHE_DIR = ROOT / "bench" / "cache"
 E5_MODEL_DIR = ROOT / "models" / "multilingual-e5-small"
 MIN_PARAGRAPHS = 6  # so that relevant passages are left after the first 5 decisions

@@ -39,7 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-BENCH_DATA = Path(os.environ.get("REVIEWAPP_BENCH_DATA", ROOT.parent / "shared" / "benchmarks"))
+from bench._shared import BENCHMARKS  # noqa: E402
+
+BENCH_DATA = Path(os.environ.get("REVIEWAPP_BENCH_DATA", BENCHMARKS))
 MODELS = ("e5", "use")
 RERANK_K = (10, 20, 50)
 SIMULATED_INDICATORS = 60  # suggestions: 60 indicators x one submission's chunks

@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-CORPUS = ROOT.parent / "shared" / "corpus"
+from bench._shared import CORPUS  # noqa: E402
+
 # every readable PDF, HWP, HWPX and DOCX of the corpus (protected ones fail, as they should)
 E2E_SUFFIXES = (".pdf", ".hwp", ".hwpx", ".docx")
 SCANNED = "spri-ai-brief-scanned-p5-6.pdf"  # OCR, measured in bench_extract

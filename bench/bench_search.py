@@ -26,13 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench._shared import BENCHMARKS as BENCH  # noqa: E402
+from bench._shared import CORPUS  # noqa: E402
 from search_index import ChunkRecord, SearchIndex  # noqa: E402
 from search_index import _korean as korean  # noqa: E402
 
-SHARED = Path(os.environ.get("REVIEWAPP_SHARED", ROOT.parent / "shared"))
-if not (SHARED / "benchmarks").exists():
-    SHARED = Path("/work/shared")
-BENCH = SHARED / "benchmarks"
 SUBMISSIONS = 30
 N_LATENCY_QUERIES = 100
 K = 10
@@ -101,7 +99,7 @@ def split_chunks(text: str, size: int = 500) -> list[str]:
 def base_texts() -> list[str]:
     paras, _ = korquad()
     texts = [c for p in paras for c in split_chunks(p)]
-    for law in sorted((SHARED / "corpus").glob("law-*.md")):
+    for law in sorted(CORPUS.glob("law-*.md")):
         texts += split_chunks(law.read_text(encoding="utf-8"))
     return texts
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +16,17 @@ from reviewapp import create_app
 from reviewapp.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+
+
+def _shared() -> Path:
+    """../shared beside the checkout (or $REVIEWAPP_SHARED, or /work/shared)."""
+    for candidate in (os.environ.get("REVIEWAPP_SHARED"), ROOT.parent / "shared", "/work/shared"):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return ROOT.parent / "shared"
+
+
+SHARED = _shared()
 CORPUS = SHARED / "corpus"
 FRAMEWORK = ROOT / "frameworks" / "smart-city-sample.yaml"
 PASSWORD = "test-pass-1234"
@@ -84,7 +95,9 @@ def world(app: Flask) -> World:
     return World(r.id, fw.id, large, small)
 
 
-_TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+_TOKEN = re.compile(
+    r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"'
+)
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
