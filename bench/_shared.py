@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,3 +20,28 @@ def _find() -> Path:
 SHARED = _find()
 CORPUS = SHARED / "corpus"
 BENCHMARKS = SHARED / "benchmarks"
+
+E5_MODEL_DIR = Path(
+    os.environ.get("REVIEWAPP_EMBEDDING_MODEL", ROOT / "models" / "multilingual-e5-small")
+)
+
+
+def bench_app(data_dir: Path) -> Any:
+    """A real app on a fresh data dir, migrated, both embedding models on, jobs inline."""
+    from flask_migrate import upgrade
+
+    from reviewapp import create_app
+
+    app = create_app(
+        {
+            "DATA_DIR": str(data_dir),
+            "SECRET_KEY": "bench",
+            "JOBS_IMMEDIATE": True,
+            "EMBEDDINGS_ENABLED": True,
+            "EMBEDDING_MODEL": str(E5_MODEL_DIR),
+            "OCR_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    return app

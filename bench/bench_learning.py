@@ -46,14 +46,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._shared import BENCHMARKS  # noqa: E402
+from bench._shared import BENCHMARKS, E5_MODEL_DIR, bench_app  # noqa: E402
 
 os.environ.setdefault("REVIEWAPP_EMBEDDING_THREADS", "2")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 KORQUAD = BENCHMARKS / "korquad-v1.0-dev.json"
 CACHE_DIR = ROOT / "bench" / "cache"
-E5_MODEL_DIR = ROOT / "models" / "multilingual-e5-small"
 MIN_PARAGRAPHS = 6  # so that relevant passages are left after the first 5 decisions
 SHOWN = 5  # suggestions an evaluator decides per round
 ROUNDS = 3  # decision rounds: metrics after 0, 5, 10, 15 decisions
@@ -138,26 +137,6 @@ def corpus_vectors(corpus: list[str], log: Any) -> dict[str, np.ndarray]:
 
 
 # ----------------------------------------------------------------------------- app
-
-
-def _app(data_dir: Path) -> Any:
-    from flask_migrate import upgrade
-
-    from reviewapp import create_app
-
-    app = create_app(
-        {
-            "DATA_DIR": str(data_dir),
-            "SECRET_KEY": "bench",
-            "JOBS_IMMEDIATE": True,
-            "EMBEDDINGS_ENABLED": True,
-            "EMBEDDING_MODEL": str(E5_MODEL_DIR),
-            "OCR_ENABLED": False,
-        }
-    )
-    with app.app_context():
-        upgrade()
-    return app
 
 
 def _framework_yaml(indicators: list[dict[str, Any]], path: Path) -> None:
@@ -618,7 +597,7 @@ def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
     configs = [shipped, BASELINE, *(c for c in SWEEP if c not in (shipped, BASELINE))]
     runs = []
     with tempfile.TemporaryDirectory(prefix="bench-learning-") as tmp:
-        app = _app(Path(tmp) / "data")
+        app = bench_app(Path(tmp) / "data")
         with app.app_context():
             ctx = setup(articles, specs, vectors, Path(tmp))
             log(f"setup: {ctx['chunks']} chunks, models {ctx['models']}, {len(specs)} indicators")

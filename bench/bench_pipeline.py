@@ -27,36 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._shared import CORPUS  # noqa: E402
+from bench._shared import CORPUS, bench_app  # noqa: E402
 
 # every readable PDF, HWP, HWPX and DOCX of the corpus (protected ones fail, as they should)
 E2E_SUFFIXES = (".pdf", ".hwp", ".hwpx", ".docx")
 SCANNED = "spri-ai-brief-scanned-p5-6.pdf"  # OCR, measured in bench_extract
 SUGGESTION_CHUNKS = 1000
 INDICATORS = 60
-MODEL_DIR = Path(
-    os.environ.get("REVIEWAPP_EMBEDDING_MODEL", ROOT / "models" / "multilingual-e5-small")
-)
-
-
-def _app(data_dir: Path) -> Any:
-    from flask_migrate import upgrade
-
-    from reviewapp import create_app
-
-    app = create_app(
-        {
-            "DATA_DIR": str(data_dir),
-            "SECRET_KEY": "bench",
-            "JOBS_IMMEDIATE": True,
-            "EMBEDDINGS_ENABLED": True,
-            "EMBEDDING_MODEL": str(MODEL_DIR),
-            "OCR_ENABLED": False,
-        }
-    )
-    with app.app_context():
-        upgrade()
-    return app
 
 
 def _setup() -> tuple[int, list[Any]]:
@@ -210,7 +187,7 @@ def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
-        app = _app(Path(tmp) / "data")
+        app = bench_app(Path(tmp) / "data")
         with app.app_context():
             sid, indicators = _setup()
             e2e = ingest(sid)
