@@ -40,7 +40,9 @@ GUARDED = {"submission_id", "document_id"}
 def guarded_routes(app: Flask, method: str) -> list[str]:
     """Every route that names a submission or one of its documents."""
     return sorted(
-        r.rule for r in app.url_map.iter_rules() if GUARDED & set(r.arguments) and method in r.methods
+        r.rule
+        for r in app.url_map.iter_rules()
+        if GUARDED & set(r.arguments) and method in r.methods
     )
 
 
@@ -53,12 +55,17 @@ def _fill(rule: str, submission_id: int, document_id: int) -> str:
 
 def _document_of(submission_id: int) -> int:
     report = ingestion.add_upload(
-        submission_id, "근거.txt", io.BytesIO("스마트도시 통합운영센터 운영 현황".encode()), enqueue_jobs=False
+        submission_id,
+        "근거.txt",
+        io.BytesIO("스마트도시 통합운영센터 운영 현황".encode()),
+        enqueue_jobs=False,
     )
     return report.outcomes[0].document_id
 
 
-def test_every_submission_route_hides_unassigned(app: Flask, client: FlaskClient, world: World) -> None:
+def test_every_submission_route_hides_unassigned(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
     other_doc = _document_of(world.small)
     own_doc = _document_of(world.large)
     login(client, "eva")
@@ -71,7 +78,9 @@ def test_every_submission_route_hides_unassigned(app: Flask, client: FlaskClient
     assert client.get(f"/documents/{own_doc}").status_code == 200
 
 
-def test_evaluator_cannot_post_submission_routes(app: Flask, client: FlaskClient, world: World) -> None:
+def test_evaluator_cannot_post_submission_routes(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
     login(client, "eva")
     token = csrf_token(client, "/rounds")
     other_doc = _document_of(world.small)
@@ -87,7 +96,10 @@ def test_evaluator_cannot_manage(client: FlaskClient, world: World, path: str) -
     login(client, "eva")
     token = csrf_token(client, "/rounds")
     url = path.format(round=world.round_id)
-    assert client.post(url, data={"csrf_token": token, "name": "x", "population": 1}).status_code == 403
+    assert (
+        client.post(url, data={"csrf_token": token, "name": "x", "population": 1}).status_code
+        == 403
+    )
 
 
 def test_coordinator_registers_and_assigns(client: FlaskClient, world: World) -> None:

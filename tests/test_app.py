@@ -25,7 +25,9 @@ def test_defaults_then_env_then_test_config(tmp_path: Path, monkeypatch) -> None
 
 
 def test_env_parsing_types() -> None:
-    parsed = from_env({"REVIEWAPP_ZIP_MAX_RATIO": "50", "REVIEWAPP_LANGUAGES": "ko,en", "OTHER": "x"})
+    parsed = from_env(
+        {"REVIEWAPP_ZIP_MAX_RATIO": "50", "REVIEWAPP_LANGUAGES": "ko,en", "OTHER": "x"}
+    )
     assert parsed == {"ZIP_MAX_RATIO": 50.0, "LANGUAGES": ["ko", "en"]}
 
 
@@ -45,9 +47,24 @@ def test_migrations_apply_to_an_empty_database(tmp_path: Path) -> None:
         inspector = sa.inspect(db.engine)
         tables = set(inspector.get_table_names())
         for name in (
-            "users", "frameworks", "areas", "indicators", "rounds", "applicants", "submissions",
-            "assignments", "documents", "pages", "chunks", "claims", "suggestions",
-            "evidence_links", "scores", "score_links", "audit_events", "alembic_version",
+            "users",
+            "frameworks",
+            "areas",
+            "indicators",
+            "rounds",
+            "applicants",
+            "submissions",
+            "assignments",
+            "documents",
+            "pages",
+            "chunks",
+            "claims",
+            "suggestions",
+            "evidence_links",
+            "scores",
+            "score_links",
+            "audit_events",
+            "alembic_version",
         ):
             assert name in tables, name
         mode = db.session.execute(sa.text("PRAGMA journal_mode")).scalar()

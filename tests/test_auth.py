@@ -22,7 +22,9 @@ def test_login_logout(client: FlaskClient, world: World) -> None:
 
 def test_wrong_password_is_refused(client: FlaskClient, world: World) -> None:
     token = csrf_token(client)
-    response = client.post("/login", data={"username": "eva", "password": "nope-nope", "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": "eva", "password": "nope-nope", "csrf_token": token}
+    )
     assert response.status_code == 400
     assert "아이디 또는 비밀번호" in response.get_data(as_text=True)
     assert client.get("/rounds").status_code == 302
@@ -36,7 +38,9 @@ def test_login_without_csrf_token_is_rejected(client: FlaskClient, world: World)
 
 def test_form_post_without_csrf_is_rejected(client: FlaskClient, world: World) -> None:
     login(client, "coord")
-    response = client.post(f"/rounds/{world.round_id}/applicants", data={"name": "X시", "population": "1"})
+    response = client.post(
+        f"/rounds/{world.round_id}/applicants", data={"name": "X시", "population": "1"}
+    )
     assert response.status_code == 400
 
 

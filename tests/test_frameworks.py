@@ -93,14 +93,50 @@ def _xlsx(tmp_path: Path, bad_row: bool) -> Path:
     meta = wb.active
     meta.title = "framework"
     for row in [
-        ("code", "xlsx-fw"), ("name_ko", "엑셀 지표"), ("version", "1"), ("total_points", 100),
+        ("code", "xlsx-fw"),
+        ("name_ko", "엑셀 지표"),
+        ("version", "1"),
+        ("total_points", 100),
         ("certification_threshold_pct", 70),
     ]:
         meta.append(row)
     sheet = wb.create_sheet("indicators")
-    sheet.append(["area_code", "area_title_ko", "code", "title_ko", "kind", "max_points", "rubric", "search_hints"])
-    sheet.append(["A", "혁신", "A-01", "시민참여", "qualitative", 60, "5:매우 우수:100; 3:보통:60; 1:미흡:20", "시민참여, 리빙랩"])
-    sheet.append(["A", "혁신", "A-02", "데이터 개방", "quantitative", "forty" if bad_row else 40, None, "공공데이터"])
+    sheet.append(
+        [
+            "area_code",
+            "area_title_ko",
+            "code",
+            "title_ko",
+            "kind",
+            "max_points",
+            "rubric",
+            "search_hints",
+        ]
+    )
+    sheet.append(
+        [
+            "A",
+            "혁신",
+            "A-01",
+            "시민참여",
+            "qualitative",
+            60,
+            "5:매우 우수:100; 3:보통:60; 1:미흡:20",
+            "시민참여, 리빙랩",
+        ]
+    )
+    sheet.append(
+        [
+            "A",
+            "혁신",
+            "A-02",
+            "데이터 개방",
+            "quantitative",
+            "forty" if bad_row else 40,
+            None,
+            "공공데이터",
+        ]
+    )
     path = tmp_path / "fw.xlsx"
     wb.save(path)
     return path
@@ -117,7 +153,9 @@ def test_xlsx_import(app: Flask, tmp_path: Path) -> None:
 def test_xlsx_bad_row_is_reported_by_row_number(app: Flask, tmp_path: Path) -> None:
     with pytest.raises(FrameworkFileError) as err:
         import_framework(_xlsx(tmp_path, bad_row=True))
-    assert "fw.xlsx" in str(err.value) and "row 3" in str(err.value) and "max_points" in str(err.value)
+    assert (
+        "fw.xlsx" in str(err.value) and "row 3" in str(err.value) and "max_points" in str(err.value)
+    )
     assert db.session.scalar(select(func.count()).select_from(Framework)) == 0
 
 

@@ -115,7 +115,9 @@ def assign(round_id: int) -> Any:
     form.username.choices = [(request.form.get("username", ""), "")]
     if form.validate_on_submit():
         try:
-            rounds.assign(form.submission_id.data or 0, form.username.data or "", actor_id=current_user.id)
+            rounds.assign(
+                form.submission_id.data or 0, form.username.data or "", actor_id=current_user.id
+            )
             flash(_("Evaluator assigned."), "success")
         except ServiceError as exc:
             flash(str(exc), "error")

@@ -37,16 +37,20 @@ def page() -> Any:
     query = request.args.get("q", "")
     results = evidence.search(current_user, query, filters)
     if is_htmx():
-        return render_template("search/_results.html", results=results, indicator=None, submission=None)
-    submissions = list(
-        db.session.scalars(access.visible_submissions(current_user).order_by("id"))
-    )
+        return render_template(
+            "search/_results.html", results=results, indicator=None, submission=None
+        )
+    submissions = list(db.session.scalars(access.visible_submissions(current_user).order_by("id")))
     documents = []
     if filters.submission_id:
         documents = list(
             db.session.scalars(
                 select(Document)
-                .where(Document.submission_id.in_([s.id for s in submissions if s.id == filters.submission_id]))
+                .where(
+                    Document.submission_id.in_(
+                        [s.id for s in submissions if s.id == filters.submission_id]
+                    )
+                )
                 .order_by(Document.filename)
             )
         )
@@ -85,8 +89,11 @@ def link(submission_id: int, code: str) -> Any:
     )
     if is_htmx():
         response = render_template(
-            "search/_link_button.html", submission=submission, indicator=indicator,
-            chunk=db.session.get(Chunk, chunk_id), linked=True,
+            "search/_link_button.html",
+            submission=submission,
+            indicator=indicator,
+            chunk=db.session.get(Chunk, chunk_id),
+            linked=True,
         )
         return response, 200, {"HX-Trigger": "evidence-changed"}
     return redirect(url_for("submissions.indicator", submission_id=submission.id, code=code))
@@ -98,7 +105,9 @@ def links(submission_id: int, code: str) -> Any:
     submission = access.submission_for(current_user, submission_id)
     indicator = overview.indicator_by_code(submission, code) or abort(404)
     return render_template(
-        "search/_links.html", submission=submission, indicator=indicator,
+        "search/_links.html",
+        submission=submission,
+        indicator=indicator,
         links=evidence.links_for(submission.id, indicator.id),
     )
 
@@ -110,8 +119,14 @@ def unlink(link_id: int) -> Any:
     submission = access.submission_for(current_user, removed.submission_id)
     code = removed.indicator.code
     if is_htmx():
-        return render_template(
-            "search/_links.html", submission=submission, indicator=removed.indicator,
-            links=evidence.links_for(submission.id, removed.indicator_id),
-        ), 200, {"HX-Trigger": "evidence-changed"}
+        return (
+            render_template(
+                "search/_links.html",
+                submission=submission,
+                indicator=removed.indicator,
+                links=evidence.links_for(submission.id, removed.indicator_id),
+            ),
+            200,
+            {"HX-Trigger": "evidence-changed"},
+        )
     return redirect(url_for("submissions.indicator", submission_id=submission.id, code=code))

@@ -18,7 +18,9 @@ bp = Blueprint("suggestions", __name__)
 @login_required
 def for_indicator(submission_id: int, code: str) -> Any:
     submission = access.submission_for(current_user, submission_id)
-    result = suggest.for_indicator(current_user, submission.id, code, limit=request.args.get("limit", 10, type=int))
+    result = suggest.for_indicator(
+        current_user, submission.id, code, limit=request.args.get("limit", 10, type=int)
+    )
     return render_template("suggestions/_list.html", submission=submission, result=result)
 
 
