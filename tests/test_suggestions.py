@@ -207,3 +207,17 @@ def test_real_models_embed_fuse_and_learn(tmp_path: Path) -> None:
         db.session.commit()
         delete_document(document.id)
         assert not index.has_vectors(ids[:1], "use") and not index.has_vectors(ids[:1], "e5")
+
+
+def test_the_self_evaluation_is_never_suggested_as_evidence(world: World) -> None:
+    """The applicant's own claims are what the evidence is checked against."""
+    from reviewapp.services.search import SearchFilters, search
+
+    claims = ROOT / "demo" / "documents" / "hanbit" / "hanbit-self-evaluation-2026.xlsx"
+    assert ingest_paths([claims], world.large, doc_type="self_evaluation")[0]["status"] == "ready"
+    assert ingest_paths([PLAN], world.large)[0]["status"] == "ready"
+    eva = _user("eva")
+    passages = suggest.for_indicator(eva, world.large, "SVC-07", limit=40).passages
+    assert passages and all(p.document_name == PLAN.name for p in passages)
+    found = search(eva, "데이터 허브", SearchFilters(submission_id=world.large, limit=100))
+    assert claims.name in {g.document_name for g in found.groups}

@@ -18,7 +18,17 @@ from sqlalchemy import select
 from search_index.ranking import minmax_normalize
 
 from ..extensions import db
-from ..models import Chunk, Decision, EvidenceLink, Indicator, Submission, Suggestion, User, utcnow
+from ..models import (
+    Chunk,
+    Decision,
+    DocumentType,
+    EvidenceLink,
+    Indicator,
+    Submission,
+    Suggestion,
+    User,
+    utcnow,
+)
 from . import audit
 from .access import submission_for
 from .errors import NotFound, ServiceError
@@ -28,6 +38,9 @@ if TYPE_CHECKING:
     from search_index import Hit
 
 CANDIDATES = 40
+# The self-evaluation is the applicant's claim, checked against the evidence, never evidence
+# for itself: suggestions come from every other document type (search still finds it).
+SUGGESTED_FROM = [t.value for t in DocumentType if t != DocumentType.SELF_EVALUATION]
 FEEDBACK_WEIGHT = 0.35  # how far accepted/rejected passages move the others
 EXPANSION_TERMS = 6
 # Confidence from absolute signals, since fused scores are relative to each query: a
@@ -167,6 +180,7 @@ def rank(
         keywords,
         vector_query=meaning_query(indicator),
         submission_ids=[submission.id],
+        doc_types=SUGGESTED_FROM,
         limit=CANDIDATES + len(decisions),
         mode=mode,
         highlight=True,
