@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import (
     Chunk,
     Decision,
+    Document,
     DocumentType,
     EvidenceLink,
     Indicator,
@@ -38,9 +39,6 @@ if TYPE_CHECKING:
     from search_index import Hit
 
 CANDIDATES = 40
-# The self-evaluation is the applicant's claim, checked against the evidence, never evidence
-# for itself: suggestions come from every other document type (search still finds it).
-SUGGESTED_FROM = [t.value for t in DocumentType if t != DocumentType.SELF_EVALUATION]
 FEEDBACK_WEIGHT = 0.35  # how far accepted/rejected passages move the others
 EXPANSION_TERMS = 6
 # Confidence from absolute signals, since fused scores are relative to each query: a
@@ -144,6 +142,20 @@ def _decisions(submission_id: int, indicator_id: int) -> dict[int, str]:
     return decisions
 
 
+def _suggestable_documents(submission_id: int) -> list[int]:
+    """The self-evaluation is the applicant's claim, checked against the evidence, never
+    evidence for itself: suggestions come from every other document (search finds it all).
+    Document ids, not a type filter, so that the vector stores filter natively."""
+    return list(
+        db.session.scalars(
+            select(Document.id).where(
+                Document.submission_id == submission_id,
+                Document.doc_type != DocumentType.SELF_EVALUATION.value,
+            )
+        )
+    )
+
+
 def _expansion_terms(texts: list[str], known: str) -> list[str]:
     """The most frequent content words of accepted passages not yet in the query."""
     from search_index import content_terms
@@ -180,7 +192,7 @@ def rank(
         keywords,
         vector_query=meaning_query(indicator),
         submission_ids=[submission.id],
-        doc_types=SUGGESTED_FROM,
+        document_ids=_suggestable_documents(submission.id),
         limit=CANDIDATES + len(decisions),
         mode=mode,
         highlight=True,
