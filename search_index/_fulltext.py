@@ -589,7 +589,7 @@ def fast_top_docs(
             continue
         allowed: np.ndarray | None = None
         if flt is not None:
-            allowed = np.unique(np.fromiter(flt.docs(sub_searcher), dtype=np.int64))
+            allowed = _filter_docs(searcher, sub_searcher, offset, flt)
             if allowed.size == 0:
                 continue
         allowed_list = allowed.tolist() if allowed is not None else None
@@ -657,6 +657,23 @@ def fast_top_docs(
     sc = np.concatenate(found_scores)
     order = np.lexsort((docs, -sc))[:limit]
     return [(int(docs[i]), float(sc[i])) for i in order]
+
+
+_FILTER_CACHE = 64  # filters remembered per searcher (one committed snapshot)
+
+
+def _filter_docs(searcher: Searcher, sub_searcher: Searcher, offset: int, flt: wq.Query) -> Any:
+    """The segment's documents matching ``flt``, cached on the searcher: suggestions run the
+    same filter for every indicator, and a searcher never sees later commits."""
+    cache = searcher.__dict__.setdefault("_reviewapp_filters", {})
+    key = (offset, flt)
+    allowed = cache.get(key)
+    if allowed is None:
+        allowed = np.unique(np.fromiter(flt.docs(sub_searcher), dtype=np.int64))
+        if len(cache) >= _FILTER_CACHE:
+            cache.pop(next(iter(cache)))
+        cache[key] = allowed
+    return allowed
 
 
 def run_query(searcher: Searcher, q: wq.Query, flt: wq.Query | None, limit: int) -> list[RawHit]:
