@@ -13,7 +13,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -457,6 +457,23 @@ class SearchIndex:
                 )
             )
         return out
+
+    def highlight(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
+        """``hits`` (e.g. searched with ``highlight=False``) with snippets marking ``query``'s
+        terms: rank many candidates, highlight only those shown."""
+        if not hits:
+            return []
+        searcher = self._searcher()
+        q = ft.prune_common_terms(ft.parse_query(query, searcher.schema), searcher)
+        raw = ft.hits_for_chunks(searcher, [h.chunk_id for h in hits])
+        docs = [(raw[h.chunk_id].docnum, h.text) for h in hits if h.chunk_id in raw]
+        spans = ft.match_spans(searcher, ft.highlight_terms(q, searcher), docs)
+        return [
+            replace(h, snippet=ft.make_snippet(h.text, spans.get(raw[h.chunk_id].docnum, [])))
+            if h.chunk_id in raw
+            else h
+            for h in hits
+        ]
 
     def _vector_candidates(
         self, searcher: Any, store: VectorStore, qvec: Any, filters: dict[str, Any], k: int

@@ -195,7 +195,7 @@ def rank(
         document_ids=_suggestable_documents(submission.id),
         limit=CANDIDATES + len(decisions),
         mode=mode,
-        highlight=True,
+        highlight=False,  # only the passages shown get highlights, below
     )
     scores = {h.chunk_id: h.score for h in hits}
     if accepted_ids or rejected_ids:
@@ -209,6 +209,7 @@ def rank(
         (h for h in hits if decisions.get(h.chunk_id) != Decision.REJECTED.value),
         key=lambda h: (decisions.get(h.chunk_id) != Decision.ACCEPTED.value, -scores[h.chunk_id]),
     )
+    shown = index.highlight(keywords, ordered[:limit])
     passages = [
         SuggestedPassage(
             chunk_id=h.chunk_id,
@@ -221,7 +222,7 @@ def rank(
             text=h.text,
             decision=decisions.get(h.chunk_id),
         )
-        for h in ordered[:limit]
+        for h in shown
     ]
     return IndicatorSuggestions(
         indicator=indicator,
