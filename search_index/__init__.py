@@ -59,8 +59,12 @@ class Hit:
     snippet: str  # HTML: the escaped passage with <mark> around matches
     text: str
     bm25: float | None
-    vector: float | None  # cosine of the first configured model that scored it
     vectors: Mapping[str, float] = field(default_factory=dict)  # cosine per model
+
+    @property
+    def vector(self) -> float | None:
+        """The cosine of the first configured model that scored this chunk."""
+        return next(iter(self.vectors.values()), None)
 
 
 def content_terms(text: str) -> list[str]:
@@ -452,7 +456,6 @@ class SearchIndex:
                     snippet=snippet,
                     text=h.text,
                     bm25=signals.get("bm25", {}).get(cid),
-                    vector=next(iter(vectors.values()), None),
                     vectors=vectors,
                 )
             )
