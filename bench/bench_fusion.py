@@ -136,26 +136,32 @@ def _no_model() -> Any:
 
 
 def bm25_matrix(task: dict, tmp: Path) -> np.ndarray:
-    """BM25 of each query's top-100 (NaN elsewhere) from the product index."""
+    """BM25 of each query's top-100 (NaN elsewhere) from the product index; one more
+    column holds each query's keyword coverage (``SearchIndex.keyword_coverage``)."""
     from search_index import SearchIndex
 
     corpus, queries = task["corpus"], task["queries"]
     exclude = task.get("exclude")
     idx = SearchIndex(tmp, embedder_factory=_no_model)
     idx.rebuild(_records(corpus))
-    out = np.full((len(queries), len(corpus)), np.nan, dtype=np.float32)
+    out = np.full((len(queries), len(corpus) + 1), np.nan, dtype=np.float32)
     for i, q in enumerate(queries):
         hits = idx.search(q, limit=CANDIDATES + 1, mode="bm25", highlight=False)
         kept = [h for h in hits if exclude is None or h.chunk_id - 1 != exclude[i]]
         for h in kept[:CANDIDATES]:
             out[i, h.chunk_id - 1] = h.bm25
+        out[i, -1] = idx.keyword_coverage(q, {h.chunk_id: h.bm25 for h in kept[:CANDIDATES]})
     return out
 
 
 def _bm25_version() -> str:
+    import search_index
     from search_index import _fulltext as ft
+    from search_index import _korean
 
-    return f"bm25:{ft.TEXT_BOOST}:{ft.BIGRAM_BOOST}:{ft.OR_FACTOR}:{CANDIDATES}"
+    # the scorer's and analyzer's code and settings: a change there invalidates the cache
+    code = b"".join(Path(m.__file__).read_bytes() for m in (ft, _korean, search_index))
+    return f"bm25:{hashlib.sha1(code).hexdigest()[:12]}:{CANDIDATES}"
 
 
 def compute_signals(
@@ -229,7 +235,8 @@ class TaskScorer:
         if task.get("exclude"):
             alive[np.arange(nq), task["exclude"]] = False
         self.alive = alive
-        bm = sig["bm25"].astype(np.float64)
+        bm = sig["bm25"][:, :-1].astype(np.float64)
+        self.coverage = np.nan_to_num(sig["bm25"][:, -1].astype(np.float64), nan=1.0)[:, None]
         bm_hit = ~np.isnan(bm) & alive
         self.top: dict[str, np.ndarray] = {"bm25": bm_hit}
         lo = np.where(bm_hit, bm, np.inf).min(axis=1, keepdims=True)
@@ -261,17 +268,23 @@ class TaskScorer:
             self._norm_cache[key] = np.where(cand, norm, 0.0)
         return self._norm_cache[key]
 
-    def scores(self, weights: dict[str, float]) -> np.ndarray:
+    def scores(self, weights: dict[str, float], power: float | None = None) -> np.ndarray:
+        """Fused scores; BM25's weight scaled by coverage ** ``power`` (the product's
+        ``KEYWORD_COVERAGE_POWER`` by default) as ``SearchIndex.search`` does."""
+        if power is None:
+            from search_index import KEYWORD_COVERAGE_POWER as power
         active = tuple(s for s in SIGNALS if weights.get(s, 0.0) > 0)
         cand = np.logical_or.reduce([self.top[a] for a in active])
         fused = np.zeros(cand.shape)
         for s in active:
-            part = self.bm25_norm if s == "bm25" else self._vec_norm(active, s)
-            fused += weights[s] * part
+            if s == "bm25":
+                fused += weights[s] * self.coverage**power * self.bm25_norm
+            else:
+                fused += weights[s] * self._vec_norm(active, s)
         return np.where(cand, fused, -np.inf)
 
-    def evaluate(self, weights: dict[str, float]) -> dict[str, float]:
-        return metrics(ranks_of_gold(self.scores(weights), self.gold))
+    def evaluate(self, weights: dict[str, float], power: float | None = None) -> dict[str, float]:
+        return metrics(ranks_of_gold(self.scores(weights, power), self.gold))
 
 
 def objective(res: dict[str, dict], tasks: Sequence[str] = OBJECTIVE_TASKS) -> float:
@@ -365,6 +378,26 @@ def feasibility(scorers: dict[str, TaskScorer], step: int = 20) -> dict[str, Any
     }
 
 
+POWERS = (0.0, 1.0, 2.0, 3.0)
+
+
+def power_study(scorers: dict[str, TaskScorer]) -> dict[str, Any]:
+    """The best full-path weights for each keyword-coverage power (0 = plain min-max)."""
+    out = {}
+    for power in POWERS:
+        table = {p: {t: sc.evaluate(_w(p), power) for t, sc in scorers.items()} for p in grid()}
+        c = choose(table, OBJECTIVE_TASKS, [p for p in table if min(p) > 0])
+        point = c["_point"]
+        out[f"{power:g}"] = {
+            "weights": c["label"],
+            "objective": c["objective"],
+            **{f"{t} r@1": table[point][t]["r@1"] for t in REPORT_TASKS},
+            "korquad r@5": table[point]["korquad"]["r@5"],
+            "meets all targets": all(meets_targets(table[point]).values()),
+        }
+    return out
+
+
 def fusion_study(scorers: dict[str, TaskScorer], log: Log) -> dict[str, Any]:
     def run(weights: dict[str, float]) -> dict[str, dict]:
         return {t: sc.evaluate(weights) for t, sc in scorers.items()}
@@ -422,8 +455,11 @@ def fusion_study(scorers: dict[str, TaskScorer], log: Log) -> dict[str, Any]:
         c["point"] = list(c.pop("_point"))
     fine = feasibility(scorers)
     log(f"fine grid: {len(fine['points_meeting_all_targets'])} points meet all targets")
+    powers = power_study(scorers)
+    log(f"coverage powers: {powers}")
     return {
         "methods": methods,
+        "coverage_power": powers,
         "fine_grid_feasibility": fine,
         "chosen": {**entry(tuple(chosen["point"])), "selection": chosen},
         "full_path": {**entry(tuple(chosen_full["point"])), "selection": chosen_full},
@@ -561,9 +597,11 @@ def _wlabel(w: dict[str, float]) -> str:
 
 
 def write_markdown(result: dict[str, Any], path: Path) -> None:
+    from search_index import KEYWORD_COVERAGE_POWER
+
     f = result["fusion"]
     lines = [
-        "# Hybrid fusion weights (BM25 kiwi+bigram, e5, USE; min-max)",
+        "# Hybrid fusion weights (BM25 kiwi+bigram, e5, USE; min-max, keyword coverage)",
         "",
         f"Machine: {result['machine']}. Run took {result['wall_s']} s "
         f"({'cache hits' if result['all_cached'] else 'embeddings computed'}).",
@@ -608,6 +646,23 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
             f"{k} {v['value']:.3f} at {v['weights']}" for k, v in fe["max_per_target"].items()
         )
         + ".",
+        "",
+        "## Keyword coverage power",
+        "",
+        "BM25's weight is scaled per query by (top BM25 score / the query's ceiling) ** power "
+        f"(search_index.KEYWORD_COVERAGE_POWER = {KEYWORD_COVERAGE_POWER:g}; 0 = plain min-max). "
+        "Best full-path weights for each power:",
+        "",
+        "| power | weights bm25/e5/use | objective | KorQuAD R@1 / R@5 | korquad_b R@1 "
+        "| paraphrase R@1 | KO->EN R@1 | all targets |",
+        "|---|---|---|---|---|---|---|---|",
+        *(
+            f"| {power} | {r['weights']} | {r['objective']:.4f} "
+            f"| {r['korquad r@1']:.3f} / {r['korquad r@5']:.3f} | {r['korquad_b r@1']:.3f} "
+            f"| {r['paraphrase r@1']:.3f} | {r['ko_en r@1']:.3f} "
+            f"| {'yes' if r['meets all targets'] else 'no'} |"
+            for power, r in f["coverage_power"].items()
+        ),
         "",
         "## Leave one task out (full-path points)",
         "",

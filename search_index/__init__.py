@@ -32,8 +32,20 @@ __all__ = ["MODES", "ChunkRecord", "Hit", "SearchIndex", "content_terms", "fuse"
 
 MODES = ("bm25", "vector", "hybrid")
 HYBRID_CANDIDATES = 100
+# In hybrid ranking BM25's weight is scaled by (top BM25 score / its ceiling) ** this:
+# keywords count fully when a passage holds most of the query's words and fade when
+# only a few generic ones match (paraphrases, other languages). bench/bench_fusion.py.
+KEYWORD_COVERAGE_POWER = 1.0
 QUERY_CACHE = 512  # query vectors kept per model
 REBUILD_BATCH = 2000
+
+
+def _keyword_coverage(searcher: Any, q: Any, bm25: Mapping[int, float]) -> float:
+    """Top BM25 score / the query's ceiling, in [0, 1] (1 when unknown)."""
+    ceiling = ft.score_ceiling(searcher, q)
+    if not bm25 or not ceiling:
+        return 1.0
+    return min(1.0, max(bm25.values()) / ceiling)
 
 
 @dataclass(frozen=True)
@@ -427,11 +439,12 @@ class SearchIndex:
                 missing = [cid for cid in raw if cid not in have]
                 if missing:
                     have.update(store.scores_for(qvecs[model.name], missing))
-            weights = (
-                dict(self.weights)
-                if mode == "hybrid"
-                else {m.name: self.weights.get(m.name, 0.0) or 1.0 for m, _ in stores}
-            )
+            if mode == "hybrid":
+                weights = dict(self.weights)
+                coverage = _keyword_coverage(searcher, q, signals["bm25"])
+                weights["bm25"] = weights.get("bm25", 0.0) * coverage**KEYWORD_COVERAGE_POWER
+            else:
+                weights = {m.name: self.weights.get(m.name, 0.0) or 1.0 for m, _ in stores}
             ranked = fuse_signals(signals, weights, method=self.fusion)[:limit]
 
         spans: dict[int, list[tuple[int, int]]] = {}
@@ -460,6 +473,12 @@ class SearchIndex:
                 )
             )
         return out
+
+    def keyword_coverage(self, query: str, bm25: Mapping[int, float]) -> float:
+        """How much of ``query`` its best keyword match holds (top BM25 score / ceiling)."""
+        searcher = self._searcher()
+        q = ft.prune_common_terms(ft.parse_query(query, searcher.schema), searcher)
+        return _keyword_coverage(searcher, q, bm25)
 
     def highlight(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
         """``hits`` (e.g. searched with ``highlight=False``) with snippets marking ``query``'s

@@ -6,6 +6,7 @@ import errno
 import fcntl
 import html
 import logging
+import math
 import os
 import re
 import threading
@@ -46,8 +47,10 @@ INDEX_NAME = "chunks"
 # bench/bench_search.py: morphemes carry most of the signal, bigrams add
 # recall for compounds, spacing variants and words kiwi splits differently.
 TEXT_BOOST = 1.0
-BIGRAM_BOOST = 0.6
+BIGRAM_BOOST = 0.15
 OR_FACTOR = 0.9
+BM25_K1 = 0.6
+BM25_B = 0.75
 # Free-text terms in more than this share of chunks are dropped from OR groups
 # on large indexes: they barely move BM25 but dominate query time.
 COMMON_TERM_RATIO = 0.1
@@ -226,6 +229,9 @@ def make_parser(schema: Schema) -> MultifieldParser:
 
 
 _parser_cache: dict[int, MultifieldParser] = {}
+# Question marks ending a word are punctuation ("무엇인가?"), not whoosh's one-character
+# wildcard; inside a word ("te?t") it stays a wildcard.
+_TRAILING_QUESTION_RE = re.compile(r"\?+(?=\s|$)")
 
 
 def parse_query(text: str, schema: Schema) -> wq.Query:
@@ -234,6 +240,7 @@ def parse_query(text: str, schema: Schema) -> wq.Query:
     if parser is None:
         parser = _parser_cache[id(schema)] = make_parser(schema)
     try:
+        text = _TRAILING_QUESTION_RE.sub("", text)
         prime_cache([text])  # one batched kiwi call for the query's new words
         return _restructure(parser.parse(text))
     except Exception:  # noqa: BLE001 - a query must never crash the search
@@ -555,7 +562,7 @@ def fast_top_docs(
     scores for the same text drift with the segment and the position in it.
     """
     shape = _or_subqueries(q)
-    if shape is None or type(searcher.weighting) is not BM25F or limit <= 0:
+    if shape is None or not isinstance(searcher.weighting, BM25F) or limit <= 0:
         return None
     subs, scale, boost = shape
     weighting = searcher.weighting
@@ -657,6 +664,32 @@ def fast_top_docs(
     sc = np.concatenate(found_scores)
     order = np.lexsort((docs, -sc))[:limit]
     return [(int(docs[i]), float(sc[i])) for i in order]
+
+
+def score_ceiling(searcher: Searcher, q: wq.Query) -> float | None:
+    """The score of a chunk holding every term of a plain OR query as often as BM25F
+    rewards (its ceiling), on the scale :func:`fast_top_docs` scores; None for other
+    queries. A top score far below it means few of the query's words were found."""
+    shape = _or_subqueries(q)
+    weighting = searcher.weighting
+    if shape is None or not isinstance(weighting, BM25F):
+        return None
+    subs, scale, boost = shape
+    schema = searcher.schema
+    total, nterms = 0.0, 0
+    for sub in subs:
+        if not isinstance(sub, wq.Term):
+            continue
+        # a word found nowhere counts too (at the highest idf): no passage holds it
+        btext = schema[sub.fieldname].to_bytes(sub.text)
+        total += searcher.idf(sub.fieldname, btext) * (weighting.K1 + 1) * sub.boost
+        nterms += 1
+    if not nterms:
+        return None
+    total *= boost
+    if scale and nterms > 1:  # the coordination of a chunk matching all of them
+        total = (total + (nterms - 1) / (nterms - scale) ** 2) * ((nterms - 1) / nterms)
+    return total
 
 
 _FILTER_CACHE = 64  # filters remembered per searcher (one committed snapshot)
@@ -876,8 +909,24 @@ __all__ = [
     "parse_query",
     "prune_common_terms",
     "run_query",
+    "score_ceiling",
 ]
 
 
-def weighting() -> BM25F:
-    return BM25F(B=0.75, K1=1.2)
+class KoreanBM25F(BM25F):
+    """BM25F with the probabilistic idf, ``log(1 + (N - n + 0.5) / (n + 0.5))``.
+
+    whoosh's default idf, ``log(N / (n + 1)) + 1``, keeps a word found in half the
+    chunks at a quarter of a rare word's weight; this idf takes it to a tenth, so a
+    question's generic words stop outvoting its names and numbers.
+    """
+
+    def idf(self, searcher: Any, fieldname: str, text: bytes) -> float:
+        parent = searcher.get_parent()
+        n = parent.doc_frequency(fieldname, text)
+        total = parent.doc_count_all()
+        return math.log(1 + (total - n + 0.5) / (n + 0.5))
+
+
+def weighting() -> KoreanBM25F:
+    return KoreanBM25F(B=BM25_B, K1=BM25_K1)

@@ -444,3 +444,72 @@ def test_an_empty_index_finds_nothing(tmp_path: Path) -> None:
     for query in ("입법예고", "스마트시티 OR 리빙랩", '"데이터 허브"', "스마트*"):
         assert idx.search(query, submission_ids=[1]) == []
         assert idx.search(query) == []
+
+
+def test_question_marks_ending_words_are_punctuation(index: SearchIndex) -> None:
+    from whoosh import query as wq
+
+    from search_index import _fulltext as ft
+
+    schema = ft.make_schema()
+    asked = ft.parse_query("통합운영센터는 무엇인가? 누구 ?", schema)
+    assert not [q for q in asked.leaves() if isinstance(q, wq.Wildcard)]
+    assert ids(index.search("통합운영센터는 무엇인가?"))[:1] == [1]
+    # inside a word it is still whoosh's one-character wildcard
+    assert any(isinstance(q, wq.Wildcard) for q in ft.parse_query("te?t", schema).leaves())
+
+
+def test_idf_keeps_common_words_from_outvoting_rare_ones(index: SearchIndex) -> None:
+    from whoosh.scoring import BM25F
+
+    from search_index import _fulltext as ft
+
+    searcher = index._searcher()
+    total = searcher.doc_count_all()
+    w = ft.weighting()
+    common, rare = "스마".encode(), "빙랩".encode()  # bigrams of 스마트(시티), 리빙랩
+    n = searcher.doc_frequency("text_bigram", common)
+    assert n >= 3 and searcher.doc_frequency("text_bigram", rare) == 1
+    # the probabilistic idf, log(1 + (N - n + 0.5) / (n + 0.5)), not whoosh's log(N / (n + 1)) + 1
+    assert w.idf(searcher, "text_bigram", common) == pytest.approx(
+        np.log(1 + (total - n + 0.5) / (n + 0.5))
+    )
+    ours = w.idf(searcher, "text_bigram", common) / w.idf(searcher, "text_bigram", rare)
+    plain = BM25F()
+    theirs = plain.idf(searcher, "text_bigram", common) / plain.idf(searcher, "text_bigram", rare)
+    assert ours < theirs
+
+
+def test_keyword_coverage_is_the_share_of_the_query_found(index: SearchIndex) -> None:
+    def coverage(query: str) -> float:
+        hits = index.search(query, limit=10, highlight=False)
+        return index.keyword_coverage(query, {h.chunk_id: h.bm25 for h in hits})
+
+    whole = coverage("통합운영센터 교통 방범 재난 정보")  # every word in chunk 1
+    part = coverage("통합운영센터 드론 배송 자율주행 로봇 관제")  # one word of six
+    assert 0.0 < part < whole <= 1.0
+    assert whole > 0.5 and part < 0.5
+    assert index.keyword_coverage("통합운영센터", {}) == 1.0  # nothing to judge by
+
+
+def test_hybrid_weighs_keywords_by_how_much_of_the_query_they_hold(
+    tmp_path: Path, corpus: list[ChunkRecord], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import search_index
+
+    idx = SearchIndex(tmp_path, embedder_factory=HashingEmbedderDouble, weights={"bm25": 0.5})
+    idx.add_chunks(corpus)
+    idx.embed_chunks(corpus)
+
+    def fused(query: str, power: float) -> dict[int, float]:
+        monkeypatch.setattr(search_index, "KEYWORD_COVERAGE_POWER", power)
+        hits = idx.search(query, mode="hybrid", submission_ids=[1], highlight=False)
+        return {h.chunk_id: h.score for h in hits}
+
+    # one word of six found: BM25's best passage gets far less than its full weight
+    partial = "통합운영센터 드론 배송 자율주행 로봇 관제"
+    plain, scaled = fused(partial, 0.0), fused(partial, 1.0)
+    assert max(scaled.values()) < max(plain.values()) - 0.2
+    # every word found: BM25 keeps nearly all of it
+    whole = "통합운영센터 교통 방범 재난 정보"
+    assert max(fused(whole, 1.0).values()) > max(fused(whole, 0.0).values()) - 0.2
