@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
+from .models import DocumentType
+
 
 def register(app: Flask) -> None:
     @app.cli.command("extract")
@@ -46,7 +48,7 @@ def register(app: Flask) -> None:
         "--type",
         "doc_type",
         default="evidence",
-        type=click.Choice(["application", "quantitative", "self_evaluation", "evidence", "other"]),
+        type=click.Choice([t.value for t in DocumentType]),
     )
     @click.option("--json", "as_json", is_flag=True)
     @click.option(

@@ -20,6 +20,7 @@ LABELS = {
     "qualitative": _l("qualitative"),
     "self_evaluation": _l("self_evaluation"),
     "evidence": _l("evidence"),
+    "reference": _l("reference"),
     "other": _l("other"),
     "accepted": _l("accepted"),
     "rejected": _l("rejected"),

@@ -42,6 +42,8 @@ class DocumentType(enum.StrEnum):
     QUANTITATIVE = "quantitative"
     SELF_EVALUATION = "self_evaluation"
     EVIDENCE = "evidence"
+    # laws, national plans, standards: context for the committee, not proof about the city
+    REFERENCE = "reference"
     OTHER = "other"
 
 

@@ -209,15 +209,21 @@ def test_real_models_embed_fuse_and_learn(tmp_path: Path) -> None:
         assert not index.has_vectors(ids[:1], "use") and not index.has_vectors(ids[:1], "e5")
 
 
-def test_the_self_evaluation_is_never_suggested_as_evidence(world: World) -> None:
-    """The applicant's own claims are what the evidence is checked against."""
+def test_self_evaluation_and_reference_are_never_suggested_as_evidence(world: World) -> None:
+    """The applicant's own claims are what the evidence is checked against; a statute says
+    what is required, not what the city did. Both stay searchable."""
     from reviewapp.services.search import SearchFilters, search
 
     claims = ROOT / "demo" / "documents" / "hanbit" / "hanbit-self-evaluation-2026.xlsx"
+    statute = ROOT / "demo" / "public" / "law-smart-city-act.md"
     assert ingest_paths([claims], world.large, doc_type="self_evaluation")[0]["status"] == "ready"
+    assert ingest_paths([statute], world.large, doc_type="reference")[0]["status"] == "ready"
     assert ingest_paths([PLAN], world.large)[0]["status"] == "ready"
     eva = _user("eva")
-    passages = suggest.for_indicator(eva, world.large, "SVC-07", limit=40).passages
-    assert passages and all(p.document_name == PLAN.name for p in passages)
+    for code in ("SVC-07", "GOV-01"):
+        passages = suggest.for_indicator(eva, world.large, code, limit=40).passages
+        assert passages and all(p.document_name == PLAN.name for p in passages)
     found = search(eva, "데이터 허브", SearchFilters(submission_id=world.large, limit=100))
     assert claims.name in {g.document_name for g in found.groups}
+    found = search(eva, "스마트도시 건설", SearchFilters(submission_id=world.large, limit=100))
+    assert statute.name in {g.document_name for g in found.groups}

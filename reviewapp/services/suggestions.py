@@ -142,15 +142,20 @@ def _decisions(submission_id: int, indicator_id: int) -> dict[int, str]:
     return decisions
 
 
+# The self-evaluation is the applicant's claim, checked against the evidence, never evidence
+# for itself; reference material (a statute, a national plan) says what is required, not
+# what the city did. Search still finds both.
+NOT_EVIDENCE = (DocumentType.SELF_EVALUATION.value, DocumentType.REFERENCE.value)
+
+
 def _suggestable_documents(submission_id: int) -> list[int]:
-    """The self-evaluation is the applicant's claim, checked against the evidence, never
-    evidence for itself: suggestions come from every other document (search finds it all).
-    Document ids, not a type filter, so that the vector stores filter natively."""
+    """The documents suggestions come from. Document ids, not a type filter, so that the
+    vector stores filter natively."""
     return list(
         db.session.scalars(
             select(Document.id).where(
                 Document.submission_id == submission_id,
-                Document.doc_type != DocumentType.SELF_EVALUATION.value,
+                Document.doc_type.not_in(NOT_EVIDENCE),
             )
         )
     )
