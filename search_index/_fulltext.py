@@ -14,7 +14,7 @@ import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -234,8 +234,24 @@ _parser_cache: dict[int, MultifieldParser] = {}
 _TRAILING_QUESTION_RE = re.compile(r"\?+(?=\s|$)")
 
 
+_parsed: dict[tuple[int, str], wq.Query] = {}
+_PARSED_CACHE = 1024  # queries: suggestions parse every indicator's query on every visit
+
+
 def parse_query(text: str, schema: Schema) -> wq.Query:
-    """Free text is OR-grouped (more matching words score higher); operators work."""
+    """Free text is OR-grouped (more matching words score higher); operators work.
+
+    Parsed queries are cached (whoosh queries are never changed in place here)."""
+    key = (id(schema), text)
+    q = _parsed.get(key)
+    if q is None:
+        if len(_parsed) >= _PARSED_CACHE:
+            _parsed.clear()
+        q = _parsed[key] = _parse(text, schema)
+    return q
+
+
+def _parse(text: str, schema: Schema) -> wq.Query:
     parser = _parser_cache.get(id(schema))
     if parser is None:
         parser = _parser_cache[id(schema)] = make_parser(schema)
@@ -377,7 +393,7 @@ def empty_filter(**filters: Any) -> bool:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class RawHit:
     docnum: int
     chunk_id: int
@@ -390,19 +406,35 @@ class RawHit:
     score: float
 
 
+_STORED_CACHE = 20_000  # chunks' stored fields remembered per searcher
+
+
+def _searcher_cache(searcher: Searcher, name: str) -> dict[Any, Any]:
+    """A dict that lives as long as ``searcher`` (one committed snapshot, never changing):
+    suggestions for every indicator of a submission read the same chunks again and again."""
+    cache = searcher.__dict__.setdefault(f"_reviewapp_{name}", {})
+    if len(cache) >= _STORED_CACHE:
+        cache.clear()
+    return cache
+
+
 def _raw_hit(searcher: Searcher, docnum: int, score: float) -> RawHit:
-    f = searcher.stored_fields(docnum)
-    return RawHit(
-        docnum=docnum,
-        chunk_id=int(f["chunk_id"]),
-        document_id=int(f["document_id"]),
-        submission_id=int(f.get("submission_id") or 0),
-        doc_type=f.get("doc_type", ""),
-        document_name=f.get("document_name", ""),
-        page=int(f.get("page") or 0),
-        text=f.get("text", ""),
-        score=float(score),
-    )
+    cache = _searcher_cache(searcher, "stored")
+    hit = cache.get(docnum)
+    if hit is None:
+        f = searcher.stored_fields(docnum)
+        hit = cache[docnum] = RawHit(
+            docnum=docnum,
+            chunk_id=int(f["chunk_id"]),
+            document_id=int(f["document_id"]),
+            submission_id=int(f.get("submission_id") or 0),
+            doc_type=f.get("doc_type", ""),
+            document_name=f.get("document_name", ""),
+            page=int(f.get("page") or 0),
+            text=f.get("text", ""),
+            score=0.0,
+        )
+    return replace(hit, score=float(score)) if score else hit
 
 
 # --- fast scoring ------------------------------------------------------------
@@ -730,9 +762,12 @@ def _walk(q: wq.Query) -> Iterator[wq.Query]:
 
 
 def hits_for_chunks(searcher: Searcher, chunk_ids: Iterable[int]) -> dict[int, RawHit]:
+    docnums = _searcher_cache(searcher, "docnums")
     out: dict[int, RawHit] = {}
     for cid in chunk_ids:
-        docnum = searcher.document_number(chunk_id=str(cid))
+        docnum = docnums.get(cid, -1)
+        if docnum == -1:
+            docnum = docnums[cid] = searcher.document_number(chunk_id=str(cid))
         if docnum is not None:
             out[cid] = _raw_hit(searcher, docnum, 0.0)
     return out
