@@ -455,3 +455,21 @@ def test_request_over_the_cap_gets_a_readable_page_and_stores_nothing(
     fragment = response.get_data(as_text=True)
     assert fragment.startswith('<p class="flash error"')
     assert "larger than one request may be" in fragment and "Nothing from it was stored" in fragment
+
+
+def test_too_many_parts_names_the_number_allowed(small_limit: tuple[Flask, int]) -> None:
+    app, submission_id = small_limit
+    app.config["MAX_FORM_PARTS"] = 3
+    client = app.test_client()
+    login(client, "coord")
+    token = csrf_token(client, f"/submissions/{submission_id}")
+    files = [(io.BytesIO(b"a"), f"{i}.txt") for i in range(5)]  # a few bytes, too many parts
+    response = client.post(
+        f"/submissions/{submission_id}/documents",
+        data={"csrf_token": token, "files": files},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    (message,) = _flashes(response.get_data(as_text=True))
+    assert "최대 3개" in message and "1,000 B" in message
+    assert db.session.scalar(select(func.count()).select_from(Document)) == 0

@@ -221,10 +221,10 @@ def request_too_large(exc: RequestEntityTooLarge) -> Any:
         )
     else:
         message = _(
-            "This upload has too many files or form fields for one request (at most %(cap)s "
-            "in all). Nothing from it was stored. Upload fewer files at a time or put them in "
-            "a ZIP archive; a single file may be up to %(per_file)s.",
-            cap=filesize(cap),
+            "This upload has too many files or form fields for one request (at most "
+            "%(parts)s). Nothing from it was stored. Upload fewer files at a time or put them "
+            "in a ZIP archive; a single file may be up to %(per_file)s.",
+            parts=request.max_form_parts,
             per_file=per_file,
         )
     if is_htmx():

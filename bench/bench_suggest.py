@@ -1,0 +1,193 @@
+"""Suggestions against known evidence: the demo round, where the generator knows the page.
+
+``demo/generate.py`` writes each demo city's documents from a list of claims, one per
+indicator: ``(code, points, summary, format, page)``, the format naming the document that
+holds the evidence (``pdf``: the plan summary, at that page; ``hwpx``: the ordinance and
+organisation file; ``docx``: a Word document; ``quant``: the quantitative workbook). This
+loads the demo round through the app (``load_demo``, real extraction, both models), leaves
+out the `reference` statutes (suggestions skip them anyway), and asks the suggestion
+service for every claimed indicator of both cities: is a passage from the right document,
+on the right page where the claim has one, among the top 1 / 3 / 5 / 10?
+
+Variants: the shipped hybrid ranking; the same with BM25's weight not scaled by keyword
+coverage (``KEYWORD_COVERAGE_POWER = 0``, plain min-max); keywords only; meaning only.
+The demo documents were written for this project together with the indicator texts, so
+this is a check of the suggestion path on realistic documents, not a held-out score.
+
+Run: ``python -m bench.bench_suggest [OUT_DIR]``; writes suggest.json and suggest.md.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench._shared import bench_app  # noqa: E402
+
+DEMO = ROOT / "demo" / "demo.yaml"
+KS = (1, 3, 5, 10)
+# the claim's format -> how the evidence document's file name ends
+DOCUMENT_SUFFIX = {"pdf": ".pdf", "hwpx": ".hwpx", "docx": ".docx", "quant": ".xlsx"}
+VARIANTS = {
+    "hybrid (shipped)": {"mode": "hybrid"},
+    "hybrid, plain min-max (no keyword coverage)": {"mode": "hybrid", "power": 0.0},
+    "keywords only (BM25)": {"mode": "bm25"},
+    "meaning only (vectors)": {"mode": "vector"},
+}
+
+
+def _claims() -> dict[str, list[tuple]]:
+    spec = importlib.util.spec_from_file_location("demo_generate", ROOT / "demo" / "generate.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {"한빛시": module.HANBIT_CLAIMS, "솔내시": module.SOLNAE_CLAIMS}
+
+
+def _demo_without_reference(tmp: Path) -> Path:
+    spec = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    for applicant in spec["applicants"]:
+        applicant["documents"] = [
+            {**d, "path": str((DEMO.parent / d["path"]).resolve())}
+            for d in applicant["documents"]
+            if d.get("type") != "reference"
+        ]
+    path = tmp / "demo.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _rank_of_evidence(passages: list[Any], fmt: str, page: int | None) -> int | None:
+    """1-based rank of the first passage from the claimed document (and page)."""
+    suffix = DOCUMENT_SUFFIX[fmt]
+    for i, p in enumerate(passages, 1):
+        if p.document_name.endswith(suffix) and (page is None or p.page == page):
+            return i
+    return None
+
+
+def _evaluate(claims: dict[str, list[tuple]], mode: str, power: float | None) -> dict[str, Any]:
+    import search_index
+    from reviewapp.extensions import db
+    from reviewapp.models import Applicant, Indicator, Submission
+    from reviewapp.services.suggestions import rank
+    from sqlalchemy import select
+
+    shipped = search_index.KEYWORD_COVERAGE_POWER
+    if power is not None:
+        search_index.KEYWORD_COVERAGE_POWER = power
+    try:
+        rows = []
+        for city, city_claims in claims.items():
+            submission = db.session.scalar(
+                select(Submission).join(Applicant).where(Applicant.name == city)
+            )
+            for code, _points, summary, fmt, page in city_claims:
+                indicator = db.session.scalar(
+                    select(Indicator).where(
+                        Indicator.framework_id == submission.round.framework_id,
+                        Indicator.code == code,
+                    )
+                )
+                passages = rank(submission, indicator, limit=max(KS), mode=mode).passages
+                rows.append(
+                    {
+                        "city": city,
+                        "indicator": code,
+                        "claim": summary,
+                        "document": fmt,
+                        "page": page,
+                        "rank": _rank_of_evidence(passages, fmt, page),
+                    }
+                )
+    finally:
+        search_index.KEYWORD_COVERAGE_POWER = shipped
+    ranks = [r["rank"] for r in rows]
+    n = len(ranks)
+    summary = {f"hit@{k}": round(sum(1 for r in ranks if r and r <= k) / n, 3) for k in KS}
+    summary["mrr@10"] = round(sum(1 / r for r in ranks if r) / n, 3)
+    summary["n"] = n
+    return {"summary": summary, "rows": rows}
+
+
+def _md(result: dict[str, Any]) -> str:
+    lines = [
+        "# Suggestions against the demo round's known evidence",
+        "",
+        f"{result['machine']}. Run took {result['seconds']} s. {result['claims']} claimed "
+        f"indicators of the two demo cities ({result['chunks']} passages, statutes left out); a "
+        "hit = a suggested passage from the claimed document, on the claimed page where the "
+        "claim names one (the plan summary PDF). Models: " + ", ".join(result["models"]) + ".",
+        "",
+        "| ranking | hit@1 | hit@3 | hit@5 | hit@10 | MRR@10 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in result["variants"].items():
+        s = r["summary"]
+        lines.append(
+            f"| {name} | {s['hit@1']:.3f} | {s['hit@3']:.3f} | {s['hit@5']:.3f} "
+            f"| {s['hit@10']:.3f} | {s['mrr@10']:.3f} |"
+        )
+    shipped = result["variants"]["hybrid (shipped)"]["rows"]
+    missed = [r for r in shipped if not r["rank"] or r["rank"] > 3]
+    lines += ["", f"Shipped ranking, claims whose evidence is not in the top 3 ({len(missed)}):", ""]
+    lines += [
+        f"- {r['city']} {r['indicator']} ({r['document']}"
+        + (f" p.{r['page']}" if r["page"] else "")
+        + f"): rank {r['rank'] or '>10'}; {r['claim']}"
+        for r in missed
+    ]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    claims = _claims()
+    with tempfile.TemporaryDirectory(prefix="bench-suggest-") as tmp:
+        app = bench_app(Path(tmp) / "data")
+        with app.app_context():
+            from reviewapp.extensions import db
+            from reviewapp.models import Chunk
+            from reviewapp.services.demo import load_demo
+            from reviewapp.services.indexing import get_index
+            from sqlalchemy import func, select
+
+            load_demo(_demo_without_reference(Path(tmp)), run_now=True)
+            chunks = db.session.scalar(select(func.count(Chunk.id)))
+            print(f"[suggest] demo loaded: {chunks} passages", flush=True)
+            variants = {
+                name: _evaluate(claims, v["mode"], v.get("power")) for name, v in VARIANTS.items()
+            }
+            models = get_index().vector_models
+    result = {
+        "machine": f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
+        "claims": sum(len(c) for c in claims.values()),
+        "chunks": chunks,
+        "models": models,
+        "variants": variants,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    (out_dir / "suggest.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    (out_dir / "suggest.md").write_text(_md(result), encoding="utf-8")
+    for name, r in variants.items():
+        print(f"[suggest] {name}: {r['summary']}", flush=True)
+    return result
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench" / "results")
