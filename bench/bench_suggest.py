@@ -79,11 +79,12 @@ def _rank_of_evidence(passages: list[Any], fmt: str, page: int | None) -> int | 
 
 
 def _evaluate(claims: dict[str, list[tuple]], mode: str, power: float | None) -> dict[str, Any]:
+    from sqlalchemy import select
+
     import search_index
     from reviewapp.extensions import db
     from reviewapp.models import Applicant, Indicator, Submission
     from reviewapp.services.suggestions import rank
-    from sqlalchemy import select
 
     shipped = search_index.KEYWORD_COVERAGE_POWER
     if power is not None:
@@ -142,7 +143,11 @@ def _md(result: dict[str, Any]) -> str:
         )
     shipped = result["variants"]["hybrid (shipped)"]["rows"]
     missed = [r for r in shipped if not r["rank"] or r["rank"] > 3]
-    lines += ["", f"Shipped ranking, claims whose evidence is not in the top 3 ({len(missed)}):", ""]
+    lines += [
+        "",
+        f"Shipped ranking, claims whose evidence is not in the top 3 ({len(missed)}):",
+        "",
+    ]
     lines += [
         f"- {r['city']} {r['indicator']} ({r['document']}"
         + (f" p.{r['page']}" if r["page"] else "")
@@ -161,11 +166,12 @@ def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-suggest-") as tmp:
         app = bench_app(Path(tmp) / "data")
         with app.app_context():
+            from sqlalchemy import func, select
+
             from reviewapp.extensions import db
             from reviewapp.models import Chunk
             from reviewapp.services.demo import load_demo
             from reviewapp.services.indexing import get_index
-            from sqlalchemy import func, select
 
             load_demo(_demo_without_reference(Path(tmp)), run_now=True)
             chunks = db.session.scalar(select(func.count(Chunk.id)))
