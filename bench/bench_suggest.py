@@ -4,13 +4,17 @@
 indicator: ``(code, points, summary, format, page)``, the format naming the document that
 holds the evidence (``pdf``: the plan summary, at that page; ``hwpx``: the ordinance and
 organisation file; ``docx``: a Word document; ``quant``: the quantitative workbook). This
-loads the demo round through the app (``load_demo``, real extraction, both models), leaves
-out the `reference` statutes (suggestions skip them anyway), and asks the suggestion
-service for every claimed indicator of both cities: is a passage from the right document,
-on the right page where the claim has one, among the top 1 / 3 / 5 / 10?
+loads the demo round through the app (``load_demo``, real extraction, both models) with its
+public statutes, plans and standards uploaded as `evidence` (hard distractors: same subject,
+nothing about the city; the demo itself files them as `reference`, which suggestions skip),
+and asks the suggestion service for every claimed indicator of both cities: is a passage
+from the claimed document, on the claimed page where the claim has one, among the top
+1 / 3 / 5 / 10? Suggestions come from the submission's other documents too (application,
+quantitative workbook), so a hit needs the claimed document to outrank them as well.
 
-Variants: the shipped hybrid ranking; the same with BM25's weight not scaled by keyword
-coverage (``KEYWORD_COVERAGE_POWER = 0``, plain min-max); keywords only; meaning only.
+Variants: the shipped ranking (hybrid, min-max, BM25's weight not scaled by keyword
+coverage: ``suggestions.KEYWORD_COVERAGE``); the same scaled as search scales it; other
+weights; keywords only; meaning only.
 The demo documents were written for this project together with the indicator texts, so
 this is a check of the suggestion path on realistic documents, not a held-out score.
 
@@ -41,8 +45,21 @@ KS = (1, 3, 5, 10)
 # the claim's format -> how the evidence document's file name ends
 DOCUMENT_SUFFIX = {"pdf": ".pdf", "hwpx": ".hwpx", "docx": ".docx", "quant": ".xlsx"}
 VARIANTS = {
-    "hybrid (shipped)": {"mode": "hybrid"},
-    "hybrid, plain min-max (no keyword coverage)": {"mode": "hybrid", "power": 0.0},
+    "hybrid (shipped: BM25 0.4 / e5 0.4 / USE 0.2, min-max)": {"mode": "hybrid", "coverage": False},
+    "hybrid with keyword coverage, as search does (power 1)": {
+        "mode": "hybrid",
+        "coverage": True,
+    },
+    "hybrid with keyword coverage squared, BM25 0.7 / e5 0.2 / USE 0.1": {
+        "mode": "hybrid",
+        "coverage": True,
+        "power": 2.0,
+        "weights": {"bm25": 0.7, "e5": 0.2, "use": 0.1},
+    },
+    "hybrid, previous weights (BM25 0.2 / e5 0.5 / USE 0.3)": {
+        "mode": "hybrid",
+        "weights": {"bm25": 0.2, "e5": 0.5, "use": 0.3},
+    },
     "keywords only (BM25)": {"mode": "bm25"},
     "meaning only (vectors)": {"mode": "vector"},
 }
@@ -56,13 +73,19 @@ def _claims() -> dict[str, list[tuple]]:
     return {"한빛시": module.HANBIT_CLAIMS, "솔내시": module.SOLNAE_CLAIMS}
 
 
-def _demo_without_reference(tmp: Path) -> Path:
+def _demo_with_distractors(tmp: Path) -> Path:
+    """The demo round with its public statutes, plans and standards uploaded as `evidence`:
+    hard distractors (the same subjects and words, nothing about the city) that the city's
+    own pages have to outrank."""
     spec = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
     for applicant in spec["applicants"]:
         applicant["documents"] = [
-            {**d, "path": str((DEMO.parent / d["path"]).resolve())}
+            {
+                **d,
+                "path": str((DEMO.parent / d["path"]).resolve()),
+                "type": "evidence" if d.get("type") == "reference" else d.get("type", "evidence"),
+            }
             for d in applicant["documents"]
-            if d.get("type") != "reference"
         ]
     path = tmp / "demo.yaml"
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
@@ -78,17 +101,31 @@ def _rank_of_evidence(passages: list[Any], fmt: str, page: int | None) -> int | 
     return None
 
 
-def _evaluate(claims: dict[str, list[tuple]], mode: str, power: float | None) -> dict[str, Any]:
+def _evaluate(
+    claims: dict[str, list[tuple]],
+    mode: str,
+    coverage: bool | None = None,
+    power: float | None = None,
+    weights: dict[str, float] | None = None,
+) -> dict[str, Any]:
     from sqlalchemy import select
 
     import search_index
     from reviewapp.extensions import db
     from reviewapp.models import Applicant, Indicator, Submission
+    from reviewapp.services import suggestions
+    from reviewapp.services.indexing import get_index
     from reviewapp.services.suggestions import rank
 
-    shipped = search_index.KEYWORD_COVERAGE_POWER
+    index = get_index()
+    shipped, shipped_weights = search_index.KEYWORD_COVERAGE_POWER, dict(index.weights)
     if power is not None:
         search_index.KEYWORD_COVERAGE_POWER = power
+    if weights is not None:
+        index.weights = dict(weights)
+    shipped_coverage = suggestions.KEYWORD_COVERAGE
+    if coverage is not None:
+        suggestions.KEYWORD_COVERAGE = coverage
     try:
         rows = []
         for city, city_claims in claims.items():
@@ -115,6 +152,8 @@ def _evaluate(claims: dict[str, list[tuple]], mode: str, power: float | None) ->
                 )
     finally:
         search_index.KEYWORD_COVERAGE_POWER = shipped
+        index.weights = shipped_weights
+        suggestions.KEYWORD_COVERAGE = shipped_coverage
     ranks = [r["rank"] for r in rows]
     n = len(ranks)
     summary = {f"hit@{k}": round(sum(1 for r in ranks if r and r <= k) / n, 3) for k in KS}
@@ -128,7 +167,8 @@ def _md(result: dict[str, Any]) -> str:
         "# Suggestions against the demo round's known evidence",
         "",
         f"{result['machine']}. Run took {result['seconds']} s. {result['claims']} claimed "
-        f"indicators of the two demo cities ({result['chunks']} passages, statutes left out); a "
+        f"indicators of the two demo cities ({result['chunks']} passages, the statutes, plans "
+        "and standards uploaded as evidence to distract); a "
         "hit = a suggested passage from the claimed document, on the claimed page where the "
         "claim names one (the plan summary PDF). Models: " + ", ".join(result["models"]) + ".",
         "",
@@ -141,7 +181,7 @@ def _md(result: dict[str, Any]) -> str:
             f"| {name} | {s['hit@1']:.3f} | {s['hit@3']:.3f} | {s['hit@5']:.3f} "
             f"| {s['hit@10']:.3f} | {s['mrr@10']:.3f} |"
         )
-    shipped = result["variants"]["hybrid (shipped)"]["rows"]
+    shipped = next(iter(result["variants"].values()))["rows"]
     missed = [r for r in shipped if not r["rank"] or r["rank"] > 3]
     lines += [
         "",
@@ -173,12 +213,10 @@ def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
             from reviewapp.services.demo import load_demo
             from reviewapp.services.indexing import get_index
 
-            load_demo(_demo_without_reference(Path(tmp)), run_now=True)
+            load_demo(_demo_with_distractors(Path(tmp)), run_now=True)
             chunks = db.session.scalar(select(func.count(Chunk.id)))
             print(f"[suggest] demo loaded: {chunks} passages", flush=True)
-            variants = {
-                name: _evaluate(claims, v["mode"], v.get("power")) for name, v in VARIANTS.items()
-            }
+            variants = {name: _evaluate(claims, **v) for name, v in VARIANTS.items()}
             models = get_index().vector_models
     result = {
         "machine": f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}",

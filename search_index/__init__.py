@@ -381,13 +381,16 @@ class SearchIndex:
         limit: int = 20,
         mode: str = "bm25",
         highlight: bool = True,
+        keyword_coverage: bool = True,
     ) -> list[Hit]:
         """Ranked chunks; ``submission_ids=[]`` matches nothing, ``None`` everything.
 
         ``query`` feeds BM25 (and highlights); ``vector_query`` (default: ``query``) is
         what the embedding models compare passages with. Modes: ``bm25``, ``vector``
         (the models' scores fused), ``hybrid`` (BM25 and the models fused with
-        :attr:`weights`). Without vectors, ``vector``/``hybrid`` fall back to BM25.
+        :attr:`weights`; BM25's weight scaled by the query's keyword coverage unless
+        ``keyword_coverage`` is false). Without vectors, ``vector``/``hybrid`` fall back to
+        BM25.
         """
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; use one of {MODES}")
@@ -441,8 +444,9 @@ class SearchIndex:
                     have.update(store.scores_for(qvecs[model.name], missing))
             if mode == "hybrid":
                 weights = dict(self.weights)
-                coverage = _keyword_coverage(searcher, q, signals["bm25"])
-                weights["bm25"] = weights.get("bm25", 0.0) * coverage**KEYWORD_COVERAGE_POWER
+                if keyword_coverage:
+                    coverage = _keyword_coverage(searcher, q, signals["bm25"])
+                    weights["bm25"] = weights.get("bm25", 0.0) * coverage**KEYWORD_COVERAGE_POWER
             else:
                 weights = {m.name: self.weights.get(m.name, 0.0) or 1.0 for m, _ in stores}
             ranked = fuse_signals(signals, weights, method=self.fusion)[:limit]

@@ -46,6 +46,10 @@ EXPANSION_TERMS = 6
 # Thresholds from KorQuAD (bench/bench_fusion.py): among each query's top 10, e5 >= 0.89
 # is the right passage 61% of the time (0.88: 55%, 0.87: 40%); USE >= 0.52: 51%, 0.45: 30%.
 COSINE_THRESHOLDS = {"e5": (0.89, 0.87), "use": (0.52, 0.45)}
+# The keyword query is a list of alternatives (title, search hints), not a sentence: a
+# passage holding a few of them is a good match, so BM25 keeps its full weight instead of
+# being scaled by keyword coverage as search queries are (bench/results/suggest.md).
+KEYWORD_COVERAGE = False
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,7 @@ def rank(
         limit=CANDIDATES + len(decisions),
         mode=mode,
         highlight=False,  # only the passages shown get highlights, below
+        keyword_coverage=KEYWORD_COVERAGE,
     )
     scores = {h.chunk_id: h.score for h in hits}
     if accepted_ids or rejected_ids:
