@@ -20,10 +20,11 @@ DEFAULTS: dict[str, Any] = {
     # Embedding models, fastest first: each document gets the first model's vectors
     # right after indexing and the others' in the background ("use", "e5").
     "EMBEDDERS": ["use", "e5"],
-    # Hybrid ranking: weight of BM25 and of each model's cosine (min-max per query; BM25's
-    # weight also scales with how much of the query its best match holds); chosen on the
-    # three Korean benchmark tasks (bench/results/fusion.md). Before a document has e5
-    # vectors the others keep their ratio (BM25 2 : USE 1).
+    # Hybrid ranking: weight of BM25 and of each model's cosine (min-max per query; in
+    # search, BM25's weight also scales with how much of the query its best match holds);
+    # chosen on the three Korean benchmark tasks (bench/results/fusion.md) and checked on
+    # suggestions (bench/results/suggest.md). Before a document has e5 vectors the others
+    # keep their ratio (BM25 2 : USE 1).
     "FUSION_WEIGHTS": {"bm25": 0.4, "use": 0.2, "e5": 0.4},
     "MAX_UPLOAD_BYTES": 200 * 1024 * 1024,
     "MAX_REQUEST_BYTES": 0,  # one form post; 0 = 5 x MAX_UPLOAD_BYTES (at least 2 x)
