@@ -37,6 +37,7 @@ from ._korean import (
     BigramTokenizer,
     KiwiTokenizer,
     hangul_bigrams,
+    morphemes,
     prime_cache,
 )
 
@@ -258,11 +259,26 @@ def _parse(text: str, schema: Schema) -> wq.Query:
     try:
         text = _TRAILING_QUESTION_RE.sub("", text)
         prime_cache([text])  # one batched kiwi call for the query's new words
-        return _restructure(parser.parse(text))
+        return _restructure(parser.parse(_drop_function_words(text)))
     except Exception:  # noqa: BLE001 - a query must never crash the search
         log.warning("unparseable query %r; searching its words", text, exc_info=True)
         words = [w for w in text.replace('"', " ").split() if w]
         return parser.parse(" ".join(f"'{w}'" for w in words)) if words else wq.NullQuery
+
+
+_HANGUL_WORD_RE = re.compile(r"[\uac00-\ud7a3]+")
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+
+
+def _drop_function_words(text: str) -> str:
+    """Drop Hangul words without a content morpheme ("무엇인가", "어디에서", "그리고") from
+    free text: their bigrams only match other questions' wording. Quoted phrases, operators
+    and a query of nothing else are left as they are."""
+    words = text.split()
+    if '"' in text or any(w in _OPERATORS or ":" in w or "(" in w for w in words):
+        return text
+    kept = [w for w in words if not (_HANGUL_WORD_RE.fullmatch(w) and not morphemes(w))]
+    return " ".join(kept) if kept and len(kept) < len(words) else text
 
 
 def _is_filter(node: wq.Query) -> bool:

@@ -457,6 +457,13 @@ def test_question_marks_ending_words_are_punctuation(index: SearchIndex) -> None
     assert ids(index.search("통합운영센터는 무엇인가?"))[:1] == [1]
     # inside a word it is still whoosh's one-character wildcard
     assert any(isinstance(q, wq.Wildcard) for q in ft.parse_query("te?t", schema).leaves())
+    # words without a content morpheme add no bigrams, unless they are all there is
+    terms = {q.text for q in asked.leaves() if isinstance(q, wq.Term)}
+    assert "통합" in terms and not {"무엇", "엇인", "인가", "누구"} & terms
+    alone = {q.text for q in ft.parse_query("무엇인가", schema).leaves()}
+    assert "무엇" in alone
+    quoted = ft.parse_query('"무엇인가 통합"', schema)
+    assert "무엇" in {t for q in quoted.leaves() for t in getattr(q, "words", [])}
 
 
 def test_idf_keeps_common_words_from_outvoting_rare_ones(index: SearchIndex) -> None:
