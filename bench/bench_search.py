@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench._shared import BENCHMARKS as BENCH  # noqa: E402
-from bench._shared import CORPUS  # noqa: E402
+from bench._shared import CORPUS, E5_MODEL_DIR  # noqa: E402
 from search_index import ChunkRecord, SearchIndex  # noqa: E402
 from search_index import _korean as korean  # noqa: E402
 
@@ -246,7 +246,8 @@ def load_bench_embedder() -> tuple[Any, str]:
     errors = []
     for kind in ("e5", "use"):
         try:
-            emb = load_embedder(kind)
+            # the e5 folder as every bench finds it, also outside `make bench`
+            emb = load_embedder(kind, E5_MODEL_DIR if kind == "e5" else None)
             emb.encode_queries(["모델 확인"])
             return emb, kind
         except Exception as exc:  # noqa: BLE001
