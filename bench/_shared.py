@@ -45,3 +45,18 @@ def bench_app(data_dir: Path) -> Any:
     with app.app_context():
         upgrade()
     return app
+
+
+def machine() -> str:
+    """The line every benchmark reports its machine with."""
+    import sys
+
+    return f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+
+
+def write_results(out_dir: Path, name: str, result: dict[str, Any], markdown: str) -> None:
+    """``OUT_DIR/NAME.json`` (the figures) and ``OUT_DIR/NAME.md`` (the short table)."""
+    import json
+
+    (out_dir / f"{name}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    (out_dir / f"{name}.md").write_text(markdown, encoding="utf-8")

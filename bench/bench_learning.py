@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._shared import BENCHMARKS, E5_MODEL_DIR, bench_app  # noqa: E402
+from bench._shared import BENCHMARKS, E5_MODEL_DIR, bench_app, machine, write_results  # noqa: E402
 
 os.environ.setdefault("REVIEWAPP_EMBEDDING_THREADS", "2")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -643,7 +643,7 @@ def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
     steps = range(1, ROUNDS + 1)
     metrics = ("p@5", "r@10")
     result: dict[str, Any] = {
-        "machine": f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
+        "machine": machine(),
         "setup": {
             "chunks": ctx["chunks"],
             "documents": len(articles),
@@ -687,8 +687,7 @@ def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
         "seconds": round(time.perf_counter() - started, 1),
     }
     result["verdict"] = verdict(result)
-    (out_dir / "learning.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
-    (out_dir / "learning.md").write_text(_md(result), encoding="utf-8")
+    write_results(out_dir, "learning", result, _md(result))
     log(f"done: {out_dir / 'learning.md'}")
     return result
 

@@ -15,8 +15,6 @@ Run: ``python -m bench.bench_pipeline [OUT_DIR]``; writes pipeline.json and pipe
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import tempfile
 import time
@@ -27,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._shared import CORPUS, bench_app  # noqa: E402
+from bench._shared import CORPUS, bench_app, machine, write_results  # noqa: E402
 
 # every readable PDF, HWP, HWPX and DOCX of the corpus (protected ones fail, as they should)
 E2E_SUFFIXES = (".pdf", ".hwp", ".hwpx", ".docx")
@@ -201,15 +199,14 @@ def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
             sug = suggestion_latency(sug_sid, indicators)
             chunks_in = _chunks(ids_in)
     result = {
-        "machine": f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
+        "machine": machine(),
         "ingest": e2e,
         "vectors": vectors,
         "suggestions": sug,
         "suggestion_submission_chunks": chunks_in,
         "seconds": round(time.perf_counter() - t0, 1),
     }
-    (out_dir / "pipeline.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
-    (out_dir / "pipeline.md").write_text(_md(result), encoding="utf-8")
+    write_results(out_dir, "pipeline", result, _md(result))
     return result
 
 

@@ -24,8 +24,6 @@ Run: ``python -m bench.bench_suggest [OUT_DIR]``; writes suggest.json and sugges
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
 import sys
 import tempfile
 import time
@@ -38,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._shared import bench_app  # noqa: E402
+from bench._shared import bench_app, machine, write_results  # noqa: E402
 
 DEMO = ROOT / "demo" / "demo.yaml"
 KS = (1, 3, 5, 10)
@@ -219,15 +217,14 @@ def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
             variants = {name: _evaluate(claims, **v) for name, v in VARIANTS.items()}
             models = get_index().vector_models
     result = {
-        "machine": f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
+        "machine": machine(),
         "claims": sum(len(c) for c in claims.values()),
         "chunks": chunks,
         "models": models,
         "variants": variants,
         "seconds": round(time.perf_counter() - t0, 1),
     }
-    (out_dir / "suggest.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
-    (out_dir / "suggest.md").write_text(_md(result), encoding="utf-8")
+    write_results(out_dir, "suggest", result, _md(result))
     for name, r in variants.items():
         print(f"[suggest] {name}: {r['summary']}", flush=True)
     return result
