@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -61,13 +62,31 @@ def register(app: Flask) -> None:
     ) -> None:
         """Ingest files, folders and ZIPs; one line per document with its status."""
         from .services.errors import ServiceError
-        from .services.ingestion import ingest_paths
+        from .services.pipeline import process_inline
+        from .services.uploads import ingest_paths
 
         try:
-            results = ingest_paths(list(paths), submission_id, doc_type=doc_type, run_now=not queue)
+            outcomes = ingest_paths(
+                list(paths), submission_id, doc_type=doc_type, enqueue_jobs=queue
+            )
         except ServiceError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        results: list[dict[str, Any]] = []
+        for outcome in outcomes:
+            row: dict[str, Any] = {
+                "file": outcome.filename,
+                "folder": outcome.folder,
+                "document_id": outcome.document_id,
+                "status": outcome.status,
+                "message": outcome.message,
+            }
+            if outcome.status == "queued" and outcome.document_id and not queue:
+                document = process_inline(outcome.document_id)
+                row.update(
+                    status=document.status, pages=document.page_count, message=document.error
+                )
+            results.append(row)
         failed = 0
         for r in results:
             failed += r["status"] == "failed"
@@ -90,7 +109,8 @@ def register(app: Flask) -> None:
     @click.option("--json", "as_json", is_flag=True)
     def search_cmd(query: str, submission_id: int, mode: str, limit: int, as_json: bool) -> None:
         """Ranked passages of one submission for a query."""
-        from .services.indexing import get_index, plain_snippet
+        from .services.indexing import get_index
+        from .services.search import plain_snippet
 
         index = get_index()
         hits = index.search(query, submission_ids=[submission_id], limit=limit, mode=mode)
@@ -125,7 +145,7 @@ def register(app: Flask) -> None:
 
         from .extensions import db
         from .models import Indicator, Submission
-        from .services.indexing import plain_snippet
+        from .services.search import plain_snippet
         from .services.suggestions import prepare_indicator_queries, rank
 
         submission = db.session.get(Submission, submission_id)
@@ -139,7 +159,7 @@ def register(app: Flask) -> None:
         if not indicators:
             click.echo(f"error: no indicator {code} in this round", err=True)
             sys.exit(1)
-        prepare_indicator_queries(submission)
+        prepare_indicator_queries(submission.id)
         rows, labels = [], []
         for indicator in indicators:
             for p in rank(submission, indicator, limit=limit).passages:
@@ -175,7 +195,8 @@ def register(app: Flask) -> None:
     @click.option("--model", "models", multiple=True, help="Only this model (repeatable).")
     def reembed_cmd(models: tuple[str, ...]) -> None:
         """Recompute every passage's vectors."""
-        from .services.indexing import get_index, reembed_all
+        from .services.indexing import get_index
+        from .services.pipeline import reembed_all
 
         index = get_index()
         if not index.vector_available:

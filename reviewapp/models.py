@@ -67,6 +67,7 @@ class Decision(enum.StrEnum):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(120), default="")
@@ -93,7 +94,7 @@ class Framework(db.Model):
     """An indicator set, versioned; a round pins one framework row."""
 
     __tablename__ = "frameworks"
-    __table_args__ = (UniqueConstraint("code", "version"),)
+    __table_args__ = (UniqueConstraint("code", "version"), {"sqlite_autoincrement": True})
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(80))
     version: Mapped[str] = mapped_column(String(40))
@@ -119,7 +120,7 @@ class Framework(db.Model):
 
 class Area(db.Model):
     __tablename__ = "areas"
-    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+    __table_args__ = (UniqueConstraint("framework_id", "code"), {"sqlite_autoincrement": True})
     id: Mapped[int] = mapped_column(primary_key=True)
     framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
     code: Mapped[str] = mapped_column(String(40))
@@ -135,7 +136,7 @@ class Area(db.Model):
 
 class Indicator(db.Model):
     __tablename__ = "indicators"
-    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+    __table_args__ = (UniqueConstraint("framework_id", "code"), {"sqlite_autoincrement": True})
     id: Mapped[int] = mapped_column(primary_key=True)
     framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
@@ -159,6 +160,7 @@ class Round(db.Model):
     """One certification contest; pins a framework version and its grading rules."""
 
     __tablename__ = "rounds"
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
@@ -183,6 +185,7 @@ class Applicant(db.Model):
     """A local government; the same applicant may enter several rounds."""
 
     __tablename__ = "applicants"
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     region: Mapped[str] = mapped_column(String(200), default="")
@@ -192,7 +195,7 @@ class Applicant(db.Model):
 
 class Submission(db.Model):
     __tablename__ = "submissions"
-    __table_args__ = (UniqueConstraint("round_id", "applicant_id"),)
+    __table_args__ = (UniqueConstraint("round_id", "applicant_id"), {"sqlite_autoincrement": True})
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"))
@@ -212,7 +215,10 @@ class Assignment(db.Model):
     """Evaluator <-> submission, with the conflict-of-interest declaration."""
 
     __tablename__ = "assignments"
-    __table_args__ = (UniqueConstraint("submission_id", "evaluator_id"),)
+    __table_args__ = (
+        UniqueConstraint("submission_id", "evaluator_id"),
+        {"sqlite_autoincrement": True},
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -229,6 +235,7 @@ class Document(db.Model):
     """An uploaded original (kept byte for byte under its sha256) and its processing state."""
 
     __tablename__ = "documents"
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
     filename: Mapped[str] = mapped_column(String(500))
@@ -261,7 +268,7 @@ class Document(db.Model):
 
 class Page(db.Model):
     __tablename__ = "pages"
-    __table_args__ = (UniqueConstraint("document_id", "number"),)
+    __table_args__ = (UniqueConstraint("document_id", "number"), {"sqlite_autoincrement": True})
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     number: Mapped[int] = mapped_column(Integer)
@@ -275,6 +282,7 @@ class Chunk(db.Model):
     """A passage: page number plus character offsets into that page's text."""
 
     __tablename__ = "chunks"
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
@@ -290,6 +298,7 @@ class Claim(db.Model):
     """A self-evaluation or quantitative claim per indicator, from the applicant's table."""
 
     __tablename__ = "claims"
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
@@ -304,23 +313,27 @@ class Claim(db.Model):
     indicator: Mapped[Indicator] = relationship()
 
 
-class Suggestion(db.Model):
-    """A proposed passage for an indicator, and the evaluator's decision on it."""
+class SuggestionDecision(db.Model):
+    """One evaluator's decision on a suggested passage for an indicator.
 
-    __tablename__ = "suggestions"
+    It belongs to that evaluator (blind review): an accepted decision always has the same
+    evaluator's evidence link on that passage beside it, a rejection hides the passage from
+    that evaluator's suggestions; both are changed only through services/evidence.py.
+    """
+
+    __tablename__ = "suggestion_decisions"
     __table_args__ = (
-        UniqueConstraint("submission_id", "indicator_id", "chunk_id"),
-        Index("ix_suggestions_sub_ind", "submission_id", "indicator_id"),
+        UniqueConstraint("evaluator_id", "submission_id", "indicator_id", "chunk_id"),
+        Index("ix_decisions_sub_ind", "submission_id", "indicator_id"),
+        {"sqlite_autoincrement": True},
     )
     id: Mapped[int] = mapped_column(primary_key=True)
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
     chunk_id: Mapped[int] = mapped_column(ForeignKey("chunks.id", ondelete="CASCADE"))
-    similarity: Mapped[float] = mapped_column(Float, default=0.0)
-    rank: Mapped[int] = mapped_column(Integer, default=0)
-    decision: Mapped[str | None] = mapped_column(String(20))
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision: Mapped[str] = mapped_column(String(20))
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     chunk: Mapped[Chunk] = relationship()
 
@@ -334,8 +347,37 @@ score_links = Table(
 
 
 class EvidenceLink(db.Model):
+    """A page of a document cited by one evaluator as evidence for one indicator.
+
+    One link per (evaluator, submission, indicator, passage), and per (evaluator, submission,
+    indicator, document, page, quote) for a link whose passage is gone (re-extraction sets
+    ``chunk_id`` to NULL until the same passage is found again): both unique, so a second
+    click finds the first link instead of adding another.
+    """
+
     __tablename__ = "evidence_links"
-    __table_args__ = (Index("ix_links_sub_ind", "submission_id", "indicator_id"),)
+    __table_args__ = (
+        Index("ix_links_sub_ind", "submission_id", "indicator_id"),
+        Index(
+            "uq_link_passage",
+            "evaluator_id",
+            "submission_id",
+            "indicator_id",
+            "chunk_id",
+            unique=True,
+        ),
+        Index(
+            "uq_link_citation",
+            "evaluator_id",
+            "submission_id",
+            "indicator_id",
+            "document_id",
+            "page",
+            "quote_sha256",
+            unique=True,
+        ),
+        {"sqlite_autoincrement": True},
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
@@ -343,20 +385,24 @@ class EvidenceLink(db.Model):
     chunk_id: Mapped[int | None] = mapped_column(ForeignKey("chunks.id", ondelete="SET NULL"))
     page: Mapped[int] = mapped_column(Integer)
     quote: Mapped[str] = mapped_column(Text, default="")
+    quote_sha256: Mapped[str] = mapped_column(String(64), default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     document: Mapped[Document] = relationship()
     indicator: Mapped[Indicator] = relationship()
-    created_by: Mapped[User] = relationship()
+    evaluator: Mapped[User] = relationship()
 
 
 class Score(db.Model):
     """One evaluator's score for one indicator of one submission at one stage."""
 
     __tablename__ = "scores"
-    __table_args__ = (UniqueConstraint("submission_id", "indicator_id", "evaluator_id", "stage"),)
+    __table_args__ = (
+        UniqueConstraint("submission_id", "indicator_id", "evaluator_id", "stage"),
+        {"sqlite_autoincrement": True},
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
@@ -375,6 +421,7 @@ class AuditEvent(db.Model):
     """Who changed what, when: scores, links, decisions, grades, uploads, assignments."""
 
     __tablename__ = "audit_events"
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

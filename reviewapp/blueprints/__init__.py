@@ -14,14 +14,14 @@ from ..services.errors import Forbidden, NotFound, ServiceError
 
 
 def init_app(app: Flask) -> None:
-    from . import auth, documents, rounds, search, submissions, suggestions
+    from . import auth, documents, indicators, rounds, search, submissions
 
     auth.init_app(app)
     app.register_blueprint(rounds.bp)
     app.register_blueprint(submissions.bp)
+    app.register_blueprint(indicators.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(search.bp)
-    app.register_blueprint(suggestions.bp)
 
     @app.errorhandler(NotFound)
     def _not_found(exc: NotFound) -> Any:

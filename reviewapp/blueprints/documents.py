@@ -24,7 +24,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import db
 from ..models import Chunk, Document, DocumentType, Role
-from ..services import access, ingestion
+from ..services import access, documents, uploads
 from ..services.errors import ServiceError
 from . import is_htmx
 from .auth import roles_required
@@ -45,7 +45,7 @@ def upload(submission_id: int) -> Any:
     outcomes = []
     for f in files:
         try:
-            report = ingestion.add_upload(
+            report = uploads.add_upload(
                 submission.id,
                 f.filename or "upload",
                 f.stream,
@@ -90,7 +90,7 @@ def batch_summary(submission_id: int, batch: str) -> Any:
     return render_template(
         "documents/_batch.html",
         submission=submission,
-        summary=ingestion.batch_summary(submission.id, batch),
+        summary=documents.batch_summary(submission.id, batch),
     )
 
 
@@ -106,7 +106,7 @@ def row(document_id: int) -> Any:
 def retry(document_id: int) -> Any:
     doc = access.document_for(current_user, document_id)
     try:
-        ingestion.retry(doc.id, actor_id=current_user.id)
+        documents.retry(doc.id, actor_id=current_user.id)
     except ServiceError as exc:
         flash(str(exc), "error")
     doc = access.document_for(current_user, document_id)
@@ -121,8 +121,8 @@ def delete(document_id: int) -> Any:
     doc = access.document_for(current_user, document_id)
     submission_id = doc.submission_id
     try:
-        ingestion.delete_document(doc.id, actor_id=current_user.id)
-    except ingestion.DocumentInUse as exc:
+        documents.delete_document(doc.id, actor_id=current_user.id)
+    except documents.DocumentInUse as exc:
         db.session.rollback()
         for message in _in_use_messages(exc):
             flash(message, "error")
@@ -131,7 +131,7 @@ def delete(document_id: int) -> Any:
     return redirect(url_for("submissions.show", submission_id=submission_id) + "#documents")
 
 
-def _in_use_messages(exc: ingestion.DocumentInUse) -> list[str]:
+def _in_use_messages(exc: documents.DocumentInUse) -> list[str]:
     messages = []
     if exc.links:
         messages.append(
@@ -166,7 +166,7 @@ def view(document_id: int) -> Any:
         chunk = db.session.get(Chunk, chunk_id)
         if chunk is None or chunk.document_id != doc.id:
             chunk = None
-    links, claims = ingestion.references(doc.id)
+    links, claims = documents.references(doc.id)
     return render_template("documents/view.html", doc=doc, chunk=chunk, links=links, claims=claims)
 
 
@@ -174,7 +174,7 @@ def view(document_id: int) -> Any:
 @login_required
 def original(document_id: int) -> Any:
     doc = access.document_for(current_user, document_id)
-    path = ingestion.document_path(doc)
+    path = documents.document_path(doc)
     if not path.exists():
         abort(404)
     mimetype = mimetypes.guess_type(doc.filename)[0] or "application/octet-stream"

@@ -1,31 +1,30 @@
-"""Evidence search: the search page, per-indicator search, and linking passages as evidence."""
+"""The search page: evidence search across the submissions a user may see."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Chunk, Document, DocumentType
-from ..services import access, overview
-from ..services import search as evidence
+from ..models import DocumentType
+from ..services import access, documents
+from ..services import search as evidence_search
 from . import is_htmx
 
 bp = Blueprint("search", __name__)
 
 
-def _filters(default_submission: int | None = None) -> evidence.SearchFilters:
+def search_filters(default_submission: int | None = None) -> evidence_search.SearchFilters:
+    """The filters of a search request's query string."""
     args = request.args
-    return evidence.SearchFilters(
+    return evidence_search.SearchFilters(
         submission_id=args.get("submission", type=int) or default_submission,
         document_id=args.get("document", type=int),
         doc_type=args.get("doc_type") or None,
         page_min=args.get("page_min", type=int),
         page_max=args.get("page_max", type=int),
-        mode=args.get("mode", evidence.DEFAULT_MODE),
+        mode=args.get("mode", evidence_search.DEFAULT_MODE),
         limit=args.get("limit", 30, type=int),
     )
 
@@ -33,100 +32,24 @@ def _filters(default_submission: int | None = None) -> evidence.SearchFilters:
 @bp.route("/search")
 @login_required
 def page() -> Any:
-    filters = _filters()
+    filters = search_filters()
     query = request.args.get("q", "")
-    results = evidence.search(current_user, query, filters)
+    visible = access.visible_submission_ids(current_user)
+    results = evidence_search.search(query, filters, visible)
     if is_htmx():
         return render_template(
             "search/_results.html", results=results, indicator=None, submission=None
-        )
-    submissions = list(db.session.scalars(access.visible_submissions(current_user).order_by("id")))
-    documents = []
-    if filters.submission_id:
-        documents = list(
-            db.session.scalars(
-                select(Document)
-                .where(
-                    Document.submission_id.in_(
-                        [s.id for s in submissions if s.id == filters.submission_id]
-                    )
-                )
-                .order_by(Document.filename)
-            )
         )
     return render_template(
         "search/page.html",
         results=results,
         filters=filters,
         query=query,
-        submissions=submissions,
-        documents=documents,
+        submissions=access.visible_submission_list(current_user),
+        documents=(
+            documents.documents_of(filters.submission_id)
+            if filters.submission_id in visible
+            else []
+        ),
         doc_types=[t.value for t in DocumentType],
     )
-
-
-@bp.route("/submissions/<int:submission_id>/indicators/<code>/hits")
-@login_required
-def indicator_hits(submission_id: int, code: str) -> Any:
-    submission = access.submission_for(current_user, submission_id)
-    indicator = overview.indicator_by_code(submission, code) or abort(404)
-    query = request.args.get("q") or evidence.indicator_query(indicator)
-    results = evidence.search(current_user, query, _filters(submission.id))
-    results.linked_chunks = evidence.linked_chunk_ids(submission.id, indicator.id)
-    return render_template(
-        "search/_results.html", results=results, indicator=indicator, submission=submission
-    )
-
-
-@bp.route("/submissions/<int:submission_id>/indicators/<code>/links", methods=["POST"])
-@login_required
-def link(submission_id: int, code: str) -> Any:
-    submission = access.submission_for(current_user, submission_id)
-    indicator = overview.indicator_by_code(submission, code) or abort(404)
-    chunk_id = request.form.get("chunk_id", type=int) or abort(400)
-    evidence.link_evidence(
-        current_user, submission.id, indicator.id, chunk_id, note=request.form.get("note", "")
-    )
-    if is_htmx():
-        response = render_template(
-            "search/_link_button.html",
-            submission=submission,
-            indicator=indicator,
-            chunk=db.session.get(Chunk, chunk_id),
-            linked=True,
-        )
-        return response, 200, {"HX-Trigger": "evidence-changed"}
-    return redirect(url_for("submissions.indicator", submission_id=submission.id, code=code))
-
-
-@bp.route("/submissions/<int:submission_id>/indicators/<code>/links")
-@login_required
-def links(submission_id: int, code: str) -> Any:
-    submission = access.submission_for(current_user, submission_id)
-    indicator = overview.indicator_by_code(submission, code) or abort(404)
-    return render_template(
-        "search/_links.html",
-        submission=submission,
-        indicator=indicator,
-        links=evidence.links_for(submission.id, indicator.id),
-    )
-
-
-@bp.route("/links/<int:link_id>/delete", methods=["POST"])
-@login_required
-def unlink(link_id: int) -> Any:
-    removed = evidence.unlink_evidence(current_user, link_id)
-    submission = access.submission_for(current_user, removed.submission_id)
-    code = removed.indicator.code
-    if is_htmx():
-        return (
-            render_template(
-                "search/_links.html",
-                submission=submission,
-                indicator=removed.indicator,
-                links=evidence.links_for(submission.id, removed.indicator_id),
-            ),
-            200,
-            {"HX-Trigger": "evidence-changed"},
-        )
-    return redirect(url_for("submissions.indicator", submission_id=submission.id, code=code))

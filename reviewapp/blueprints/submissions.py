@@ -1,14 +1,14 @@
-"""A submission: its documents and its indicators by area; one indicator's page."""
+"""A submission: its documents and its indicators by area, and its evidence coverage."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from ..services import access, ingestion, overview
-from ..services import search as evidence
+from ..services import access, documents, overview
+from ..services import suggestions as suggest
 
 bp = Blueprint("submissions", __name__)
 
@@ -21,30 +21,23 @@ def show(submission_id: int) -> Any:
     return render_template(
         "submissions/show.html",
         submission=submission,
-        areas=overview.indicators_by_area(submission),
-        summary=ingestion.batch_summary(submission.id, batch) if batch else None,
+        areas=overview.indicators_by_area(current_user, submission),
+        summary=documents.batch_summary(submission.id, batch) if batch else None,
     )
 
 
-@bp.route("/submissions/<int:submission_id>/indicators/<code>")
+@bp.route("/submissions/<int:submission_id>/coverage")
 @login_required
-def indicator(submission_id: int, code: str) -> Any:
+def coverage(submission_id: int) -> Any:
     submission = access.submission_for(current_user, submission_id)
-    indicator = overview.indicator_by_code(submission, code)
-    if indicator is None:
-        abort(404)
-    query = request.args.get("q") or evidence.indicator_query(indicator)
-    mode = request.args.get("mode", evidence.DEFAULT_MODE)
-    results = evidence.search(
-        current_user, query, evidence.SearchFilters(submission_id=submission.id, mode=mode)
-    )
-    results.linked_chunks = evidence.linked_chunk_ids(submission.id, indicator.id)
+    rows = suggest.coverage(current_user, submission)
+    areas: dict[int, list[suggest.IndicatorSuggestions]] = {}
+    for row in rows:
+        areas.setdefault(row.indicator.area_id, []).append(row)
     return render_template(
-        "submissions/indicator.html",
+        "submissions/coverage.html",
         submission=submission,
-        indicator=indicator,
-        query=query,
-        mode=mode,
-        results=results,
-        links=evidence.links_for(submission.id, indicator.id),
+        areas=[(a, areas.get(a.id, [])) for a in submission.round.framework.areas],
+        missing=sum(1 for r in rows if r.strength == 0),
+        total=len(rows),
     )

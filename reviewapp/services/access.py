@@ -5,7 +5,17 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 
 from ..extensions import db
-from ..models import Assignment, Document, Role, Round, Submission, User
+from ..models import (
+    Assignment,
+    Document,
+    EvidenceLink,
+    Indicator,
+    Role,
+    Round,
+    Submission,
+    User,
+)
+from . import evidence, indicators
 from .errors import NotFound
 
 
@@ -61,3 +71,27 @@ def document_for(user: User, document_id: int) -> Document:
 def can_manage(user: User) -> bool:
     """Coordinators and admins set up rounds, upload and assign."""
     return user.role in (Role.ADMIN, Role.COORDINATOR)
+
+
+def link_for(user: User, link_id: int) -> EvidenceLink:
+    """The evidence link if ``user`` may see it: its submission is visible and it is their own
+    or they see every evaluator's links there (services/evidence.py); NotFound otherwise."""
+    link = db.session.get(EvidenceLink, link_id)
+    if link is None or link.submission_id not in visible_submission_ids(user):
+        raise NotFound(f"no evidence link {link_id}")
+    if link.evaluator_id != user.id and not evidence.sees_all_links(
+        user, link.submission_id, link.indicator_id
+    ):
+        raise NotFound(f"no evidence link {link_id}")
+    return link
+
+
+def indicator_for(user: User, submission_id: int, code: str) -> tuple[Submission, Indicator]:
+    """The submission (if visible) and its round's indicator ``code``; NotFound otherwise."""
+    submission = submission_for(user, submission_id)
+    return submission, indicators.indicator_for(submission, code)
+
+
+def visible_submission_list(user: User) -> list[Submission]:
+    """The submissions ``user`` may see, by id (for choosers)."""
+    return list(db.session.scalars(visible_submissions(user).order_by(Submission.id)))

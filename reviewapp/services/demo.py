@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from flask import current_app
 from sqlalchemy import select
 
 from ..config import PROJECT_ROOT
 from ..extensions import db
 from ..models import Framework, Round, User
-from . import accounts, ingestion, rounds
+from . import accounts, pipeline, rounds, uploads
 from .errors import ServiceError
 from .frameworks import import_framework
 
@@ -61,15 +60,13 @@ def load_demo(demo_file: Path | None = None, *, run_now: bool = False) -> DemoRe
         for path, doc_type in paths:
             # the same ingestion path as an upload; the worker (or run_now) processes them
             with path.open("rb") as fh:
-                report = ingestion.add_upload(
+                report = uploads.add_upload(
                     new.submission_id, path.name, fh, doc_type=doc_type, enqueue_jobs=not run_now
                 )
             for outcome in report.outcomes:
                 documents += 1
                 if run_now and outcome.status == "queued" and outcome.document_id:
-                    ingestion.process_document(outcome.document_id, queue_embedding=False)
-                    if current_app.config["EMBEDDINGS_ENABLED"]:
-                        ingestion.embed_document(outcome.document_id)
+                    pipeline.process_inline(outcome.document_id)
     for u in spec.get("users", []):
         for name in u.get("assigned", []):
             rounds.assign(submissions[name], u["username"])

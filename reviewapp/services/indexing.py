@@ -73,22 +73,3 @@ def all_records(batch: int = 500) -> Any:
     )
     for document in docs:
         yield from records_for(document)
-
-
-def reembed_all(models: list[str] | None = None) -> int:
-    """Recompute the vectors (of ``models``, default all) of every ready document."""
-    from ..models import DocumentStatus
-    from .ingestion import embed_document
-
-    ids = db.session.scalars(
-        select(Document.id).where(Document.status == DocumentStatus.READY.value)
-    ).all()
-    return sum(embed_document(document_id, models) for document_id in ids)
-
-
-def plain_snippet(snippet_html: str) -> str:
-    """The highlighted HTML snippet as plain text, for the CLI and JSON."""
-    import html
-    import re
-
-    return html.unescape(re.sub(r"</?mark[^>]*>", "", snippet_html))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from ..extensions import db
 from ..models import (
@@ -14,6 +15,7 @@ from ..models import (
     DocumentStatus,
     EvidenceLink,
     Indicator,
+    Role,
     Round,
     Submission,
     User,
@@ -68,9 +70,13 @@ def round_overview(user: User, round_: Round) -> RoundOverview:
         status_counts[(sub_id, status)] = n
     linked = dict(
         db.session.execute(
-            select(EvidenceLink.submission_id, func.count(func.distinct(EvidenceLink.indicator_id)))
-            .where(EvidenceLink.submission_id.in_(ids))
-            .group_by(EvidenceLink.submission_id)
+            _own_links(
+                user,
+                select(
+                    EvidenceLink.submission_id,
+                    func.count(func.distinct(EvidenceLink.indicator_id)),
+                ).where(EvidenceLink.submission_id.in_(ids)),
+            ).group_by(EvidenceLink.submission_id)
         ).all()
     )
     rows = []
@@ -102,23 +108,26 @@ def round_overview(user: User, round_: Round) -> RoundOverview:
     )
 
 
-def indicators_by_area(submission: Submission) -> list[AreaIndicators]:
+def _own_links(user: User, query: Select[Any]) -> Select[Any]:
+    """Counts of evidence links as ``user`` may count them: an evaluator their own (blind
+    review), a coordinator everyone's."""
+    if user.role == Role.EVALUATOR:
+        return query.where(EvidenceLink.evaluator_id == user.id)
+    return query
+
+
+def indicators_by_area(user: User, submission: Submission) -> list[AreaIndicators]:
     framework = submission.round.framework
     links = dict(
         db.session.execute(
-            select(EvidenceLink.indicator_id, func.count())
-            .where(EvidenceLink.submission_id == submission.id)
-            .group_by(EvidenceLink.indicator_id)
+            _own_links(
+                user,
+                select(EvidenceLink.indicator_id, func.count()).where(
+                    EvidenceLink.submission_id == submission.id
+                ),
+            ).group_by(EvidenceLink.indicator_id)
         ).all()
     )
     return [
         AreaIndicators(area=a, indicators=list(a.indicators), links=links) for a in framework.areas
     ]
-
-
-def indicator_by_code(submission: Submission, code: str) -> Indicator | None:
-    return db.session.scalar(
-        select(Indicator).where(
-            Indicator.framework_id == submission.round.framework_id, Indicator.code == code
-        )
-    )

@@ -1,8 +1,8 @@
-"""Evidence suggestions: passages ranked per indicator, decisions, and learning from them.
+"""Evidence suggestions: passages ranked per indicator, learning from an evaluator's decisions.
 
 Ranking: keywords (the indicator's title and search hints, Korean morphemes and bigrams) and
 meaning (the indicator's description and rubric, embedded) fused per query; then the
-evaluators' decisions for this indicator and submission re-rank the rest: the query grows with
+evaluator's own decisions for this indicator and submission re-rank the rest: the query grows with
 the key words of accepted passages (Rocchio on text) and candidates move towards accepted and
 away from rejected passages (Rocchio on vectors). Rejected passages are hidden.
 """
@@ -18,22 +18,10 @@ from sqlalchemy import select
 from search_index.ranking import minmax_normalize
 
 from ..extensions import db
-from ..models import (
-    Chunk,
-    Decision,
-    Document,
-    DocumentType,
-    EvidenceLink,
-    Indicator,
-    Submission,
-    Suggestion,
-    User,
-    utcnow,
-)
-from . import audit
-from .access import submission_for
-from .errors import NotFound, ServiceError
-from .search import link_evidence, passage_in
+from ..models import Chunk, Decision, Document, DocumentType, Indicator, Role, Submission, User
+from . import evidence
+from .indexing import get_index
+from .indicators import keyword_query, meaning_query
 
 if TYPE_CHECKING:
     from search_index import Hit
@@ -88,28 +76,17 @@ class IndicatorSuggestions:
             groups[p.document_id].passages.append(p)
         return list(groups.values())
 
+    linked: bool = False
+
     @property
     def strength(self) -> int:
         """0 none, 1 weak, 2 probable, 3 linked evidence exists."""
-        if self.accepted:
+        if self.linked:
             return 3
         labels = {p.confidence for p in self.passages[:5]}
         if "high" in labels:
             return 2
         return 1 if "medium" in labels else 0
-
-
-def keyword_query(indicator: Indicator) -> str:
-    words = [indicator.title_ko, *indicator.search_hints]
-    return " ".join(dict.fromkeys(w.strip() for w in words if w and w.strip()))
-
-
-def meaning_query(indicator: Indicator) -> str:
-    """What the indicator asks for, in words an applicant's document would use."""
-    parts = [indicator.title_ko, indicator.title_en, indicator.description]
-    parts += [str(level.get("description") or "") for level in (indicator.rubric or [])[:1]]
-    parts.append(", ".join(indicator.search_hints or []))
-    return " ".join(p.strip() for p in parts if p and p.strip())
 
 
 def confidence_for(hit: Hit) -> str:
@@ -123,27 +100,6 @@ def confidence_for(hit: Hit) -> str:
     if cosine >= medium:
         return "medium"
     return "low"
-
-
-def _decisions(submission_id: int, indicator_id: int) -> dict[int, str]:
-    rows = db.session.execute(
-        select(Suggestion.chunk_id, Suggestion.decision).where(
-            Suggestion.submission_id == submission_id,
-            Suggestion.indicator_id == indicator_id,
-            Suggestion.decision.is_not(None),
-        )
-    )
-    decisions: dict[int, str] = {cid: d for cid, d in rows}
-    linked = db.session.scalars(
-        select(EvidenceLink.chunk_id).where(
-            EvidenceLink.submission_id == submission_id,
-            EvidenceLink.indicator_id == indicator_id,
-            EvidenceLink.chunk_id.is_not(None),
-        )
-    )
-    for cid in linked:
-        decisions.setdefault(cid, Decision.ACCEPTED.value)
-    return decisions
 
 
 # The self-evaluation is the applicant's claim, checked against the evidence, never evidence
@@ -178,14 +134,17 @@ def _expansion_terms(texts: list[str], known: str) -> list[str]:
 def rank(
     submission: Submission,
     indicator: Indicator,
+    decisions: dict[int, str] | None = None,
     *,
     limit: int = 10,
     mode: str = "hybrid",
+    linked: bool = False,
 ) -> IndicatorSuggestions:
-    from .indexing import get_index
-
+    """The indicator's best passages of the submission, re-ranked by ``decisions`` (chunk id ->
+    accepted | rejected: one evaluator's own). ``linked``: evidence is linked already (the
+    viewer's own links, or anyone's for a coordinator), which makes the strength 3."""
     index = get_index()
-    decisions = _decisions(submission.id, indicator.id)
+    decisions = decisions or {}
     accepted_ids = [c for c, d in decisions.items() if d == Decision.ACCEPTED.value]
     rejected_ids = [c for c, d in decisions.items() if d == Decision.REJECTED.value]
     texts = dict(
@@ -240,77 +199,38 @@ def rank(
         accepted=len(accepted_ids),
         rejected=len(rejected_ids),
         mode=mode if index.vector_available or mode == "bm25" else "bm25",
+        linked=linked,
     )
 
 
 def for_indicator(
-    user: User, submission_id: int, indicator_code: str, *, limit: int = 10
+    viewer: User, submission: Submission, indicator: Indicator, *, limit: int = 10
 ) -> IndicatorSuggestions:
-    submission = submission_for(user, submission_id)
-    indicator = _indicator(submission, indicator_code)
-    return rank(submission, indicator, limit=limit)
+    """Suggestions as ``viewer`` sees them: an evaluator's ranking learns from their own
+    decisions only; a coordinator sees the plain ranking (they decide nothing)."""
+    decisions: dict[int, str] = {}
+    linked = False
+    if viewer.role == Role.EVALUATOR:
+        decisions = evidence.decisions_of(viewer.id, submission.id, indicator.id)
+        linked = bool(evidence.linked_chunk_ids(viewer.id, submission.id, indicator.id))
+    else:
+        linked = bool(evidence.links_for(viewer, submission.id, indicator.id))
+    return rank(submission, indicator, decisions, limit=limit, linked=linked)
 
 
-def prepare_indicator_queries(submission: Submission, models: list[str] | None = None) -> int:
+def prepare_indicator_queries(submission_id: int, models: list[str] | None = None) -> int:
     """Encode every indicator's meaning query of the round once (batched, kept on disk)."""
-    from .indexing import get_index
-
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        return 0
     indicators = submission.round.framework.indicators
     return get_index().prepare_queries([meaning_query(ind) for ind in indicators], models)
 
 
-def coverage(user: User, submission_id: int, *, limit: int = 3) -> list[IndicatorSuggestions]:
+def coverage(viewer: User, submission: Submission, *, limit: int = 3) -> list[IndicatorSuggestions]:
     """Every indicator of the round with its best passages: the coverage matrix."""
-    submission = submission_for(user, submission_id)
-    prepare_indicator_queries(submission)
-    return [rank(submission, ind, limit=limit) for ind in submission.round.framework.indicators]
-
-
-def decide(
-    user: User, submission_id: int, indicator_code: str, chunk_id: int, decision: str
-) -> Suggestion:
-    """Accept (becomes an EvidenceLink) or reject (hidden for this indicator and submission)."""
-    if decision not in {d.value for d in Decision}:
-        raise ServiceError(f"decision must be accepted or rejected, not {decision!r}")
-    submission = submission_for(user, submission_id)
-    indicator = _indicator(submission, indicator_code)
-    chunk = passage_in(submission, chunk_id)
-    row = db.session.scalar(
-        select(Suggestion).where(
-            Suggestion.submission_id == submission.id,
-            Suggestion.indicator_id == indicator.id,
-            Suggestion.chunk_id == chunk.id,
-        )
-    )
-    if row is None:
-        row = Suggestion(submission_id=submission.id, indicator_id=indicator.id, chunk_id=chunk.id)
-        db.session.add(row)
-    row.decision = decision
-    row.decided_by_id = user.id
-    row.decided_at = utcnow()
-    db.session.flush()
-    audit.record(
-        user.id,
-        f"suggestion.{decision}",
-        "suggestion",
-        row.id,
-        submission=submission.id,
-        indicator=indicator.code,
-        chunk=chunk.id,
-        page=chunk.page,
-    )
-    db.session.commit()
-    if decision == Decision.ACCEPTED.value:
-        link_evidence(user, submission.id, indicator.id, chunk.id)
-    return row
-
-
-def _indicator(submission: Submission, code: str) -> Indicator:
-    indicator = db.session.scalar(
-        select(Indicator).where(
-            Indicator.framework_id == submission.round.framework_id, Indicator.code == code
-        )
-    )
-    if indicator is None:
-        raise NotFound(f"no indicator {code} in this round")
-    return indicator
+    prepare_indicator_queries(submission.id)
+    return [
+        for_indicator(viewer, submission, ind, limit=limit)
+        for ind in submission.round.framework.indicators
+    ]

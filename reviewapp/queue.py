@@ -1,0 +1,64 @@
+"""The job queue: one huey instance, its storage, priorities and one `enqueue()`.
+
+The queue lives in DATA_DIR/jobs.sqlite3, or on Redis when REVIEWAPP_REDIS_URL is set so that
+several worker processes or machines share it. Tasks are registered by name (`task`) in
+`reviewapp.jobs`; services start work with `enqueue(name, *ids)` and import no job, so the
+queue sits below the services and knows none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from huey import Huey
+from huey.api import TaskWrapper
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+huey = Huey("reviewapp", storage_class=MemoryStorage, results=False)
+
+# Higher runs first: new documents become searchable before earlier ones get the
+# slower, better vectors.
+PRIORITY = {"process_document": 20, "embed_document": 10, "embed_document_slow": 0}
+
+_TASKS: dict[str, TaskWrapper] = {}
+
+
+def init_app(app: Flask) -> None:
+    """Point the queue at this app's storage (inline in tests, SQLite, or Redis)."""
+    if app.config["JOBS_IMMEDIATE"]:
+        huey.storage_class, huey.storage_kwargs = MemoryStorage, {}
+        huey.immediate = True
+    else:
+        huey.immediate = False
+        if app.config.get("REDIS_URL"):
+            huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": app.config["REDIS_URL"]}
+        else:
+            path = Path(app.config["DATA_DIR"]) / "jobs.sqlite3"
+            huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": str(path)}
+    huey.storage = huey.create_storage()
+
+
+def task(name: str, **options: Any) -> Callable[[Callable[..., Any]], TaskWrapper]:
+    """Register a huey task under ``name`` (a key of PRIORITY), for `enqueue` to find."""
+
+    def register(fn: Callable[..., Any]) -> TaskWrapper:
+        wrapped = huey.task(**options)(fn)
+        _TASKS[name] = wrapped
+        return wrapped
+
+    return register
+
+
+def enqueue(name: str, *args: Any, priority: str | None = None) -> None:
+    """The one way to start background work: the task registered as ``name`` with ``args``
+    (ids, not objects); ``priority`` names an entry of PRIORITY (default: ``name``'s)."""
+    huey.enqueue(_TASKS[name].s(*args, priority=PRIORITY[priority or name]))
+
+
+def pending_ids(name: str) -> set[int]:
+    """The first argument (a document id) of every queued task named ``name``."""
+    task_name = _TASKS[name].task_class.__name__
+    return {t.args[0] for t in huey.pending() if t.name == task_name and t.args}

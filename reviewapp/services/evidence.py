@@ -1,0 +1,415 @@
+"""Evidence: an evaluator's links (document, page, quote) and decisions on suggested passages.
+
+Links and decisions belong to the evaluator who made them (blind review, as in HotCRP):
+
+- an evaluator's state for one passage of one indicator is one of *undecided*, *accepted*
+  (an accepted decision and a link on that passage, always together) or *rejected* (hidden
+  from that evaluator's suggestions); every change moves between these states in one
+  transaction and can be undone, so "linked" anywhere means a link exists;
+- only evaluators assigned to the submission change anything (the web and the CLI share this
+  rule: it lives here, not in the views); coordinators and admins see all and change none;
+- an evaluator sees other evaluators' links once their own score for that indicator is saved
+  (the rule that will hide scores too); before, only their own.
+
+Every change writes an AuditEvent in the same transaction. Concurrent identical clicks meet
+unique constraints; the loser's transaction is retried once and finds the winner's row, so
+the answer is the state both asked for, never an error or a duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import (
+    Assignment,
+    Chunk,
+    Decision,
+    Document,
+    EvidenceLink,
+    Indicator,
+    Role,
+    Score,
+    Submission,
+    SuggestionDecision,
+    User,
+    utcnow,
+)
+from . import audit
+from .errors import Forbidden, NotFound, ServiceError
+
+T = TypeVar("T")
+UNDO = "undo"
+
+
+@dataclass(frozen=True)
+class PassageState:
+    """One evaluator's state for one passage of one indicator."""
+
+    chunk_id: int
+    decision: str | None  # accepted | rejected | None (undecided)
+    link_id: int | None
+
+
+@dataclass(frozen=True)
+class RemovedLink:
+    """What a removed link was attached to, for the view to redraw that indicator."""
+
+    submission_id: int
+    indicator_id: int
+    indicator_code: str
+    chunk_id: int | None
+
+
+def quote_key(quote: str) -> str:
+    """sha256 hex of the quote: the quote's part of a link's unique key (any length)."""
+    return hashlib.sha256(quote.encode("utf-8")).hexdigest()
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _scored(evaluator_id: int, submission_id: int, indicator_id: int) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Score.evaluator_id == evaluator_id,
+                    Score.submission_id == submission_id,
+                    Score.indicator_id == indicator_id,
+                )
+            )
+        )
+    )
+
+
+def sees_all_links(viewer: User, submission_id: int, indicator_id: int) -> bool:
+    """Coordinators and admins always; an evaluator once they have scored the indicator."""
+    if viewer.role != Role.EVALUATOR:
+        return True
+    return _scored(viewer.id, submission_id, indicator_id)
+
+
+def links_for(viewer: User, submission_id: int, indicator_id: int) -> list[EvidenceLink]:
+    """The links ``viewer`` may see for one indicator: their own first, oldest first."""
+    query = select(EvidenceLink).where(
+        EvidenceLink.submission_id == submission_id, EvidenceLink.indicator_id == indicator_id
+    )
+    if not sees_all_links(viewer, submission_id, indicator_id):
+        query = query.where(EvidenceLink.evaluator_id == viewer.id)
+    links = list(db.session.scalars(query.order_by(EvidenceLink.created_at, EvidenceLink.id)))
+    return sorted(links, key=lambda link: link.evaluator_id != viewer.id)
+
+
+def linked_chunk_ids(evaluator_id: int, submission_id: int, indicator_id: int) -> set[int]:
+    """Passages the evaluator has linked for the indicator."""
+    return set(
+        db.session.scalars(
+            select(EvidenceLink.chunk_id).where(
+                EvidenceLink.evaluator_id == evaluator_id,
+                EvidenceLink.submission_id == submission_id,
+                EvidenceLink.indicator_id == indicator_id,
+                EvidenceLink.chunk_id.is_not(None),
+            )
+        )
+    )
+
+
+def decisions_of(evaluator_id: int, submission_id: int, indicator_id: int) -> dict[int, str]:
+    """chunk id -> accepted | rejected: one evaluator's decisions for one indicator."""
+    rows = db.session.execute(
+        select(SuggestionDecision.chunk_id, SuggestionDecision.decision).where(
+            SuggestionDecision.evaluator_id == evaluator_id,
+            SuggestionDecision.submission_id == submission_id,
+            SuggestionDecision.indicator_id == indicator_id,
+        )
+    )
+    return {chunk_id: decision for chunk_id, decision in rows}
+
+
+def rejected_passages(evaluator_id: int, submission_id: int, indicator_id: int) -> list[Chunk]:
+    """The passages the evaluator rejected for the indicator, latest first (for undo)."""
+    return list(
+        db.session.scalars(
+            select(Chunk)
+            .join(SuggestionDecision, SuggestionDecision.chunk_id == Chunk.id)
+            .where(
+                SuggestionDecision.evaluator_id == evaluator_id,
+                SuggestionDecision.submission_id == submission_id,
+                SuggestionDecision.indicator_id == indicator_id,
+                SuggestionDecision.decision == Decision.REJECTED.value,
+            )
+            .order_by(SuggestionDecision.decided_at.desc(), SuggestionDecision.id.desc())
+        )
+    )
+
+
+def passage_in(submission_id: int, chunk_id: int) -> Chunk:
+    """The passage if it belongs to one of this submission's documents; NotFound otherwise."""
+    chunk = db.session.scalar(
+        select(Chunk)
+        .join(Document, Document.id == Chunk.document_id)
+        .where(Chunk.id == chunk_id, Document.submission_id == submission_id)
+    )
+    if chunk is None:
+        raise NotFound(f"no passage {chunk_id} in this submission")
+    return chunk
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def require_assigned(actor_id: int, submission_id: int) -> None:
+    """Only an evaluator assigned to the submission changes its evidence; Forbidden else."""
+    assigned = db.session.scalar(
+        select(
+            exists().where(
+                Assignment.submission_id == submission_id, Assignment.evaluator_id == actor_id
+            )
+        )
+    )
+    if not assigned:
+        raise Forbidden(
+            "only evaluators assigned to this submission can link evidence or decide on "
+            "suggestions; coordinators see all evidence and change none"
+        )
+
+
+def _indicator_in(submission_id: int, indicator_id: int) -> Indicator:
+    indicator = db.session.get(Indicator, indicator_id)
+    submission = db.session.get(Submission, submission_id)
+    if (
+        indicator is None
+        or submission is None
+        or indicator.framework_id != submission.round.framework_id
+    ):
+        raise NotFound(f"no indicator {indicator_id} in this round")
+    return indicator
+
+
+def _once(change: Callable[[], T]) -> T:
+    """Run ``change`` and commit; when a concurrent request committed the same row first
+    (a unique constraint), roll back and run it once more: it then finds that row."""
+    try:
+        result = change()
+        db.session.commit()
+        return result
+    except IntegrityError:
+        db.session.rollback()
+    result = change()
+    db.session.commit()
+    return result
+
+
+def _own_link(evaluator_id: int, submission_id: int, indicator_id: int, chunk_id: int):  # type: ignore[no-untyped-def]
+    return select(EvidenceLink).where(
+        EvidenceLink.evaluator_id == evaluator_id,
+        EvidenceLink.submission_id == submission_id,
+        EvidenceLink.indicator_id == indicator_id,
+        EvidenceLink.chunk_id == chunk_id,
+    )
+
+
+def _set_decision(
+    actor_id: int, submission_id: int, indicator: Indicator, chunk: Chunk, decision: str | None
+) -> None:
+    row = db.session.scalar(
+        select(SuggestionDecision).where(
+            SuggestionDecision.evaluator_id == actor_id,
+            SuggestionDecision.submission_id == submission_id,
+            SuggestionDecision.indicator_id == indicator.id,
+            SuggestionDecision.chunk_id == chunk.id,
+        )
+    )
+    if decision is None:
+        if row is not None:
+            db.session.delete(row)
+        return
+    if row is None:
+        row = SuggestionDecision(
+            evaluator_id=actor_id,
+            submission_id=submission_id,
+            indicator_id=indicator.id,
+            chunk_id=chunk.id,
+            decision=decision,
+        )
+        db.session.add(row)
+    elif row.decision == decision:
+        return
+    row.decision = decision
+    row.decided_at = utcnow()
+    db.session.flush()
+    audit.record(
+        actor_id,
+        f"suggestion.{decision}",
+        "suggestion_decision",
+        row.id,
+        submission=submission_id,
+        indicator=indicator.code,
+        chunk=chunk.id,
+        page=chunk.page,
+    )
+
+
+def _ensure_link(
+    actor_id: int, submission_id: int, indicator: Indicator, chunk: Chunk, note: str
+) -> EvidenceLink:
+    link = db.session.scalar(_own_link(actor_id, submission_id, indicator.id, chunk.id))
+    if link is None:  # the same citation kept from an earlier passage of the same text
+        link = db.session.scalar(
+            select(EvidenceLink).where(
+                EvidenceLink.evaluator_id == actor_id,
+                EvidenceLink.submission_id == submission_id,
+                EvidenceLink.indicator_id == indicator.id,
+                EvidenceLink.document_id == chunk.document_id,
+                EvidenceLink.page == chunk.page,
+                EvidenceLink.quote_sha256 == quote_key(chunk.text),
+            )
+        )
+        if link is not None and link.chunk_id is None:
+            link.chunk_id = chunk.id
+    if link is not None:
+        return link
+    link = EvidenceLink(
+        submission_id=submission_id,
+        indicator_id=indicator.id,
+        document_id=chunk.document_id,
+        chunk_id=chunk.id,
+        page=chunk.page,
+        quote=chunk.text,
+        quote_sha256=quote_key(chunk.text),
+        note=note.strip(),
+        evaluator_id=actor_id,
+    )
+    db.session.add(link)
+    db.session.flush()
+    audit.record(
+        actor_id,
+        "evidence.link",
+        "evidence_link",
+        link.id,
+        submission=submission_id,
+        indicator=indicator.code,
+        document=chunk.document_id,
+        chunk=chunk.id,
+        page=chunk.page,
+    )
+    return link
+
+
+def _drop_link(actor_id: int, link: EvidenceLink, indicator_code: str) -> None:
+    audit.record(
+        actor_id,
+        "evidence.unlink",
+        "evidence_link",
+        link.id,
+        submission=link.submission_id,
+        indicator=indicator_code,
+        document=link.document_id,
+        chunk=link.chunk_id,
+        page=link.page,
+    )
+    db.session.delete(link)
+    db.session.flush()
+
+
+def decide(
+    actor_id: int, submission_id: int, indicator_id: int, chunk_id: int, decision: str
+) -> PassageState:
+    """Move the actor's passage to ``decision``: accepted (decision + link), rejected (the
+    link, if any, goes) or ``"undo"`` (back to undecided: decision and link go).
+
+    Raises ServiceError for another decision, Forbidden for a user not assigned to the
+    submission, NotFound for a passage or indicator outside it.
+    """
+    if decision not in {Decision.ACCEPTED.value, Decision.REJECTED.value, UNDO}:
+        raise ServiceError(f"decision must be accepted, rejected or undo, not {decision!r}")
+    require_assigned(actor_id, submission_id)
+    indicator = _indicator_in(submission_id, indicator_id)
+    chunk = passage_in(submission_id, chunk_id)
+
+    def change() -> PassageState:
+        link = db.session.scalar(_own_link(actor_id, submission_id, indicator.id, chunk.id))
+        if decision == Decision.ACCEPTED.value:
+            _set_decision(actor_id, submission_id, indicator, chunk, decision)
+            link = _ensure_link(actor_id, submission_id, indicator, chunk, "")
+            return PassageState(chunk.id, decision, link.id)
+        if link is not None:
+            _drop_link(actor_id, link, indicator.code)
+        if decision == UNDO:
+            had = decisions_of(actor_id, submission_id, indicator.id).get(chunk.id)
+            _set_decision(actor_id, submission_id, indicator, chunk, None)
+            if had:
+                audit.record(
+                    actor_id,
+                    "suggestion.undo",
+                    "suggestion_decision",
+                    None,
+                    submission=submission_id,
+                    indicator=indicator.code,
+                    chunk=chunk.id,
+                    undone=had,
+                )
+            return PassageState(chunk.id, None, None)
+        _set_decision(actor_id, submission_id, indicator, chunk, decision)
+        return PassageState(chunk.id, decision, None)
+
+    return _once(change)
+
+
+def link_passage(
+    actor_id: int, submission_id: int, indicator_id: int, chunk_id: int, *, note: str = ""
+) -> EvidenceLink:
+    """Link a passage (e.g. a search hit) as evidence: the same state as accepting it.
+
+    Idempotent: a second call, or a concurrent one, answers with the existing link.
+    Raises as `decide`.
+    """
+    require_assigned(actor_id, submission_id)
+    indicator = _indicator_in(submission_id, indicator_id)
+    chunk = passage_in(submission_id, chunk_id)
+
+    def change() -> EvidenceLink:
+        _set_decision(actor_id, submission_id, indicator, chunk, Decision.ACCEPTED.value)
+        return _ensure_link(actor_id, submission_id, indicator, chunk, note)
+
+    return _once(change)
+
+
+def unlink(actor_id: int, link_id: int) -> RemovedLink:
+    """Remove one of the actor's own links; its accepted decision goes with it (undecided).
+
+    Raises NotFound for an unknown link, Forbidden for another user's link or a user not
+    assigned to the submission.
+    """
+    link = db.session.get(EvidenceLink, link_id)
+    if link is None:
+        raise NotFound(f"no evidence link {link_id}")
+    require_assigned(actor_id, link.submission_id)
+    if link.evaluator_id != actor_id:
+        raise Forbidden("only the evaluator who linked this passage can remove it")
+    removed = RemovedLink(link.submission_id, link.indicator_id, link.indicator.code, link.chunk_id)
+
+    def change() -> RemovedLink:
+        current = db.session.get(EvidenceLink, link_id)
+        if current is not None:
+            _drop_link(actor_id, current, removed.indicator_code)
+        if removed.chunk_id is not None:
+            db.session.execute(
+                delete(SuggestionDecision).where(
+                    SuggestionDecision.evaluator_id == actor_id,
+                    SuggestionDecision.submission_id == removed.submission_id,
+                    SuggestionDecision.indicator_id == removed.indicator_id,
+                    SuggestionDecision.chunk_id == removed.chunk_id,
+                    SuggestionDecision.decision == Decision.ACCEPTED.value,
+                )
+            )
+        return removed
+
+    return _once(change)

@@ -1,0 +1,36 @@
+"""An indicator of a submission's round, and the queries that find its evidence."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Indicator, Submission
+from .errors import NotFound
+
+
+def indicator_for(submission: Submission, code: str) -> Indicator:
+    """The indicator ``code`` of the framework the submission's round pins; NotFound else."""
+    indicator = db.session.scalar(
+        select(Indicator).where(
+            Indicator.framework_id == submission.round.framework_id, Indicator.code == code
+        )
+    )
+    if indicator is None:
+        raise NotFound(f"no indicator {code} in this round")
+    return indicator
+
+
+def keyword_query(indicator: Indicator) -> str:
+    """The indicator's title and search hints, each once: alternatives for BM25 (and the
+    default query of the indicator's search box)."""
+    words = [indicator.title_ko, *indicator.search_hints]
+    return " ".join(dict.fromkeys(w.strip() for w in words if w and w.strip()))
+
+
+def meaning_query(indicator: Indicator) -> str:
+    """What the indicator asks for, in words an applicant's document would use (embedded)."""
+    parts = [indicator.title_ko, indicator.title_en, indicator.description]
+    parts += [str(level.get("description") or "") for level in (indicator.rubric or [])[:1]]
+    parts.append(", ".join(indicator.search_hints or []))
+    return " ".join(p.strip() for p in parts if p and p.strip())

@@ -1,0 +1,224 @@
+"""Processing one stored document: extract -> chunk -> index (-> embed), each step a status.
+
+Called from the jobs (reviewapp/jobs.py chains the steps and queues what comes next) and,
+inline, from the command line and the demo loader. Safe to run twice, and after a crash:
+every step replaces what an earlier run left.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select
+
+from extractors import ExtractionError, detect_type, extract
+
+from ..extensions import db
+from ..models import (
+    Chunk,
+    Decision,
+    Document,
+    DocumentStatus,
+    EvidenceLink,
+    Page,
+    SuggestionDecision,
+)
+from . import storage
+from .chunking import chunk_pages
+from .documents import document_path, fail, remove_derived, set_status, work_dir
+from .errors import ServiceError
+from .indexing import get_index, records_for
+from .uploads import unpack_archive
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Processed:
+    """What processing left: whether the document has passages to embed, and the documents
+    that a retried ZIP unpacked (each still to be processed)."""
+
+    document_id: int
+    ready: bool = False
+    passages: int = 0
+    unpacked: list[int] = field(default_factory=list)
+
+
+def process_document(document_id: int) -> Processed:
+    """The ingestion step. Failures end as status "failed" with a reason; nothing raises."""
+    document = db.session.get(Document, document_id)
+    if document is None or document.status == DocumentStatus.READY.value:
+        return Processed(document_id)
+    document.error = document.error_code = document.error_ko = ""
+    if detect_type(document_path(document)) == "zip":
+        return _process_archive(document)
+    set_status(document, DocumentStatus.EXTRACTING)
+    work = storage.materialize(document_path(document), document.filename, work_dir())
+    try:
+        result = extract(
+            work,
+            max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+            ocr=current_app.config["OCR_ENABLED"],
+        )
+    except ExtractionError as exc:
+        fail(document, exc)
+        return Processed(document_id)
+    except Exception as exc:  # never let a bug in one document stop the worker
+        log.exception("extraction crashed for document %s", document_id)
+        fail(document, ServiceError(f"internal error while reading the file: {exc}"))
+        return Processed(document_id)
+    finally:
+        shutil.rmtree(work.parent, ignore_errors=True)
+
+    remove_derived(document)
+    document.detected_type = result.type
+    document.page_count = len(result.pages)
+    document.pages_estimated = result.metadata.get("page_estimate") == "true"
+    document.doc_metadata = {**(document.doc_metadata or {}), **dict(result.metadata)}
+    for page in result.pages:
+        db.session.add(
+            Page(document_id=document.id, number=page.number, text=page.text, ocr=page.ocr)
+        )
+    passages = chunk_pages([(p.number, p.text) for p in result.pages])
+    chunks = [
+        Chunk(
+            document_id=document.id,
+            position=i,
+            page=p.page,
+            start_char=p.start,
+            end_char=p.end,
+            text=p.text,
+        )
+        for i, p in enumerate(passages)
+    ]
+    db.session.add_all(chunks)
+    reanchor_links(document, chunks)
+    set_status(document, DocumentStatus.INDEXING)
+    try:
+        get_index().add_chunks(records_for(document, chunks))
+    except Exception as exc:
+        log.exception("indexing failed for document %s", document_id)
+        fail(document, ServiceError(f"the search index could not be updated: {exc}"))
+        return Processed(document_id)
+    set_status(document, DocumentStatus.READY)
+    return Processed(document_id, ready=True, passages=len(chunks))
+
+
+def _process_archive(document: Document) -> Processed:
+    """Retry of a ZIP that failed to unpack: unpack it again (limits may have changed)."""
+    set_status(document, DocumentStatus.EXTRACTING)
+    try:
+        outcomes = unpack_archive(
+            document.submission,
+            document_path(document),
+            document.filename,
+            document.sha256,
+            document.folder,
+            document.doc_type,
+            document.uploaded_by_id,
+            document.batch,
+        )
+    except ExtractionError as exc:
+        fail(document, exc)
+        return Processed(document.id)
+    except Exception as exc:
+        log.exception("unpacking crashed for document %s", document.id)
+        fail(document, ServiceError(f"internal error while unpacking the archive: {exc}"))
+        return Processed(document.id)
+    remove_derived(document)
+    document.detected_type = "zip"
+    document.page_count = 0
+    entries = [o for o in outcomes if o.document_id]
+    document.doc_metadata = {**(document.doc_metadata or {}), "unpacked_entries": str(len(entries))}
+    set_status(document, DocumentStatus.READY)
+    return Processed(
+        document.id,
+        unpacked=[o.document_id for o in outcomes if o.status == "queued" and o.document_id],
+    )
+
+
+def embed_document(document_id: int, models: list[str] | None = None) -> int:
+    """Vectors (of ``models``, default all) for a ready document's passages; returns how
+    many passages got vectors. ``document.embedded`` turns true once every available model
+    has its vectors."""
+    document = db.session.get(Document, document_id)
+    if document is None or document.status != DocumentStatus.READY.value:
+        return 0
+    index = get_index()
+    records = records_for(document)
+    count = index.embed_chunks(records, models)
+    ids = [r.chunk_id for r in records]
+    document.embedded = index.vector_available and all(
+        index.has_vectors(ids, name) for name in index.vector_models
+    )
+    db.session.commit()
+    return count
+
+
+def process_inline(document_id: int) -> Document:
+    """Process and embed one document here and now, without the queue (CLI, demo)."""
+    outcome = process_document(document_id)
+    for unpacked in outcome.unpacked:
+        process_inline(unpacked)
+    if outcome.ready and current_app.config["EMBEDDINGS_ENABLED"]:
+        embed_document(document_id)
+    document = db.session.get(Document, document_id)
+    assert document is not None
+    return document
+
+
+def reanchor_links(document: Document, chunks: list[Chunk]) -> int:
+    """Links whose passage was replaced by re-extraction point again at the same passage.
+
+    The same page and text (extraction and chunking are deterministic); failing that, the
+    first passage on that page holding the quote. A link with no match keeps chunk_id NULL
+    and still cites its document, page and quote. A re-anchored link gets its evaluator's
+    accepted decision back (the old one went with the old passage), so that "linked" and
+    "accepted" stay one state.
+    """
+    orphans = db.session.scalars(
+        select(EvidenceLink).where(
+            EvidenceLink.document_id == document.id, EvidenceLink.chunk_id.is_(None)
+        )
+    ).all()
+    if not orphans:
+        return 0
+    db.session.flush()  # ids for the new chunks
+    exact: dict[tuple[int, str], int] = {}
+    for chunk in chunks:
+        exact.setdefault((chunk.page, chunk.text), chunk.id)
+    count = 0
+    taken: set[tuple[int, int, int, int]] = set()  # one link per evaluator and passage
+    for link in orphans:
+        chunk_id = exact.get((link.page, link.quote))
+        if chunk_id is None and link.quote.strip():
+            chunk_id = next(
+                (c.id for c in chunks if c.page == link.page and link.quote in c.text), None
+            )
+        key = (link.evaluator_id, link.submission_id, link.indicator_id, chunk_id or 0)
+        if chunk_id is None or key in taken:
+            continue
+        taken.add(key)
+        link.chunk_id = chunk_id
+        db.session.add(
+            SuggestionDecision(
+                evaluator_id=link.evaluator_id,
+                submission_id=link.submission_id,
+                indicator_id=link.indicator_id,
+                chunk_id=chunk_id,
+                decision=Decision.ACCEPTED.value,
+            )
+        )
+        count += 1
+    return count
+
+
+def reembed_all(models: list[str] | None = None) -> int:
+    """Recompute the vectors (of ``models``, default all) of every ready document."""
+    ids = db.session.scalars(
+        select(Document.id).where(Document.status == DocumentStatus.READY.value)
+    ).all()
+    return sum(embed_document(document_id, models) for document_id in ids)
