@@ -49,12 +49,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
 
-    from . import blueprints, jobs
-    from .cli import register_cli
+    from . import blueprints, jobs, queue
+    from .cli import init_app as init_cli
 
     blueprints.init_app(app)
+    queue.init_app(app)
     jobs.init_app(app)
-    register_cli(app)
+    init_cli(app)
     return app
 
 

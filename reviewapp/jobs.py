@@ -26,11 +26,8 @@ def init_app(app: Flask) -> None:
 
 
 def _context() -> Any:
-    if _app is None:  # a worker started without the CLI: build the app from the environment
-        from . import create_app  # the factory imports this module; only called at run time
-
-        create_app()
-    assert _app is not None
+    if _app is None:
+        raise RuntimeError("jobs run in an app's worker: start it with `reviewapp worker`")
     return _app.app_context()
 
 

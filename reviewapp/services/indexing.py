@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Chunk, Document, Submission
+from search_index import ChunkRecord, SearchIndex
+from search_index.embeddings import EmbeddingModelError, load_embedder
 
-if TYPE_CHECKING:
-    from search_index import ChunkRecord, SearchIndex
+from ..extensions import db
+from ..models import Chunk, Document, DocumentStatus, Submission
 
 
 def get_index() -> SearchIndex:
     """One SearchIndex per app (per process), under DATA_DIR/index."""
-    from search_index import SearchIndex
-
     ext = current_app.extensions
     if "search_index" not in ext:
         cfg = current_app.config
@@ -35,8 +34,6 @@ def _embedder_factory(kind: str) -> Any:
     model_dir = Path(current_app.config["EMBEDDING_MODEL"])
 
     def factory() -> Any:
-        from search_index.embeddings import EmbeddingModelError, load_embedder
-
         if not enabled:
             raise EmbeddingModelError("embeddings are switched off (REVIEWAPP_EMBEDDINGS_ENABLED)")
         return load_embedder(kind, model_dir=model_dir if kind == "e5" else None)
@@ -45,8 +42,7 @@ def _embedder_factory(kind: str) -> Any:
 
 
 def records_for(document: Document, chunks: list[Chunk] | None = None) -> list[ChunkRecord]:
-    from search_index import ChunkRecord
-
+    """The index's view of a document's passages (all, or ``chunks``)."""
     submission = document.submission
     return [
         ChunkRecord(
@@ -64,10 +60,8 @@ def records_for(document: Document, chunks: list[Chunk] | None = None) -> list[C
     ]
 
 
-def all_records(batch: int = 500) -> Any:
+def all_records() -> Iterator[ChunkRecord]:
     """Every chunk of every ready document, streamed, for rebuilding the index."""
-    from ..models import DocumentStatus
-
     docs = db.session.scalars(
         select(Document).join(Submission).where(Document.status == DocumentStatus.READY.value)
     )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from search_index import content_terms
 from search_index.ranking import minmax_normalize
 
 from ..extensions import db
@@ -123,8 +124,6 @@ def _suggestable_documents(submission_id: int) -> list[int]:
 
 def _expansion_terms(texts: list[str], known: str) -> list[str]:
     """The most frequent content words of accepted passages not yet in the query."""
-    from search_index import content_terms
-
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(list(dict.fromkeys(content_terms(text))))  # ordered: ties break by position
