@@ -12,7 +12,7 @@ from reviewapp.extensions import db
 from reviewapp.models import Framework, Indicator
 from reviewapp.services.frameworks import FrameworkFileError, import_framework
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 CITY = ROOT / "frameworks" / "smart-city-sample.yaml"
 SERVICE = ROOT / "frameworks" / "smart-service-sample.yaml"
