@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from reviewapp.extensions import db
 from reviewapp.models import Framework, Indicator
 from reviewapp.services.frameworks import FrameworkFileError, import_framework
-
 from tests.conftest import ROOT
 
 CITY = ROOT / "frameworks" / "smart-city-sample.yaml"

@@ -9,9 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from reviewapp.services import access, accounts, ingestion
-
-from .conftest import World, csrf_token, login
+from reviewapp.services import access, accounts, uploads
+from tests.conftest import World, csrf_token, login
 
 
 def test_evaluator_query_is_filtered(app: Flask, world: World) -> None:
@@ -54,7 +53,7 @@ def _fill(rule: str, submission_id: int, document_id: int) -> str:
 
 
 def _document_of(submission_id: int) -> int:
-    report = ingestion.add_upload(
+    report = uploads.add_upload(
         submission_id,
         "근거.txt",
         io.BytesIO("스마트도시 통합운영센터 운영 현황".encode()),

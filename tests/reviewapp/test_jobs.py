@@ -1,4 +1,4 @@
-"""Background ingestion: the upload returns at once, a real `reviewapp worker` finishes the work,
+"""Background jobs (reviewapp/jobs.py, queue in reviewapp/queue.py): the upload returns at once, a real `reviewapp worker` finishes the work,
 and work left behind by a crash is queued again. The queue is huey on SQLite (DATA_DIR/jobs.sqlite3).
 """
 
@@ -17,13 +17,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from reviewapp import jobs
+from reviewapp import jobs, queue
 from reviewapp.extensions import db
 from reviewapp.models import Document
-from reviewapp.services import ingestion
+from reviewapp.services import documents, uploads
 from reviewapp.services.indexing import get_index
-
-from .conftest import CORPUS, FRAMEWORK, PASSWORD, csrf_token, login, make_app
+from tests.conftest import CORPUS, FRAMEWORK, PASSWORD, csrf_token, login, make_app
 
 REVIEWAPP = Path(sys.executable).with_name("reviewapp")
 HWPX_SMALL = CORPUS / "ulsan-namgu-ordinance-notice-2021.hwpx"
@@ -35,24 +34,24 @@ WORKER_TIMEOUT = 90.0
 def queued_app(tmp_path: Path) -> Iterator[Flask]:
     """An app whose jobs go to the SQLite queue; huey is put back as it was afterwards."""
     saved = (
-        jobs.huey.immediate,
-        jobs.huey.storage_class,
-        jobs.huey.storage_kwargs,
-        jobs.huey.storage,
+        queue.huey.immediate,
+        queue.huey.storage_class,
+        queue.huey.storage_kwargs,
+        queue.huey.storage,
         jobs._app,
     )
     app = make_app(tmp_path, JOBS_IMMEDIATE=False)
     try:
-        assert jobs.huey.immediate is False
+        assert queue.huey.immediate is False
         with app.app_context():
             yield app
             db.session.remove()
     finally:
         (
-            jobs.huey.immediate,
-            jobs.huey.storage_class,
-            jobs.huey.storage_kwargs,
-            jobs.huey.storage,
+            queue.huey.immediate,
+            queue.huey.storage_class,
+            queue.huey.storage_kwargs,
+            queue.huey.storage,
             jobs._app,
         ) = saved
 
@@ -77,7 +76,7 @@ def _statuses(ids: list[int]) -> dict[int, str]:
 
 def _pending_ids() -> list[int]:
     return sorted(
-        t.args[0] for t in jobs.huey.pending() if t.name.endswith("process_document_task")
+        t.args[0] for t in queue.huey.pending() if t.name.endswith("process_document_task")
     )
 
 
@@ -143,7 +142,7 @@ def test_upload_returns_at_once_and_worker_finishes(queued_app: Flask) -> None:
     ids = sorted(d.id for d in db.session.scalars(select(Document)))
     assert len(ids) == 2
     assert set(_statuses(ids).values()) == {"queued"}
-    assert jobs.huey.pending_count() == 2
+    assert queue.huey.pending_count() == 2
     assert _pending_ids() == ids
     assert (Path(app.config["DATA_DIR"]) / "jobs.sqlite3").is_file()
     # the page polls while the work is queued
@@ -154,7 +153,7 @@ def test_upload_returns_at_once_and_worker_finishes(queued_app: Flask) -> None:
     _run_worker_until(app, lambda: set(_statuses(ids).values()) <= {"ready", "failed"})
 
     assert set(_statuses(ids).values()) == {"ready"}
-    assert jobs.huey.pending_count() == 0
+    assert queue.huey.pending_count() == 0
     for doc_id in ids:
         doc = db.session.get(Document, doc_id)
         assert doc.pages and doc.chunks and doc.error == ""
@@ -168,14 +167,14 @@ def test_work_left_by_a_crash_is_resumed(queued_app: Flask) -> None:
     app = queued_app
     submission_id = _submission()
     crashed = (
-        ingestion.add_upload(
+        uploads.add_upload(
             submission_id, "입법예고.hwpx", io.BytesIO(HWPX_SMALL.read_bytes()), enqueue_jobs=False
         )
         .outcomes[0]
         .document_id
     )
     restarted = (
-        ingestion.add_upload(
+        uploads.add_upload(
             submission_id, "법률.md", io.BytesIO(MD.read_bytes()), enqueue_jobs=False
         )
         .outcomes[0]
@@ -185,19 +184,19 @@ def test_work_left_by_a_crash_is_resumed(queued_app: Flask) -> None:
     for doc_id, status in ((crashed, "extracting"), (restarted, "indexing")):
         db.session.get(Document, doc_id).status = status
     db.session.commit()
-    assert jobs.huey.pending_count() == 0
+    assert queue.huey.pending_count() == 0
 
-    assert ingestion.resume_unfinished() == 2
+    assert documents.resume_unfinished() == 2
     assert _pending_ids() == sorted([crashed, restarted])
-    assert ingestion.resume_unfinished() == 0  # already queued: not queued twice
-    assert jobs.huey.pending_count() == 2
+    assert documents.resume_unfinished() == 0  # already queued: not queued twice
+    assert queue.huey.pending_count() == 2
     # lose the queue too (e.g. a fresh queue file): the worker's start-up must find the work
-    jobs.huey.flush()
-    assert jobs.huey.pending_count() == 0
+    queue.huey.flush()
+    assert queue.huey.pending_count() == 0
 
     _run_worker_until(
         app, lambda: set(_statuses([crashed, restarted]).values()) <= {"ready", "failed"}
     )
     assert _statuses([crashed, restarted]) == {crashed: "ready", restarted: "ready"}
-    assert jobs.huey.pending_count() == 0
+    assert queue.huey.pending_count() == 0
     assert get_index().search("입법예고", submission_ids=[submission_id])
