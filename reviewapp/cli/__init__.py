@@ -10,14 +10,15 @@ import traceback
 from pathlib import Path
 
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, locate_app
 from sqlalchemy.exc import ArgumentError
 
-from .. import create_app
 from . import accounts, demo, documents, frameworks, jobs, rounds, search
 from ._common import fail
 
 AREAS = (frameworks, rounds, accounts, documents, search, jobs, demo)
+# By name, as `flask --app` would: the factory imports this package to register the commands.
+APP_FACTORY = ("reviewapp", "create_app")
 
 
 def init_app(app: Flask) -> None:
@@ -37,7 +38,7 @@ def _create_app() -> Flask:
     """The app, or one line when its database URL cannot even make an engine (a driver that
     is not installed, a URL that does not parse): nothing would work, --help included."""
     try:
-        return create_app()
+        return locate_app(*APP_FACTORY)
     except ImportError as exc:
         if not _from_engine_setup(exc):
             raise

@@ -8,6 +8,7 @@ and cap --limit at 200; the command prints one ranked list.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -33,7 +34,7 @@ def search_cmd(query: str, submission_id: int, mode: str, limit: int, as_json: b
     hits = index.search(query, submission_ids=[submission_id], limit=limit, mode=mode)
     if mode != "bm25" and not index.vector_available:
         click.echo(f"note: vectors unavailable ({index.vector_error}); BM25 used", err=True)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "document": h.document_name,
             "document_id": h.document_id,
@@ -68,7 +69,8 @@ def suggest_cmd(submission_id: int, code: str | None, limit: int, as_json: bool)
     if not indicators:
         fail(f"no indicator {code} in this round")
     prepare_indicator_queries(submission.id)
-    rows, labels = [], []
+    rows: list[dict[str, Any]] = []
+    labels: list[str] = []
     for indicator in indicators:
         for p in rank(submission, indicator, limit=limit).passages:
             rows.append(
