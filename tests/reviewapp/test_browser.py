@@ -2,7 +2,8 @@
 
 The app runs in a background thread (werkzeug ``make_server``) on a temporary data directory,
 with jobs inline and embeddings off, so search and suggestions rank with BM25. One real Korean
-PDF of the demo applicant is ingested through the ingestion service before the browser starts.
+PDF of the demo applicant is stored (uploads) and processed inline (pipeline) before the
+browser starts.
 
 Flows: evaluator links a search hit as evidence; accepts and rejects suggestions; switches the
 UI language; is refused another evaluator's submission; and searches with a particle-suffixed
@@ -34,9 +35,15 @@ from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
 
 from reviewapp.extensions import db  # noqa: E402
-from reviewapp.models import Chunk, Decision, EvidenceLink, Indicator, Suggestion  # noqa: E402
-
-from .conftest import FRAMEWORK, PASSWORD, ROOT, make_app  # noqa: E402
+from reviewapp.models import (  # noqa: E402
+    Chunk,
+    Decision,
+    Document,
+    EvidenceLink,
+    Indicator,
+    SuggestionDecision,
+)
+from tests.conftest import FRAMEWORK, PASSWORD, ROOT, make_app  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -74,7 +81,7 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The real app on 127.0.0.1:<free port>, with the world of tests/conftest.py and one PDF."""
-    from reviewapp.services import accounts, ingestion, rounds
+    from reviewapp.services import accounts, pipeline, rounds, uploads
     from reviewapp.services.frameworks import import_framework
 
     tmp_path = tmp_path_factory.mktemp("browser")
@@ -90,10 +97,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         small = rounds.add_applicant(r.id, SMALL_NAME, 186_000).submission_id
         rounds.assign(large, "eva")
         rounds.assign(small, "evb")
-        (row,) = ingestion.ingest_paths([DEMO_PDF], large)
-        assert row["status"] == "ready", row
-        assert row["pages"] == 6, row
-        document_id = int(row["document_id"])  # type: ignore[call-overload]
+        (row,) = uploads.ingest_paths([DEMO_PDF], large, enqueue_jobs=False)
+        assert row.status == "queued" and row.document_id, row
+        document: Document = pipeline.process_inline(row.document_id)
+        assert document.status == "ready", document.error
+        assert document.page_count == 6, document.page_count
+        document_id = document.id
         round_id = r.id
         db.session.remove()
 
@@ -247,7 +256,7 @@ def test_link_search_hit_as_evidence(page: Page, site: Site) -> None:
         (link,) = links
         assert link.document_id == site.document_id
         assert page_label == f"{link.page}쪽"
-        assert link.created_by.username == "eva"
+        assert link.evaluator.username == "eva"
         assert "허브" in link.quote
         db.session.remove()
 
@@ -301,9 +310,9 @@ def test_accept_and_reject_suggestions(page: Page, site: Site) -> None:
         )
         decisions = dict(
             db.session.execute(
-                select(Suggestion.chunk_id, Suggestion.decision).where(
-                    Suggestion.submission_id == site.large,
-                    Suggestion.indicator_id == indicator_id,
+                select(SuggestionDecision.chunk_id, SuggestionDecision.decision).where(
+                    SuggestionDecision.submission_id == site.large,
+                    SuggestionDecision.indicator_id == indicator_id,
                 )
             ).all()
         )
