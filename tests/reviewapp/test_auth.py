@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from .conftest import World, csrf_token, login
+from tests.conftest import World, csrf_token, login
 
 
 def test_login_page_is_korean_by_default(client: FlaskClient) -> None:

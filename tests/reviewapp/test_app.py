@@ -9,8 +9,7 @@ from flask import Flask
 from reviewapp import create_app
 from reviewapp.config import from_env
 from reviewapp.extensions import db
-
-from .conftest import make_app
+from tests.conftest import make_app
 
 
 def test_defaults_then_env_then_test_config(tmp_path: Path, monkeypatch) -> None:
@@ -59,7 +58,7 @@ def test_migrations_apply_to_an_empty_database(tmp_path: Path) -> None:
             "pages",
             "chunks",
             "claims",
-            "suggestions",
+            "suggestion_decisions",
             "evidence_links",
             "scores",
             "score_links",
@@ -81,7 +80,7 @@ def test_migrations_match_the_models(app: Flask) -> None:
     assert diff == []
 
 
-_ROOT = Path(__file__).resolve().parent.parent
+_ROOT = Path(__file__).resolve().parents[2]
 _KO_PO = _ROOT / "reviewapp" / "translations" / "ko" / "LC_MESSAGES" / "messages.po"
 # %(name)s / %(n)d / %% (printf style) and {name} (str.format style)
 _PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs]|%%|\{[\w.]*\}")
