@@ -8,6 +8,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..converters import id_arg, int_arg
 from ..extensions import db
 from ..models import Chunk, Document, DocumentType
 from ..services import access, overview
@@ -20,13 +21,13 @@ bp = Blueprint("search", __name__)
 def _filters(default_submission: int | None = None) -> evidence.SearchFilters:
     args = request.args
     return evidence.SearchFilters(
-        submission_id=args.get("submission", type=int) or default_submission,
-        document_id=args.get("document", type=int),
+        submission_id=id_arg("submission") or default_submission,
+        document_id=id_arg("document"),
         doc_type=args.get("doc_type") or None,
-        page_min=args.get("page_min", type=int),
-        page_max=args.get("page_max", type=int),
+        page_min=int_arg("page_min", lo=1),
+        page_max=int_arg("page_max", lo=1),
         mode=args.get("mode", evidence.DEFAULT_MODE),
-        limit=args.get("limit", 30, type=int),
+        limit=int_arg("limit", 30, lo=1) or 30,
     )
 
 
@@ -65,7 +66,7 @@ def page() -> Any:
     )
 
 
-@bp.route("/submissions/<int:submission_id>/indicators/<code>/hits")
+@bp.route("/submissions/<id:submission_id>/indicators/<code>/hits")
 @login_required
 def indicator_hits(submission_id: int, code: str) -> Any:
     submission = access.submission_for(current_user, submission_id)
@@ -78,12 +79,12 @@ def indicator_hits(submission_id: int, code: str) -> Any:
     )
 
 
-@bp.route("/submissions/<int:submission_id>/indicators/<code>/links", methods=["POST"])
+@bp.route("/submissions/<id:submission_id>/indicators/<code>/links", methods=["POST"])
 @login_required
 def link(submission_id: int, code: str) -> Any:
     submission = access.submission_for(current_user, submission_id)
     indicator = overview.indicator_by_code(submission, code) or abort(404)
-    chunk_id = request.form.get("chunk_id", type=int) or abort(400)
+    chunk_id = id_arg("chunk_id", source="form") or abort(400)
     evidence.link_evidence(
         current_user, submission.id, indicator.id, chunk_id, note=request.form.get("note", "")
     )
@@ -99,7 +100,7 @@ def link(submission_id: int, code: str) -> Any:
     return redirect(url_for("submissions.indicator", submission_id=submission.id, code=code))
 
 
-@bp.route("/submissions/<int:submission_id>/indicators/<code>/links")
+@bp.route("/submissions/<id:submission_id>/indicators/<code>/links")
 @login_required
 def links(submission_id: int, code: str) -> Any:
     submission = access.submission_for(current_user, submission_id)
@@ -112,7 +113,7 @@ def links(submission_id: int, code: str) -> Any:
     )
 
 
-@bp.route("/links/<int:link_id>/delete", methods=["POST"])
+@bp.route("/links/<id:link_id>/delete", methods=["POST"])
 @login_required
 def unlink(link_id: int) -> Any:
     removed = evidence.unlink_evidence(current_user, link_id)

@@ -13,7 +13,7 @@ from ..services import search as evidence
 bp = Blueprint("submissions", __name__)
 
 
-@bp.route("/submissions/<int:submission_id>")
+@bp.route("/submissions/<id:submission_id>")
 @login_required
 def show(submission_id: int) -> Any:
     submission = access.submission_for(current_user, submission_id)
@@ -26,7 +26,7 @@ def show(submission_id: int) -> Any:
     )
 
 
-@bp.route("/submissions/<int:submission_id>/indicators/<code>")
+@bp.route("/submissions/<id:submission_id>/indicators/<code>")
 @login_required
 def indicator(submission_id: int, code: str) -> Any:
     submission = access.submission_for(current_user, submission_id)

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..converters import id_arg, int_arg
 from ..services import access
 from ..services import suggestions as suggest
 from . import is_htmx
@@ -14,21 +15,21 @@ from . import is_htmx
 bp = Blueprint("suggestions", __name__)
 
 
-@bp.route("/submissions/<int:submission_id>/indicators/<code>/suggestions")
+@bp.route("/submissions/<id:submission_id>/indicators/<code>/suggestions")
 @login_required
 def for_indicator(submission_id: int, code: str) -> Any:
     submission = access.submission_for(current_user, submission_id)
     result = suggest.for_indicator(
-        current_user, submission.id, code, limit=request.args.get("limit", 10, type=int)
+        current_user, submission.id, code, limit=int_arg("limit", 10, lo=1) or 10
     )
     return render_template("suggestions/_list.html", submission=submission, result=result)
 
 
-@bp.route("/submissions/<int:submission_id>/indicators/<code>/suggestions", methods=["POST"])
+@bp.route("/submissions/<id:submission_id>/indicators/<code>/suggestions", methods=["POST"])
 @login_required
 def decide(submission_id: int, code: str) -> Any:
     submission = access.submission_for(current_user, submission_id)
-    chunk_id = request.form.get("chunk_id", type=int) or abort(400)
+    chunk_id = id_arg("chunk_id", source="form") or abort(400)
     suggest.decide(current_user, submission.id, code, chunk_id, request.form.get("decision", ""))
     if is_htmx():
         result = suggest.for_indicator(current_user, submission.id, code)
@@ -40,7 +41,7 @@ def decide(submission_id: int, code: str) -> Any:
     return redirect(url_for("submissions.indicator", submission_id=submission.id, code=code))
 
 
-@bp.route("/submissions/<int:submission_id>/coverage")
+@bp.route("/submissions/<id:submission_id>/coverage")
 @login_required
 def coverage(submission_id: int) -> Any:
     submission = access.submission_for(current_user, submission_id)
