@@ -69,10 +69,30 @@ def int_arg(
     return getattr(request, source).get(name, default, type=int_type(lo, hi))
 
 
+def _upto_regex(limit: int) -> str:
+    """A regex for the decimal numbers 1..limit, without leading zeros.
+
+    The range is in the pattern itself, not only in ``to_python``: a converter that refuses
+    a matched value lets Werkzeug fall through to a rule of the same path for another method,
+    which answers 405 instead of 404.
+    """
+    digits = str(limit)
+    parts = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        low = 1 if i == 0 else 0
+        if int(digit) > low:
+            rest = len(digits) - i - 1
+            parts.append(
+                f"{digits[:i]}[{low}-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" * bool(rest))
+            )
+    parts.append(digits)
+    return "(?:" + "|".join(parts) + ")"
+
+
 class IdConverter(BaseConverter):
     """``<id:name>``: ASCII digits, 1..2**31-1; anything else does not match (404)."""
 
-    regex = r"[0-9]{1,10}"
+    regex = _upto_regex(ID_MAX)
     weight = 50
 
     def to_python(self, value: str) -> int:
