@@ -82,6 +82,15 @@ def test_type_callables_raise_value_error_so_flask_ignores_the_value() -> None:
     assert parse_int("0") == 0 and parse_int("10", 1, 9) is None
 
 
+def test_id_converter_pattern_holds_the_range() -> None:
+    """The range is in the URL pattern (a refused match would answer 405 on shared paths)."""
+    pattern = re.compile(IdConverter.regex)
+    for n in [*range(1, 2100), 999_999_999, 1_000_000_000, 2_147_483_639, ID_MAX]:
+        assert pattern.fullmatch(str(n)), n
+    for raw in ["0", "01", str(ID_MAX + 1), "2147483650", "3000000000", "9999999999", "１"]:
+        assert not pattern.fullmatch(raw), raw
+
+
 def test_one_id_converter_for_every_id_route(app: Flask) -> None:
     """Every route parameter named *_id uses <id:...>; nothing uses Werkzeug's int."""
     assert app.url_map.converters["id"] is IdConverter
