@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import mimetypes
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -22,6 +22,9 @@ from flask_login import current_user, login_required
 from markupsafe import escape
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from extractors import detect_type
+
+from ..converters import id_arg
 from ..extensions import db
 from ..models import Chunk, Document, DocumentType, Role
 from ..services import access, documents, uploads
@@ -32,7 +35,7 @@ from .auth import roles_required
 bp = Blueprint("documents", __name__)
 
 
-@bp.route("/submissions/<int:submission_id>/documents", methods=["POST"])
+@bp.route("/submissions/<id:submission_id>/documents", methods=["POST"])
 @roles_required(Role.ADMIN, Role.COORDINATOR)
 def upload(submission_id: int) -> Any:
     submission = access.submission_for(current_user, submission_id)
@@ -83,7 +86,7 @@ def upload(submission_id: int) -> Any:
     return redirect(url_for("submissions.show", submission_id=submission.id) + "#documents")
 
 
-@bp.route("/submissions/<int:submission_id>/batches/<batch>")
+@bp.route("/submissions/<id:submission_id>/batches/<batch>")
 @login_required
 def batch_summary(submission_id: int, batch: str) -> Any:
     submission = access.submission_for(current_user, submission_id)
@@ -94,14 +97,14 @@ def batch_summary(submission_id: int, batch: str) -> Any:
     )
 
 
-@bp.route("/documents/<int:document_id>/row")
+@bp.route("/documents/<id:document_id>/row")
 @login_required
 def row(document_id: int) -> Any:
     doc = access.document_for(current_user, document_id)
     return render_template("documents/_row.html", doc=doc)
 
 
-@bp.route("/documents/<int:document_id>/retry", methods=["POST"])
+@bp.route("/documents/<id:document_id>/retry", methods=["POST"])
 @roles_required(Role.ADMIN, Role.COORDINATOR)
 def retry(document_id: int) -> Any:
     doc = access.document_for(current_user, document_id)
@@ -115,7 +118,7 @@ def retry(document_id: int) -> Any:
     return redirect(url_for("submissions.show", submission_id=doc.submission_id) + "#documents")
 
 
-@bp.route("/documents/<int:document_id>/delete", methods=["POST"])
+@bp.route("/documents/<id:document_id>/delete", methods=["POST"])
 @roles_required(Role.ADMIN, Role.COORDINATOR)
 def delete(document_id: int) -> Any:
     doc = access.document_for(current_user, document_id)
@@ -156,13 +159,13 @@ def _in_use_messages(exc: documents.DocumentInUse) -> list[str]:
     return messages
 
 
-@bp.route("/documents/<int:document_id>")
+@bp.route("/documents/<id:document_id>")
 @login_required
 def view(document_id: int) -> Any:
     """Text view of every page; ?chunk=ID scrolls to and marks one passage."""
     doc = access.document_for(current_user, document_id)
     chunk = None
-    if chunk_id := request.args.get("chunk", type=int):
+    if chunk_id := id_arg("chunk"):
         chunk = db.session.get(Chunk, chunk_id)
         if chunk is None or chunk.document_id != doc.id:
             chunk = None
@@ -170,18 +173,60 @@ def view(document_id: int) -> Any:
     return render_template("documents/view.html", doc=doc, chunk=chunk, links=links, claims=claims)
 
 
-@bp.route("/documents/<int:document_id>/original")
+@bp.route("/documents/<id:document_id>/original")
 @login_required
 def original(document_id: int) -> Any:
+    """The original file, byte for byte. Its type comes from its content, never its name:
+    only PDF and the images browsers show (PNG, JPEG, GIF, WebP) are shown inline; anything
+    else is a download under its original name (RFC 5987 ``filename*`` for Korean names)."""
     doc = access.document_for(current_user, document_id)
     path = documents.document_path(doc)
     if not path.exists():
         abort(404)
-    mimetype = mimetypes.guess_type(doc.filename)[0] or "application/octet-stream"
-    if doc.detected_type == "pdf":
-        mimetype = "application/pdf"
-    inline = mimetype in {"application/pdf", "image/png", "image/jpeg", "text/plain"}
-    return send_file(path, mimetype=mimetype, as_attachment=not inline, download_name=doc.filename)
+    mimetype = inline_mimetype(path)
+    if mimetype is None:
+        return send_file(
+            path,
+            mimetype=_DOWNLOAD_TYPES.get(detect_type(path), "application/octet-stream"),
+            as_attachment=True,
+            download_name=doc.filename,
+        )
+    return send_file(path, mimetype=mimetype, as_attachment=False, download_name=doc.filename)
+
+
+# Types the browser may render inline, by their magic numbers (the bytes, not the name).
+_INLINE_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+# Downloads get their real type where the content says it; anything else is octet-stream.
+_DOWNLOAD_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "hwp": "application/x-hwp",
+    "hwpx": "application/hwp+zip",
+    "zip": "application/zip",
+}
+
+
+def inline_mimetype(path: Path) -> str | None:
+    """The MIME type to show ``path`` inline with, from its content; None: download it."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+    except OSError:
+        return None
+    if b"%PDF-" in head:  # as extractors.detect_type: the header may follow some junk
+        return "application/pdf"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "image/webp"
+    for magic, mimetype in _INLINE_MAGIC:
+        if head.startswith(magic):
+            return mimetype
+    return None
 
 
 @bp.app_template_filter("filesize")

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..converters import id_arg, int_arg
 from ..models import Indicator, Role, Submission
 from ..services import access, evidence, indicators
 from ..services import search as evidence_search
@@ -19,7 +20,7 @@ from . import is_htmx
 from .search import search_filters
 
 bp = Blueprint("indicators", __name__)
-PREFIX = "/submissions/<int:submission_id>/indicators/<code>"
+PREFIX = "/submissions/<id:submission_id>/indicators/<code>"
 
 
 def _back(submission: Submission, indicator: Indicator) -> Any:
@@ -92,7 +93,7 @@ def links(submission_id: int, code: str) -> Any:
 @login_required
 def link(submission_id: int, code: str) -> Any:
     submission, indicator = access.indicator_for(current_user, submission_id, code)
-    chunk_id = request.form.get("chunk_id", type=int) or abort(400)
+    chunk_id = id_arg("chunk_id", source="form") or abort(400)
     evidence.link_passage(
         current_user.id, submission.id, indicator.id, chunk_id, note=request.form.get("note", "")
     )
@@ -125,7 +126,7 @@ def _suggestions_fragment(submission: Submission, indicator: Indicator) -> str:
             current_user,
             submission,
             indicator,
-            limit=request.args.get("limit", 10, type=int),
+            limit=int_arg("limit", 10, lo=1) or 10,
         ),
         rejected=(
             evidence.rejected_passages(current_user.id, submission.id, indicator.id)
@@ -141,7 +142,7 @@ def _suggestions_fragment(submission: Submission, indicator: Indicator) -> str:
 def decide(submission_id: int, code: str) -> Any:
     """Accept, reject or undo (``decision`` = accepted | rejected | undo) one passage."""
     submission, indicator = access.indicator_for(current_user, submission_id, code)
-    chunk_id = request.form.get("chunk_id", type=int) or abort(400)
+    chunk_id = id_arg("chunk_id", source="form") or abort(400)
     evidence.decide(
         current_user.id, submission.id, indicator.id, chunk_id, request.form.get("decision", "")
     )
@@ -154,7 +155,7 @@ def decide(submission_id: int, code: str) -> Any:
     return _back(submission, indicator)
 
 
-@bp.route("/links/<int:link_id>/delete", methods=["POST"])
+@bp.route("/links/<id:link_id>/delete", methods=["POST"])
 @login_required
 def unlink(link_id: int) -> Any:
     link = access.link_for(current_user, link_id)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, NumberRange
 
+from ..converters import ascii_integer, id_type
 from ..extensions import db
 from ..models import Framework, Role, User
 from ..services import access, overview, rounds
@@ -23,17 +24,19 @@ bp = Blueprint("rounds", __name__)
 
 class RoundForm(FlaskForm):
     name = StringField("name", validators=[DataRequired()])
-    framework_id = SelectField("framework", coerce=int)
+    framework_id = SelectField("framework", coerce=id_type)
 
 
 class ApplicantForm(FlaskForm):
     name = StringField("name", validators=[DataRequired()])
     region = StringField("region")
-    population = IntegerField("population", validators=[DataRequired(), NumberRange(min=0)])
+    population = IntegerField(
+        "population", validators=[ascii_integer(), DataRequired(), NumberRange(min=0)]
+    )
 
 
 class AssignForm(FlaskForm):
-    submission_id = IntegerField("submission", validators=[DataRequired()])
+    submission_id = IntegerField("submission", validators=[ascii_integer(1), DataRequired()])
     username = SelectField("evaluator")
 
 
@@ -70,7 +73,7 @@ def index() -> Any:
     )
 
 
-@bp.route("/rounds/<int:round_id>")
+@bp.route("/rounds/<id:round_id>")
 @login_required
 def show(round_id: int) -> Any:
     round_ = access.round_for(current_user, round_id)
@@ -87,7 +90,7 @@ def show(round_id: int) -> Any:
     )
 
 
-@bp.route("/rounds/<int:round_id>/applicants", methods=["POST"])
+@bp.route("/rounds/<id:round_id>/applicants", methods=["POST"])
 @roles_required(Role.ADMIN, Role.COORDINATOR)
 def add_applicant(round_id: int) -> Any:
     form = ApplicantForm()
@@ -108,7 +111,7 @@ def add_applicant(round_id: int) -> Any:
     return redirect(url_for("rounds.show", round_id=round_id))
 
 
-@bp.route("/rounds/<int:round_id>/assignments", methods=["POST"])
+@bp.route("/rounds/<id:round_id>/assignments", methods=["POST"])
 @roles_required(Role.ADMIN, Role.COORDINATOR)
 def assign(round_id: int) -> Any:
     form = AssignForm()

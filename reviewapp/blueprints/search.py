@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
+from ..converters import id_arg, int_arg
 from ..models import DocumentType
 from ..services import access, documents
 from ..services import search as evidence_search
@@ -19,13 +20,13 @@ def search_filters(default_submission: int | None = None) -> evidence_search.Sea
     """The filters of a search request's query string."""
     args = request.args
     return evidence_search.SearchFilters(
-        submission_id=args.get("submission", type=int) or default_submission,
-        document_id=args.get("document", type=int),
+        submission_id=id_arg("submission") or default_submission,
+        document_id=id_arg("document"),
         doc_type=args.get("doc_type") or None,
-        page_min=args.get("page_min", type=int),
-        page_max=args.get("page_max", type=int),
+        page_min=int_arg("page_min", lo=1),
+        page_max=int_arg("page_max", lo=1),
         mode=args.get("mode", evidence_search.DEFAULT_MODE),
-        limit=args.get("limit", 30, type=int),
+        limit=int_arg("limit", 30, lo=1) or 30,
     )
 
 

@@ -13,7 +13,7 @@ from ..services import suggestions as suggest
 bp = Blueprint("submissions", __name__)
 
 
-@bp.route("/submissions/<int:submission_id>")
+@bp.route("/submissions/<id:submission_id>")
 @login_required
 def show(submission_id: int) -> Any:
     submission = access.submission_for(current_user, submission_id)
@@ -26,7 +26,7 @@ def show(submission_id: int) -> Any:
     )
 
 
-@bp.route("/submissions/<int:submission_id>/coverage")
+@bp.route("/submissions/<id:submission_id>/coverage")
 @login_required
 def coverage(submission_id: int) -> Any:
     submission = access.submission_for(current_user, submission_id)

@@ -163,7 +163,7 @@ def log_in(page: Page, username: str) -> None:
     page.get_by_label("비밀번호").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/rounds$"))
-    expect(page.get_by_role("heading", name="평가 라운드")).to_be_visible()
+    expect(page.get_by_role("heading", name="평가 라운드", exact=True)).to_be_visible()
 
 
 def chunk_id_of(element_id: str | None, prefix: str) -> int:
@@ -434,3 +434,69 @@ def test_indicator_page_labels_are_korean(page: Page, site: Site) -> None:
         if not HANGUL.search(text := locator.inner_text())
     }
     assert not english, f"untranslated labels on the Korean indicator page: {english}"
+
+
+def test_pages_pass_the_content_security_policy(page: Page, site: Site) -> None:
+    """The main pages, their htmx fragments and the document view (with its delete confirm and
+    scroll-to-passage script) run under the app's CSP without a single violation."""
+    violations: list[str] = []
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => "
+        "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    page.on(
+        "console",
+        lambda m: (
+            violations.append(m.text)
+            if "Content Security Policy" in m.text or "CSP violation" in m.text
+            else None
+        ),
+    )
+    with site.app.app_context():
+        last_chunk = db.session.scalars(
+            select(Chunk)
+            .where(Chunk.document_id == site.document_id)
+            .order_by(Chunk.page.desc(), Chunk.start_char.desc())
+        ).first()
+        assert last_chunk is not None and last_chunk.page == 6
+        chunk_id = last_chunk.id
+        db.session.remove()
+
+    response = page.goto("/login")
+    assert response is not None
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    log_in(page, "admin")
+    for path in (
+        "/rounds",
+        f"/rounds/{site.round_id}",
+        f"/submissions/{site.large}",
+        f"/submissions/{site.large}/coverage",
+        "/search?q=데이터",
+        f"/documents/{site.document_id}",
+    ):
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        page.wait_for_load_state("networkidle")
+
+    # htmx loads the suggestions fragment; its indicator style comes from app.css, not inline
+    page.goto(indicator_url(site, SUGGEST_INDICATOR))
+    wait_for_suggestions(page)
+    page.wait_for_load_state("networkidle")
+    assert page.locator("head style").count() == 0
+
+    # the passage a link points to is scrolled into view by app.js
+    page.goto(f"/documents/{site.document_id}?chunk={chunk_id}")
+    expect(page.locator(f"mark#chunk-{chunk_id}")).to_be_in_viewport()
+
+    # deleting asks first (app.js, data-confirm); dismissing keeps the document
+    dialogs: list[str] = []
+
+    def dismiss(dialog) -> None:  # type: ignore[no-untyped-def]
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    page.locator("form[data-confirm]").evaluate("form => form.requestSubmit()")
+    assert dialogs and "삭제" in dialogs[0], dialogs
+    expect(page).to_have_url(re.compile(rf"/documents/{site.document_id}\?chunk="))
+    assert not violations, violations
