@@ -12,6 +12,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from . import cli_accounts
 from .services.errors import ServiceError
 
 
@@ -37,6 +38,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 
 
 def register_cli(app: Flask) -> None:
+    cli_accounts.init_app(app)
+
     @app.cli.command("import-framework")
     @click.argument("file", type=click.Path(path_type=Path))
     @json_option
@@ -103,34 +106,6 @@ def register_cli(app: Flask) -> None:
             as_json,
             {"assignment_id": a.id, "submission_id": submission_id, "username": username},
             f"assigned {username} to submission {submission_id}",
-        )
-
-    @app.cli.command("create-user")
-    @click.argument("username")
-    @click.option("--role", type=click.Choice(["admin", "coordinator", "evaluator"]), required=True)
-    @click.option("--display-name", default="")
-    @click.option(
-        "--password",
-        prompt=True,
-        hide_input=True,
-        confirmation_prompt=True,
-        envvar="REVIEWAPP_NEW_PASSWORD",
-    )
-    @json_option
-    def create_user_cmd(
-        username: str, role: str, display_name: str, password: str, as_json: bool
-    ) -> None:
-        """Create a user (password from a prompt or REVIEWAPP_NEW_PASSWORD)."""
-        from .services.accounts import create_user
-
-        try:
-            user = create_user(username, password, role, display_name=display_name)
-        except ServiceError as exc:
-            _fail(exc)
-        _emit(
-            as_json,
-            {"id": user.id, "username": user.username, "role": user.role},
-            f"user {user.id}: {user.username} ({user.role})",
         )
 
     @app.cli.command("load-demo")

@@ -14,9 +14,10 @@ from ..services.errors import Forbidden, NotFound, ServiceError
 
 
 def init_app(app: Flask) -> None:
-    from . import auth, documents, rounds, search, submissions, suggestions
+    from . import accounts, auth, documents, rounds, search, submissions, suggestions
 
     auth.init_app(app)
+    app.register_blueprint(accounts.bp)
     app.register_blueprint(rounds.bp)
     app.register_blueprint(submissions.bp)
     app.register_blueprint(documents.bp)
