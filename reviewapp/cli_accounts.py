@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from .models import Role
 from .services import accounts
@@ -43,11 +44,12 @@ def _new_password(password: str | None, from_stdin: bool) -> str:
     if password is not None:
         return password
     if from_stdin:
-        return click.get_text_stream("stdin").readline().rstrip("\r\n")
+        return sys.stdin.readline().rstrip("\r\n")
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--display-name", default="")
@@ -79,6 +81,7 @@ def create_user_cmd(
 
 
 @click.command("deactivate-user")
+@with_appcontext
 @click.argument("username")
 @json_option
 def deactivate_user_cmd(username: str, as_json: bool) -> None:
@@ -91,6 +94,7 @@ def deactivate_user_cmd(username: str, as_json: bool) -> None:
 
 
 @click.command("reactivate-user")
+@with_appcontext
 @click.argument("username")
 @json_option
 def reactivate_user_cmd(username: str, as_json: bool) -> None:
@@ -103,6 +107,7 @@ def reactivate_user_cmd(username: str, as_json: bool) -> None:
 
 
 @click.command("reset-password")
+@with_appcontext
 @click.argument("username")
 @password_stdin_option
 @json_option

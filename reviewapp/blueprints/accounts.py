@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from ..models import Role
@@ -29,7 +29,7 @@ class PasswordChangeForm(FlaskForm):
 class NewUserForm(FlaskForm):
     username = StringField("username", validators=[DataRequired()])
     display_name = StringField("display name")
-    role = SelectField("role", choices=ROLE_CHOICES)
+    role = StringField("role", validators=[DataRequired()])  # checked by the service
     password = PasswordField("password", validators=[DataRequired()])
 
 
@@ -38,7 +38,7 @@ class ResetPasswordForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("role", choices=ROLE_CHOICES)
+    role = StringField("role", validators=[DataRequired()])  # checked by the service
 
 
 def _message(exc: ServiceError) -> str:
