@@ -61,9 +61,11 @@ def _load_user(user_id: str) -> User | None:
     seen = session.get(LAST_SEEN)
     idle_s = float(current_app.config["SESSION_IDLE_MINUTES"]) * 60
     if user is None or not user.active or session.get(SESSION_VERSION) != user.session_version:
-        return _end_session("revoked")
+        _end_session("revoked")
+        return None
     if not isinstance(seen, int | float) or now - seen > idle_s:
-        return _end_session("idle")
+        _end_session("idle")
+        return None
     if now - seen >= SEEN_RESOLUTION_S:
         session[LAST_SEEN] = int(now)
     return user
@@ -73,7 +75,6 @@ def _end_session(reason: str) -> None:
     g.session_ended = reason
     for key in ("_user_id", "_fresh", "_id", SESSION_VERSION, LAST_SEEN):
         session.pop(key, None)
-    return None
 
 
 def start_session(user: User) -> None:

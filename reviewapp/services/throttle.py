@@ -126,12 +126,17 @@ class DatabaseStore:
     def _ensure_row(self, scope: str, key: str, now: datetime) -> None:
         values = {"scope": scope, "key": key, "failures": 0, "window_start": now}
         dialect = db.session.get_bind().dialect.name
-        if dialect in {"sqlite", "postgresql"}:
-            if dialect == "sqlite":
-                from sqlalchemy.dialects.sqlite import insert
-            else:
-                from sqlalchemy.dialects.postgresql import insert
-            db.session.execute(insert(self.table).values(**values).on_conflict_do_nothing())
+        if dialect == "sqlite":
+            from sqlalchemy.dialects import sqlite
+
+            db.session.execute(sqlite.insert(self.table).values(**values).on_conflict_do_nothing())
+            return
+        if dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            db.session.execute(
+                postgresql.insert(self.table).values(**values).on_conflict_do_nothing()
+            )
             return
         exists = db.session.scalar(select(self.table.c.failures).where(self._where(scope, key)))
         if exists is None:
