@@ -16,7 +16,7 @@ from werkzeug.test import TestResponse
 
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent, LoginThrottle
-from reviewapp.services import accounts
+from reviewapp.services import accounts, throttle
 
 from .conftest import PASSWORD, World, csrf_token, login, make_app
 
@@ -259,7 +259,7 @@ def test_lock_holds_for_a_new_app_on_the_same_data(web: Flask, tmp_path: Path) -
     restarted = make_app(tmp_path)  # same DATA_DIR: another process, or after a restart
     assert _post_login(restarted.test_client(), "eva", PASSWORD).status_code == 429
     with app.app_context():
-        row = db.session.get(LoginThrottle, ("account", "eva"))
+        row = db.session.get(LoginThrottle, ("account", throttle.account_key("eva")))
         assert row is not None and row.failures == 5 and row.locked_until is not None
 
 
@@ -268,7 +268,7 @@ def test_lock_ends_after_the_lock_time(web: Flask) -> None:
     for _ in range(5):
         _post_login(client, "eva", "wrong-password")
     with app.app_context():
-        row = db.session.get(LoginThrottle, ("account", "eva"))
+        row = db.session.get(LoginThrottle, ("account", throttle.account_key(" Eva")))
         assert row is not None
         row.locked_until = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=1)
         db.session.commit()
@@ -306,18 +306,25 @@ def test_login_audit_never_records_the_password(web: Flask) -> None:
     app, client = web, web.test_client()
     _post_login(client, "eva", "secret-wrong-1")
     _post_login(client, "ghost", "secret-wrong-2")
+    _post_login(client, "secret-typed-as-name", "x")
     _post_login(client, "eva", PASSWORD)
     with app.app_context():
         events = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
         eva = accounts.user_by_name("eva")
     failed = [e for e in events if e.action == "auth.login_failed"]
-    assert [e.data["reason"] for e in failed] == ["wrong_password", "unknown_user"]
+    reasons = [e.data["reason"] for e in failed]
+    assert reasons == ["wrong_password", "unknown_user", "unknown_user"]
     assert failed[0].entity_id == eva.id and failed[1].entity_id is None
+    assert failed[0].data["username"] == "eva"
+    assert failed[1].data["username"].startswith("sha256:")
     assert failed[0].data["address"] == "127.0.0.1"
     ok = [e for e in events if e.action == "auth.login"]
     assert len(ok) == 1 and ok[0].actor_id == eva.id
     dumped = json.dumps([e.data for e in events])
-    assert "secret-wrong" not in dumped and PASSWORD not in dumped
+    assert "secret-" not in dumped and PASSWORD not in dumped
+    with app.app_context():
+        keys = db.session.scalars(select(LoginThrottle.key)).all()
+    assert keys and not any("secret" in k for k in keys)
 
 
 def test_login_time_does_not_reveal_whether_a_user_exists(
@@ -358,7 +365,6 @@ def test_redis_throttle_store() -> None:
     if binary is None:
         pytest.skip("redis-server is not installed: the Redis throttle backend is not tested")
     redis = pytest.importorskip("redis", reason="the redis package ([scale] extra) is missing")
-    from reviewapp.services import throttle
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

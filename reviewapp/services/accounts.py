@@ -152,19 +152,21 @@ def attempt_login(
     whether the password is right. A failure counts for the account (username as typed,
     normalized: unknown names lock too, revealing nothing) and for the address; a success
     resets the account's count only (one good account must not clear an address's record).
-    Audited: auth.login, auth.login_failed (reason, never the password), auth.locked.
+    Audited: auth.login, auth.login_failed (reason; never the password, and an unknown
+    username only as a fingerprint), auth.locked.
     """
     config = current_app.config
     limits = limits or throttle.Limits.from_config(config)
     store = store or throttle.store_for(config)
     now = utcnow()
     keys = [
-        (throttle.ACCOUNT, throttle.normalize_username(username)),
+        (throttle.ACCOUNT, throttle.account_key(username)),
         (throttle.ADDRESS, throttle.address_key(address)),
     ]
-    typed = username.strip()[:80]
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     user_id = user.id if user is not None else None
+    # an unknown name may be a password typed into the wrong field: only its fingerprint
+    typed = user.username if user is not None else f"sha256:{keys[0][1][:16]}"
 
     locks = [until for scope, key in keys if (until := store.locked_until(scope, key, now))]
     if locks:
@@ -193,7 +195,8 @@ def attempt_login(
             started.append(failure.locked_until)
             audit.record(
                 None, "auth.locked", "user", user_id if scope == throttle.ACCOUNT else None,
-                scope=scope, key=key, failures=failure.failures,
+                scope=scope, key=typed if scope == throttle.ACCOUNT else key,
+                failures=failure.failures,
                 until=failure.locked_until.isoformat(timespec="seconds"),
             )  # fmt: skip
     db.session.commit()

@@ -10,6 +10,7 @@ Stores never commit: the caller commits together with its audit rows.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -74,6 +75,12 @@ class ThrottleStore(Protocol):
 def normalize_username(username: str) -> str:
     """The account key: NFKC, trimmed, case-folded, so that `Eva` and `eva ` share one count."""
     return unicodedata.normalize("NFKC", username).strip().casefold()[:KEY_MAX]
+
+
+def account_key(username: str) -> str:
+    """The stored account key: a SHA-256 of the normalized name, since people sometimes type
+    their password into the username field and the table must not keep it."""
+    return hashlib.sha256(normalize_username(username).encode("utf-8")).hexdigest()
 
 
 def address_key(address: str | None) -> str:
