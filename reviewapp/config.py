@@ -38,6 +38,18 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
+    # A session ends after this many minutes without a request (last-seen kept in the
+    # session); logout, password change/reset and deactivation end it at once.
+    "SESSION_IDLE_MINUTES": 8 * 60,
+    # Login throttling (services/throttle.py): failures counted per account (username as
+    # typed, normalized) and per client address within a window; reaching the limit locks
+    # that account or address for LOGIN_LOCK_MINUTES. 5 per account follows the common
+    # Korean public-sector practice of locking after 5 wrong passwords; 20 per address leaves
+    # room for a committee behind one office NAT while stopping a sweep over many usernames.
+    "LOGIN_ACCOUNT_MAX_FAILURES": 5,
+    "LOGIN_ADDRESS_MAX_FAILURES": 20,
+    "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+    "LOGIN_LOCK_MINUTES": 15,
 }
 
 

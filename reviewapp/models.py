@@ -75,6 +75,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.EVALUATOR.value)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Stored in the session at login and compared on every request: bumping it (logout,
+    # password change or reset, deactivation) ends every session of this user.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -429,3 +432,18 @@ class AuditEvent(db.Model):
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class LoginThrottle(db.Model):
+    """Failed logins per (scope, key): scope "account" (normalized username) or "address".
+
+    Kept in the database so that counts and locks hold across processes and restarts; the
+    Redis backend of services/throttle.py replaces this table when REDIS_URL is set.
+    """
+
+    __tablename__ = "login_throttle"
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)

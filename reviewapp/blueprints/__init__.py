@@ -18,9 +18,10 @@ from ..services.errors import Forbidden, NotFound, ServiceError
 
 
 def init_app(app: Flask) -> None:
-    from . import auth, documents, indicators, rounds, search, submissions
+    from . import accounts, auth, documents, indicators, rounds, search, submissions
 
     auth.init_app(app)
+    app.register_blueprint(accounts.bp)
     app.register_blueprint(rounds.bp)
     app.register_blueprint(submissions.bp)
     app.register_blueprint(indicators.bp)

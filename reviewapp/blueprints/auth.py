@@ -1,7 +1,13 @@
-"""Login, logout, the language switch, and role guards."""
+"""Login, logout, the language switch, role guards, and sessions that really end.
+
+A session holds the user's `session_version` from login and a last-seen time; the user
+loader refuses it when the version has moved on (logout, password change or reset,
+deactivation) or when it has been idle longer than SESSION_IDLE_MINUTES.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -13,6 +19,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -37,9 +44,57 @@ class LoginForm(FlaskForm):
     password = PasswordField("password", validators=[DataRequired()])
 
 
+SESSION_VERSION = "sv"
+LAST_SEEN = "seen"
+# last-seen is rewritten at most this often, so most requests leave the cookie alone
+SEEN_RESOLUTION_S = 60
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    """The session's user, unless the session was revoked or has been idle too long."""
+    try:
+        user = db.session.get(User, int(user_id))
+    except ValueError:
+        user = None
+    now = time.time()
+    seen = session.get(LAST_SEEN)
+    idle_s = float(current_app.config["SESSION_IDLE_MINUTES"]) * 60
+    if user is None or not user.active or session.get(SESSION_VERSION) != user.session_version:
+        _end_session("revoked")
+        return None
+    if not isinstance(seen, int | float) or now - seen > idle_s:
+        _end_session("idle")
+        return None
+    if now - seen >= SEEN_RESOLUTION_S:
+        session[LAST_SEEN] = int(now)
+    return user
+
+
+def _end_session(reason: str) -> None:
+    g.session_ended = reason
+    for key in ("_user_id", "_fresh", "_id", SESSION_VERSION, LAST_SEEN):
+        session.pop(key, None)
+
+
+def start_session(user: User) -> None:
+    """Log the user in with their current session version and a fresh last-seen time."""
+    login_user(user)
+    session[SESSION_VERSION] = user.session_version
+    session[LAST_SEEN] = int(time.time())
+
+
+@login_manager.unauthorized_handler
+def _unauthorized() -> Any:
+    """To the login page; an htmx request gets a 401 with HX-Redirect (htmx follows it)."""
+    if getattr(g, "session_ended", None):
+        flash(_("Your session has ended. Please log in again."), "info")
+    if request.headers.get("HX-Request") == "true":
+        response = current_app.response_class(status=401)
+        response.headers["HX-Redirect"] = url_for("auth.login")
+        return response
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target))
 
 
 def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -66,11 +121,25 @@ def _safe_next(target: str | None) -> str:
 def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data or "", form.password.data or "")
-        if user is not None:
-            login_user(user)
+        try:
+            user = accounts.attempt_login(
+                form.username.data or "", form.password.data or "", request.remote_addr
+            )
+        except accounts.LoginThrottled as exc:
+            flash(
+                _(
+                    "Too many login attempts. Try again in %(minutes)s minutes.",
+                    minutes=exc.retry_minutes,
+                ),
+                "error",
+            )
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(exc.retry_after_seconds)}
+        except accounts.LoginRefused:
+            flash(_("Wrong username or password."), "error")
+        else:
+            start_session(user)
             return redirect(_safe_next(request.args.get("next")))
-        flash(_("Wrong username or password."), "error")
     elif request.method == "POST":
         flash(_("Enter your username and password."), "error")
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 400
@@ -79,7 +148,11 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
+    """Ends every session of this user (the version moves on), not just this cookie."""
+    accounts.end_sessions(current_user.id, actor_id=current_user.id)
     logout_user()
+    session.pop(SESSION_VERSION, None)
+    session.pop(LAST_SEEN, None)
     return redirect(url_for("auth.login"))
 
 

@@ -27,7 +27,7 @@ from reviewapp.extensions import db, login_manager
 from reviewapp.models import Applicant, Document, User
 from reviewapp.security import CONTENT_SECURITY_POLICY
 
-from .conftest import ROOT, World, csrf_token, login, make_app
+from ..conftest import ROOT, World, csrf_token, login, make_app
 
 # Each would alias id 1 (Unicode digits) or overflow the database's integer (the rest).
 BAD_IDS = ["2147483648", str(2**63), "99999999999999999999", "١", "１", "१", "𝟏", "-1", "0", "1.0"]
