@@ -27,10 +27,11 @@ from reviewapp.models import (
     SuggestionDecision,
     User,
 )
-from reviewapp.services import evidence, rounds, uploads
+from reviewapp.services import accounts, evidence, rounds, uploads
 from reviewapp.services.errors import Forbidden
+from reviewapp.services.frameworks import import_framework
 
-from ..conftest import CORPUS, PASSWORD, World, csrf_token, login, make_app
+from ..conftest import CORPUS, FRAMEWORK, PASSWORD, World, csrf_token, login, make_app
 
 MD = CORPUS / "law-data-based-administration-act.md"
 
@@ -74,6 +75,7 @@ def _other_client(app: Flask, username: str) -> FlaskClient:
     """A second browser. The tests hold one app context, and Flask-Login caches the current
     user in its ``g``: forget it so the next request loads its own session's user."""
     g.pop("_login_user", None)
+    g.pop("csrf_token", None)
     other = app.test_client()
     login(other, username)
     return other
@@ -251,24 +253,20 @@ def _race(app: Flask, path: str, page: str, payloads: list[dict[str, object]]) -
 
 @pytest.fixture()
 def race_app(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """An app whose requests each get their own app context (no context held by the test:
+    Flask-Login and Flask-WTF cache the user and the CSRF token in ``g``)."""
     app = make_app(tmp_path)
     with app.app_context():
-        from reviewapp.services import accounts
-        from reviewapp.services.frameworks import import_framework
-
-        from ..conftest import FRAMEWORK
-
         accounts.create_user("eva", PASSWORD, "evaluator")
         fw = import_framework(FRAMEWORK)
         r = rounds.create_round("경쟁", fw.id)
         sub = rounds.add_applicant(r.id, "한빛시", 1_020_000).submission_id
         rounds.assign(sub, "eva")
         world = World(r.id, fw.id, sub, sub)
-        chunk = _chunks(world)[0]
+        chunk_id = _chunks(world)[0].id
         code = _indicator(world).code
         db.session.remove()
-        yield app, sub, code, chunk.id
-        db.session.remove()
+    return app, sub, code, chunk_id
 
 
 def test_ten_simultaneous_link_clicks_make_one_link(race_app) -> None:  # type: ignore[no-untyped-def]
