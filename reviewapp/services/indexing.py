@@ -35,7 +35,7 @@ def _embedder_factory(kind: str) -> Any:
     model_dir = Path(current_app.config["EMBEDDING_MODEL"])
 
     def factory() -> Any:
-        from search_index.embeddings import EmbeddingModelError, load_embedder
+        from search_index import EmbeddingModelError, load_embedder
 
         if not enabled:
             raise EmbeddingModelError("embeddings are switched off (REVIEWAPP_EMBEDDINGS_ENABLED)")
