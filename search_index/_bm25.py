@@ -180,7 +180,9 @@ def _generic_scores(
                 continue
         ids.append(d)
         scores.append(m.score())
-        counts.append(sum(1 for _ in m.matching_terms(d)))
+        # a clause whose matcher names no terms (a prefix or wildcard of several terms is
+        # one list of documents in whoosh) still matched: it counts once
+        counts.append(max(1, sum(1 for _ in m.matching_terms(d))))
         m.next()
     return (
         nterms,

@@ -421,6 +421,7 @@ def test_fast_scoring_matches_whoosh(tmp_path: Path, corpus: list[ChunkRecord]) 
         "스마트시티 통합운영센터",
         '"조성 및 운영"',
         "스마트*",
+        "19*",  # a prefix of several terms: one list of documents in whoosh
         "전쟁은 언제?",
     ]
     for text in queries:
