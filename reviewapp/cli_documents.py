@@ -90,10 +90,16 @@ def register(app: Flask) -> None:
     @click.option("--json", "as_json", is_flag=True)
     def search_cmd(query: str, submission_id: int, mode: str, limit: int, as_json: bool) -> None:
         """Ranked passages of one submission for a query."""
+        from search_index import QueryRejected
+
         from .services.indexing import get_index, plain_snippet
 
         index = get_index()
-        hits = index.search(query, submission_ids=[submission_id], limit=limit, mode=mode)
+        try:
+            hits = index.search(query, submission_ids=[submission_id], limit=limit, mode=mode)
+        except QueryRejected as exc:
+            click.echo(f"error: {exc.message} ({exc.message_ko})", err=True)
+            sys.exit(1)
         if mode != "bm25" and not index.vector_available:
             click.echo(f"note: vectors unavailable ({index.vector_error}); BM25 used", err=True)
         rows = [
