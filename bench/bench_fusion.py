@@ -155,12 +155,11 @@ def bm25_matrix(task: dict, tmp: Path) -> np.ndarray:
 
 
 def _bm25_version() -> str:
-    import search_index
-    from search_index import _fulltext as ft
-    from search_index import _korean
+    from search_index import _bm25, _korean, _query, _whoosh, index
 
     # the scorer's and analyzer's code and settings: a change there invalidates the cache
-    code = b"".join(Path(m.__file__).read_bytes() for m in (ft, _korean, search_index))
+    modules = (_bm25, _query, _whoosh, _korean, index)
+    code = b"".join(Path(m.__file__).read_bytes() for m in modules)
     return f"bm25:{hashlib.sha1(code).hexdigest()[:12]}:{CANDIDATES}"
 
 
@@ -272,7 +271,7 @@ class TaskScorer:
         """Fused scores; BM25's weight scaled by coverage ** ``power`` (the product's
         ``KEYWORD_COVERAGE_POWER`` by default) as ``SearchIndex.search`` does."""
         if power is None:
-            from search_index import KEYWORD_COVERAGE_POWER as power
+            from search_index.index import KEYWORD_COVERAGE_POWER as power
         active = tuple(s for s in SIGNALS if weights.get(s, 0.0) > 0)
         cand = np.logical_or.reduce([self.top[a] for a in active])
         fused = np.zeros(cand.shape)
@@ -640,7 +639,7 @@ def _wlabel(w: dict[str, float]) -> str:
 
 
 def write_markdown(result: dict[str, Any], path: Path) -> None:
-    from search_index import KEYWORD_COVERAGE_POWER
+    from search_index.index import KEYWORD_COVERAGE_POWER
 
     f = result["fusion"]
     lines = [
@@ -693,7 +692,7 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         "## Keyword coverage power",
         "",
         "BM25's weight is scaled per query by (top BM25 score / the query's ceiling) ** power "
-        f"(search_index.KEYWORD_COVERAGE_POWER = {KEYWORD_COVERAGE_POWER:g}; 0 = plain min-max). "
+        f"(search_index.index.KEYWORD_COVERAGE_POWER = {KEYWORD_COVERAGE_POWER:g}; 0 = plain min-max). "
         "Best full-path weights for each power:",
         "",
         "| power | weights bm25/e5/use | objective | KorQuAD R@1 / R@5 | korquad_b R@1 "

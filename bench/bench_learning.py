@@ -58,7 +58,7 @@ SHOWN = 5  # suggestions an evaluator decides per round
 ROUNDS = 3  # decision rounds: metrics after 0, 5, 10, 15 decisions
 RECALL_AT = 10
 SEED = 0
-# (FEEDBACK_WEIGHT, EXPANSION_TERMS); the shipped values are read from suggestions.py
+# (FEEDBACK_WEIGHT, EXPANSION_TERMS); the shipped values are read from search_index/index.py
 BASELINE = (0.0, 0)
 SWEEP = [
     (0.0, 6),  # text expansion only
@@ -290,11 +290,12 @@ def run_pass(
     from reviewapp.extensions import db
     from reviewapp.models import Indicator, Submission, User
     from reviewapp.services import suggestions
+    from search_index import index as search_index
 
     def use(constants: tuple[float, int]) -> None:
-        suggestions.FEEDBACK_WEIGHT, suggestions.EXPANSION_TERMS = constants
+        search_index.FEEDBACK_WEIGHT, search_index.EXPANSION_TERMS = constants
 
-    saved = suggestions.FEEDBACK_WEIGHT, suggestions.EXPANSION_TERMS
+    saved = search_index.FEEDBACK_WEIGHT, search_index.EXPANSION_TERMS
     use((feedback_weight, expansion))
     sid, article_of = ctx["submission_id"], ctx["article_of"]
     _clear_decisions(sid)
@@ -569,7 +570,7 @@ def verdict(r: dict[str, Any]) -> list[str]:
     )
     out.append(
         "- Differences of about 0.01 between configurations are run-to-run noise: "
-        "`suggestions._expansion_terms` counts `set(content_terms(text))`, so among equally "
+        "`search_index.index._expanded_query` counts `set(content_terms(text))`, so among equally "
         "frequent terms (most of them, with a handful of accepted passages) the order, and "
         "so which terms expand the query, depends on PYTHONHASHSEED and changes from one "
         "process to the next."
@@ -589,8 +590,9 @@ def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
         print(f"[learning {time.perf_counter() - started:6.1f}s] {msg}", flush=True)
 
     from reviewapp.services import suggestions
+    from search_index import index as search_index
 
-    shipped = (suggestions.FEEDBACK_WEIGHT, suggestions.EXPANSION_TERMS)
+    shipped = (search_index.FEEDBACK_WEIGHT, search_index.EXPANSION_TERMS)
     articles, corpus = load_korquad()
     specs = pseudo_indicators(articles)
     vectors = corpus_vectors(corpus, log)

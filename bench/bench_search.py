@@ -2,6 +2,8 @@
 
 Usage: ``python -m bench.bench_search [OUT_DIR] [--quick]``; writes
 ``OUT_DIR/search.json`` and ``OUT_DIR/search.md`` (default ``bench/results``).
+``python -m bench.bench_search --limits [INDEX_DIR] [--quick]`` times only the worst query
+shapes the limits accept (on INDEX_DIR, else on 100k synthetic chunks) and prints them.
 
 Data come from ``../shared/benchmarks`` (KorQuAD 1.0 dev, KLUE-STS dev, JHE) and
 the statutes in ``../shared/corpus/law-*.md``, read at run time, never copied.
@@ -28,7 +30,7 @@ if str(ROOT) not in sys.path:
 
 from bench._shared import BENCHMARKS as BENCH  # noqa: E402
 from bench._shared import CORPUS, E5_MODEL_DIR  # noqa: E402
-from search_index import ChunkRecord, SearchIndex  # noqa: E402
+from search_index import ChunkRecord, QueryRejected, SearchIndex  # noqa: E402
 from search_index import _korean as korean  # noqa: E402
 
 SUBMISSIONS = 30
@@ -398,7 +400,90 @@ def speed(tmp: Path, sizes: Sequence[int], log: Callable[[str], None]) -> dict[s
             }
             log(f"{size} {label}: {res[label]}")
         out[str(size)] = res
-        shutil.rmtree(d, ignore_errors=True)
+        if size != max(sizes):  # the largest is kept for limits()
+            shutil.rmtree(d, ignore_errors=True)
+    return out
+
+
+# --- query limits -----------------------------------------------------------------
+
+# Two-syllable prefixes common in statutes and KorQuAD; those matching more than 1,000
+# index terms are refused (and counted), the rest make the 3-prefix queries.
+PREFIXES = [
+    "공공",
+    "정보",
+    "개인",
+    "국가",
+    "지방",
+    "행정",
+    "데이",
+    "서비",
+    "스마",
+    "전자",
+    "시민",
+    "도시",
+]
+
+
+def limit_shapes(texts: list[str], rng: random.Random) -> dict[str, list[str]]:
+    """The most expensive query shapes the limits of search_index._query accept."""
+    long_texts = [t.replace("*", "") for t in texts if len(t) >= 500]  # no markdown bold
+    words = [w for t in texts[:2000] for w in t.split() if len(w) >= 2 and w.isalnum()]
+    triples = [" ".join(f"{p}*" for p in rng.sample(PREFIXES, 3)) for _ in range(20)]
+    phrases = []
+    for _ in range(20):
+        q = ""
+        while True:
+            part = f'"{rng.choice(words)} {rng.choice(words)}" '
+            if len(q) + len(part) > 500:
+                break
+            q += part
+        phrases.append(q.strip())
+    return {
+        "3 prefixes of 2 Hangul syllables": triples,
+        "500 characters of text": [rng.choice(long_texts)[:500] for _ in range(20)],
+        "500 characters of quoted word pairs": phrases,
+        "every passage (*)": ["*"] * 5,
+    }
+
+
+def limits(
+    tmp: Path, size: int, log: Callable[[str], None], directory: Path | None = None
+) -> dict[str, Any]:
+    """p50/p95/max latency of the worst accepted query shapes at ``size`` passages
+    (``directory``: an index built before, e.g. by :func:`speed`, reused as it is)."""
+    texts = base_texts()
+    rng = random.Random(3)
+    if directory is None:
+        directory = tmp / f"limits-{size}"
+        idx = SearchIndex(directory, embedder_factory=_no_model)
+        chunks = synth_chunks(texts, size)
+        for i in range(0, len(chunks), 5000):
+            idx.add_chunks(chunks[i : i + 5000])
+    idx = SearchIndex(directory, embedder_factory=_no_model)
+    out: dict[str, Any] = {"chunks": idx.count()}
+    idx.search("워밍업 질의", submission_ids=[1])
+    for shape, queries in limit_shapes(texts, rng).items():
+        for label, filt in (("filtered_one_submission", True), ("unfiltered", False)):
+            lat, refused = [], 0
+            for q in queries:
+                sub = [rng.randint(1, SUBMISSIONS)] if filt else None
+                t1 = time.perf_counter()
+                try:
+                    idx.search(q, submission_ids=sub, limit=20, highlight=True)
+                except QueryRejected:
+                    refused += 1
+                    continue
+                lat.append((time.perf_counter() - t1) * 1000)
+            res = {"queries": len(lat), "refused": refused}
+            if lat:
+                res |= {
+                    "p50_ms": round(statistics.median(lat), 1),
+                    "p95_ms": round(pct(lat, 95), 1),
+                    "max_ms": round(max(lat), 1),
+                }
+            out[f"{shape} / {label}"] = res
+            log(f"limits {size} {shape} {label}: {res}")
     return out
 
 
@@ -433,6 +518,24 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
             f"| {key} | {r['build_chunks_per_s']} | {r['index_mb']} | "
             f"{f['p50_ms']} / {f['p95_ms']} | {u['p50_ms']} / {u['p95_ms']} |"
         )
+    lim = result.get("limits")
+    if lim:
+        lines += [
+            "",
+            f"## Worst accepted query shapes ({lim['chunks']} chunks, limit 20, highlights on)",
+            "",
+            "Limits: 500 characters, 3 wildcard/prefix words of at most 1,000 index terms, "
+            "no leading wildcard (search_index/_query.py).",
+            "",
+            "| shape / filter | queries | refused | p50 ms | p95 ms | max ms |",
+            "|---|---|---|---|---|---|",
+        ]
+        for key, r in lim.items():
+            if isinstance(r, dict):
+                lines.append(
+                    f"| {key} | {r['queries']} | {r['refused']} | {r.get('p50_ms', '-')} | "
+                    f"{r.get('p95_ms', '-')} | {r.get('max_ms', '-')} |"
+                )
     q = result["quality"]
     lines += ["", "## Retrieval quality", "", f"Embedder: {q.get('embedder')}", ""]
     for task in ("korquad", "paraphrase"):
@@ -466,6 +569,7 @@ def main(
     try:
         result["quality"] = quality(tmp, log) if with_quality else {}
         result["speed"] = speed(tmp, sizes, log)
+        result["limits"] = limits(tmp, max(sizes), log, tmp / f"speed-{max(sizes)}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -479,6 +583,16 @@ def main(
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     quick = "--quick" in sys.argv
+    if "--limits" in sys.argv:  # only the query limits: --limits [INDEX_DIR] (else 100k built)
+        with tempfile.TemporaryDirectory(prefix="bench-limits-") as tmp_dir:
+            found = limits(
+                Path(tmp_dir),
+                2_000 if quick else 100_000,
+                lambda m: print(m, flush=True),
+                Path(args[0]) if args else None,
+            )
+        print(json.dumps(found, ensure_ascii=False, indent=2))
+        sys.exit(0)
     main(
         Path(args[0]) if args else ROOT / "bench" / "results",
         sizes=(2_000,) if quick else (10_000, 100_000),

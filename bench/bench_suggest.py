@@ -108,12 +108,12 @@ def _evaluate(
 ) -> dict[str, Any]:
     from sqlalchemy import select
 
-    import search_index
     from reviewapp.extensions import db
     from reviewapp.models import Applicant, Indicator, Submission
     from reviewapp.services import suggestions
     from reviewapp.services.indexing import get_index
     from reviewapp.services.suggestions import rank
+    from search_index import index as search_index
 
     index = get_index()
     shipped, shipped_weights = search_index.KEYWORD_COVERAGE_POWER, dict(index.weights)

@@ -13,6 +13,8 @@ from typing import Any
 import click
 from sqlalchemy import select
 
+from search_index import QueryRejected
+
 from ..extensions import db
 from ..models import Indicator, Submission
 from ..services.indexing import get_index
@@ -31,7 +33,10 @@ from ._common import fail, with_database
 def search_cmd(query: str, submission_id: int, mode: str, limit: int, as_json: bool) -> None:
     """Ranked passages of one submission for a query."""
     index = get_index()
-    hits = index.search(query, submission_ids=[submission_id], limit=limit, mode=mode)
+    try:
+        hits = index.search(query, submission_ids=[submission_id], limit=limit, mode=mode)
+    except QueryRejected as exc:
+        fail(f"{exc.message} ({exc.message_ko})")
     if mode != "bm25" and not index.vector_available:
         click.echo(f"note: vectors unavailable ({index.vector_error}); BM25 used", err=True)
     rows: list[dict[str, Any]] = [

@@ -9,8 +9,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from search_index import ChunkRecord, SearchIndex
-from search_index.embeddings import EmbeddingModelError, load_embedder
+from search_index import ChunkRecord, EmbeddingModelError, SearchIndex, load_embedder
 
 from ..extensions import db
 from ..models import Chunk, Document, DocumentStatus, Submission

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from search_index import MODES
+from search_index import MODES, QueryRejected
 
 from ..extensions import db
 from ..models import Document
@@ -51,6 +51,8 @@ class SearchResults:
     groups: list[DocumentHits]
     total: int
     linked_chunks: set[int] = field(default_factory=set)
+    error: str = ""  # why the query was refused (too long, too many wildcards), English
+    error_ko: str = ""  # the same in Korean
 
 
 def search(query: str, filters: SearchFilters, submission_ids: list[int]) -> SearchResults:
@@ -64,16 +66,21 @@ def search(query: str, filters: SearchFilters, submission_ids: list[int]) -> Sea
     if not query:
         return SearchResults(query, mode, mode, "", [], 0)
     index = get_index()
-    hits = index.search(
-        query,
-        submission_ids=allowed,
-        document_ids=[filters.document_id] if filters.document_id else None,
-        doc_types=[filters.doc_type] if filters.doc_type else None,
-        page_min=filters.page_min,
-        page_max=filters.page_max,
-        limit=max(1, min(filters.limit, 200)),
-        mode=mode,
-    )
+    try:
+        hits = index.search(
+            query,
+            submission_ids=allowed,
+            document_ids=[filters.document_id] if filters.document_id else None,
+            doc_types=[filters.doc_type] if filters.doc_type else None,
+            page_min=filters.page_min,
+            page_max=filters.page_max,
+            limit=max(1, min(filters.limit, 200)),
+            mode=mode,
+        )
+    except QueryRejected as exc:
+        return SearchResults(
+            query, mode, mode, "", [], 0, error=exc.message, error_ko=exc.message_ko
+        )
     mode_used = mode
     notice = ""
     if mode != "bm25" and not index.vector_available:

@@ -9,32 +9,19 @@ away from rejected passages (Rocchio on vectors). Rejected passages are hidden.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from search_index import content_terms
-from search_index.ranking import minmax_normalize
+from search_index import Feedback, confidence_for
 
 from ..extensions import db
-from ..models import Chunk, Decision, Document, DocumentType, Indicator, Role, Submission, User
+from ..models import Decision, Document, DocumentType, Indicator, Role, Submission, User
 from . import evidence
 from .indexing import get_index
 from .indicators import keyword_query, meaning_query
 
-if TYPE_CHECKING:
-    from search_index import Hit
-
 CANDIDATES = 40
-FEEDBACK_WEIGHT = 0.35  # how far accepted/rejected passages move the others
-EXPANSION_TERMS = 6
-# Confidence from absolute signals, since fused scores are relative to each query: a
-# model's cosine and whether keywords matched too; the best model present decides.
-# Thresholds from KorQuAD (bench/bench_fusion.py): among each query's top 10, e5 >= 0.89
-# is the right passage 61% of the time (0.88: 55%, 0.87: 40%); USE >= 0.52: 51%, 0.45: 30%.
-COSINE_THRESHOLDS = {"e5": (0.89, 0.87), "use": (0.52, 0.45)}
 # The keyword query is a list of alternatives (title, search hints), not a sentence: a
 # passage holding a few of them is a good match, so BM25 keeps its full weight instead of
 # being scaled by keyword coverage as search queries are (bench/results/suggest.md).
@@ -90,19 +77,6 @@ class IndicatorSuggestions:
         return 1 if "medium" in labels else 0
 
 
-def confidence_for(hit: Hit) -> str:
-    matched = hit.bm25 is not None and hit.bm25 > 0
-    model = next((m for m in COSINE_THRESHOLDS if m in hit.vectors), None)
-    if model is None:  # keywords only: the best we can say is 'medium' for a match
-        return "medium" if matched else "low"
-    cosine, (high, medium) = hit.vectors[model], COSINE_THRESHOLDS[model]
-    if cosine >= high and matched:
-        return "high"
-    if cosine >= medium:
-        return "medium"
-    return "low"
-
-
 # The self-evaluation is the applicant's claim, checked against the evidence, never evidence
 # for itself; reference material (a statute, a national plan) says what is required, not
 # what the city did. Search still finds both.
@@ -122,14 +96,6 @@ def _suggestable_documents(submission_id: int) -> list[int]:
     )
 
 
-def _expansion_terms(texts: list[str], known: str) -> list[str]:
-    """The most frequent content words of accepted passages not yet in the query."""
-    counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(list(dict.fromkeys(content_terms(text))))  # ordered: ties break by position
-    return [t for t, _ in counts.most_common() if t not in known][:EXPANSION_TERMS]
-
-
 def rank(
     submission: Submission,
     indicator: Indicator,
@@ -146,45 +112,26 @@ def rank(
     decisions = decisions or {}
     accepted_ids = [c for c, d in decisions.items() if d == Decision.ACCEPTED.value]
     rejected_ids = [c for c, d in decisions.items() if d == Decision.REJECTED.value]
-    texts = dict(
-        db.session.execute(
-            select(Chunk.id, Chunk.text).where(Chunk.id.in_(accepted_ids + rejected_ids))
-        ).all()
-    )
-    keywords = keyword_query(indicator)
-    if accepted_ids:
-        extra = _expansion_terms([texts[c] for c in accepted_ids if c in texts], keywords)
-        keywords = " ".join([keywords, *extra])
-    hits = index.search(
-        keywords,
+    # one call: the query grows with accepted passages' words, candidates move towards
+    # accepted and away from rejected ones, rejected are hidden and accepted come first
+    shown = index.search(
+        keyword_query(indicator),
         vector_query=meaning_query(indicator),
         submission_ids=[submission.id],
         document_ids=_suggestable_documents(submission.id),
         limit=CANDIDATES + len(decisions),
         mode=mode,
-        highlight=False,  # only the passages shown get highlights, below
         keyword_coverage=KEYWORD_COVERAGE,
-    )
-    scores = {h.chunk_id: h.score for h in hits}
-    if accepted_ids or rejected_ids:
-        candidates = [h.chunk_id for h in hits if h.chunk_id not in decisions]
-        # normalized per query: raw cosines differ by a few hundredths only
-        toward = minmax_normalize(index.similarity(accepted_ids, candidates))
-        away = minmax_normalize(index.similarity(rejected_ids, candidates))
-        for cid in candidates:
-            scores[cid] += FEEDBACK_WEIGHT * (toward.get(cid, 0.0) - away.get(cid, 0.0))
-    ordered = sorted(
-        (h for h in hits if decisions.get(h.chunk_id) != Decision.REJECTED.value),
-        key=lambda h: (decisions.get(h.chunk_id) != Decision.ACCEPTED.value, -scores[h.chunk_id]),
-    )
-    shown = index.highlight(keywords, ordered[:limit])
+        feedback=Feedback(accepted_ids, rejected_ids),
+        highlight_top=limit,  # only the passages shown get highlights
+    )[:limit]
     passages = [
         SuggestedPassage(
             chunk_id=h.chunk_id,
             document_id=h.document_id,
             document_name=h.document_name,
             page=h.page,
-            score=round(scores[h.chunk_id], 4),
+            score=round(h.score, 4),
             confidence=confidence_for(h),
             snippet=h.snippet,
             text=h.text,

@@ -403,7 +403,7 @@ def test_fast_scoring_matches_whoosh(tmp_path: Path, corpus: list[ChunkRecord]) 
     """The numpy scorer ranks as whoosh does (segments, deletions, filters, phrases)."""
     from whoosh import query as wq
 
-    from search_index import _fulltext as ft
+    from search_index import _bm25, _query
 
     idx = SearchIndex(tmp_path, embedder_factory=no_model)
     for i in range(0, len(corpus), 25):  # several segments
@@ -421,12 +421,13 @@ def test_fast_scoring_matches_whoosh(tmp_path: Path, corpus: list[ChunkRecord]) 
         "스마트시티 통합운영센터",
         '"조성 및 운영"',
         "스마트*",
+        "19*",  # a prefix of several terms: one list of documents in whoosh
         "전쟁은 언제?",
     ]
     for text in queries:
-        q = unscaled(ft.parse_query(text, searcher.schema))
-        for flt in (None, ft.filter_query(submission_ids=[2]), ft.filter_query(page_max=3)):
-            fast = ft.fast_top_docs(searcher, q, flt, 10)
+        q = unscaled(_query.parse_query(text, searcher.schema))
+        for flt in (None, _query.filter_query(submission_ids=[2]), _query.filter_query(page_max=3)):
+            fast = _bm25.fast_top_docs(searcher, q, flt, 10)
             assert fast is not None, text
             slow = [(h.docnum, h.score) for h in searcher.search(q, limit=10, filter=flt)]
             assert [round(s, 9) for _d, s in fast] == [round(s, 9) for _d, s in slow], text
@@ -434,7 +435,9 @@ def test_fast_scoring_matches_whoosh(tmp_path: Path, corpus: list[ChunkRecord]) 
                 {s for _d, s in fast}
             ) < len(fast)
     assert (
-        ft.fast_top_docs(searcher, ft.parse_query("스마트 NOT 조례", searcher.schema), None, 5)
+        _bm25.fast_top_docs(
+            searcher, _query.parse_query("스마트 NOT 조례", searcher.schema), None, 5
+        )
         is None
     )
 
@@ -449,31 +452,32 @@ def test_an_empty_index_finds_nothing(tmp_path: Path) -> None:
 def test_question_marks_ending_words_are_punctuation(index: SearchIndex) -> None:
     from whoosh import query as wq
 
-    from search_index import _fulltext as ft
+    from search_index import _query
+    from search_index._whoosh import make_schema
 
-    schema = ft.make_schema()
-    asked = ft.parse_query("통합운영센터는 무엇인가? 누구 ?", schema)
+    schema = make_schema()
+    asked = _query.parse_query("통합운영센터는 무엇인가? 누구 ?", schema)
     assert not [q for q in asked.leaves() if isinstance(q, wq.Wildcard)]
     assert ids(index.search("통합운영센터는 무엇인가?"))[:1] == [1]
     # inside a word it is still whoosh's one-character wildcard
-    assert any(isinstance(q, wq.Wildcard) for q in ft.parse_query("te?t", schema).leaves())
+    assert any(isinstance(q, wq.Wildcard) for q in _query.parse_query("te?t", schema).leaves())
     # words without a content morpheme add no bigrams, unless they are all there is
     terms = {q.text for q in asked.leaves() if isinstance(q, wq.Term)}
     assert "통합" in terms and not {"무엇", "엇인", "인가", "누구"} & terms
-    alone = {q.text for q in ft.parse_query("무엇인가", schema).leaves()}
+    alone = {q.text for q in _query.parse_query("무엇인가", schema).leaves()}
     assert "무엇" in alone
-    quoted = ft.parse_query('"무엇인가 통합"', schema)
+    quoted = _query.parse_query('"무엇인가 통합"', schema)
     assert "무엇" in {t for q in quoted.leaves() for t in getattr(q, "words", [])}
 
 
 def test_idf_keeps_common_words_from_outvoting_rare_ones(index: SearchIndex) -> None:
     from whoosh.scoring import BM25F
 
-    from search_index import _fulltext as ft
+    from search_index import _bm25
 
     searcher = index._searcher()
     total = searcher.doc_count_all()
-    w = ft.weighting()
+    w = _bm25.weighting()
     common, rare = "스마".encode(), "빙랩".encode()  # bigrams of 스마트(시티), 리빙랩
     n = searcher.doc_frequency("text_bigram", common)
     assert n >= 3 and searcher.doc_frequency("text_bigram", rare) == 1
@@ -502,7 +506,7 @@ def test_keyword_coverage_is_the_share_of_the_query_found(index: SearchIndex) ->
 def test_hybrid_weighs_keywords_by_how_much_of_the_query_they_hold(
     tmp_path: Path, corpus: list[ChunkRecord], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import search_index
+    from search_index import index as search_index
 
     idx = SearchIndex(tmp_path, embedder_factory=HashingEmbedderDouble, weights={"bm25": 0.5})
     idx.add_chunks(corpus)
