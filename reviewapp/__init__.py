@@ -10,6 +10,8 @@ from flask import Flask, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import blueprints, jobs, queue
+from .cli import init_app as init_cli
 from .config import DEFAULTS, PROJECT_ROOT, from_env
 from .converters import IdConverter
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -50,9 +52,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
-
-    from . import blueprints, jobs, queue
-    from .cli import init_app as init_cli
 
     blueprints.init_app(app)
     queue.init_app(app)

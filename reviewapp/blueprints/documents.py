@@ -29,7 +29,7 @@ from ..extensions import db
 from ..models import Chunk, Document, DocumentType, Role
 from ..services import access, documents, uploads
 from ..services.errors import ServiceError
-from . import is_htmx
+from ._responses import is_htmx
 from .auth import roles_required
 
 bp = Blueprint("documents", __name__)

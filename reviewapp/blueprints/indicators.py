@@ -16,7 +16,7 @@ from ..models import Indicator, Role, Submission
 from ..services import access, evidence, indicators
 from ..services import search as evidence_search
 from ..services import suggestions as suggest
-from . import is_htmx
+from ._responses import is_htmx
 from .search import search_filters
 
 bp = Blueprint("indicators", __name__)

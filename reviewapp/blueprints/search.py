@@ -11,7 +11,7 @@ from ..converters import id_arg, int_arg
 from ..models import DocumentType
 from ..services import access, documents
 from ..services import search as evidence_search
-from . import is_htmx
+from ._responses import is_htmx
 
 bp = Blueprint("search", __name__)
 
