@@ -139,7 +139,7 @@ def _act(call: Any, done: str) -> Any:
     return redirect(url_for("accounts.users"))
 
 
-@bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/deactivate", methods=["POST"])
 @roles_required(Role.ADMIN)
 def deactivate(user_id: int) -> Any:
     return _act(
@@ -148,7 +148,7 @@ def deactivate(user_id: int) -> Any:
     )
 
 
-@bp.route("/admin/users/<int:user_id>/reactivate", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/reactivate", methods=["POST"])
 @roles_required(Role.ADMIN)
 def reactivate(user_id: int) -> Any:
     return _act(
@@ -157,7 +157,7 @@ def reactivate(user_id: int) -> Any:
     )
 
 
-@bp.route("/admin/users/<int:user_id>/password", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/password", methods=["POST"])
 @roles_required(Role.ADMIN)
 def reset_password(user_id: int) -> Any:
     form = ResetPasswordForm()
@@ -172,7 +172,7 @@ def reset_password(user_id: int) -> Any:
     )
 
 
-@bp.route("/admin/users/<int:user_id>/role", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/role", methods=["POST"])
 @roles_required(Role.ADMIN)
 def set_role(user_id: int) -> Any:
     form = RoleForm()

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -193,6 +193,15 @@ def _indicator_in(submission_id: int, indicator_id: int) -> Indicator:
     return indicator
 
 
+def _lock(submission_id: int) -> None:
+    """Serialize evidence changes of one submission: a no-op UPDATE takes the row's write lock
+    (SQLite: the database's; PostgreSQL: the row's) before anything is read, so a concurrent
+    accept and reject cannot each act on what the other has not committed yet."""
+    db.session.execute(
+        update(Submission).where(Submission.id == submission_id).values(status=Submission.status)
+    )
+
+
 def _once(change: Callable[[], T]) -> T:
     """Run ``change`` and commit; when a concurrent request committed the same row first
     (a unique constraint), roll back and run it once more: it then finds that row."""
@@ -335,6 +344,7 @@ def decide(
     chunk = passage_in(submission_id, chunk_id)
 
     def change() -> PassageState:
+        _lock(submission_id)
         link = db.session.scalar(_own_link(actor_id, submission_id, indicator.id, chunk.id))
         if decision == Decision.ACCEPTED.value:
             _set_decision(actor_id, submission_id, indicator, chunk, decision)
@@ -376,6 +386,7 @@ def link_passage(
     chunk = passage_in(submission_id, chunk_id)
 
     def change() -> EvidenceLink:
+        _lock(submission_id)
         _set_decision(actor_id, submission_id, indicator, chunk, Decision.ACCEPTED.value)
         return _ensure_link(actor_id, submission_id, indicator, chunk, note)
 
@@ -397,6 +408,7 @@ def unlink(actor_id: int, link_id: int) -> RemovedLink:
     removed = RemovedLink(link.submission_id, link.indicator_id, link.indicator.code, link.chunk_id)
 
     def change() -> RemovedLink:
+        _lock(removed.submission_id)
         current = db.session.get(EvidenceLink, link_id)
         if current is not None:
             _drop_link(actor_id, current, removed.indicator_code)

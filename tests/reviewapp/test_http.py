@@ -110,10 +110,10 @@ def test_one_id_converter_for_every_id_route(app: Flask) -> None:
 
 
 def _document(world: World, name: str = "근거.txt") -> Document:
-    from reviewapp.services import ingestion
+    from reviewapp.services import uploads
 
     text = "스마트시티 통합운영센터를 운영한다. 데이터 허브를 구축하였다.\n" * 5
-    report = ingestion.add_upload(world.large, name, io.BytesIO(text.encode("utf-8")))
+    report = uploads.add_upload(world.large, name, io.BytesIO(text.encode("utf-8")))
     (outcome,) = report.outcomes
     document = db.session.get(Document, outcome.document_id)
     assert document is not None
@@ -348,7 +348,7 @@ def test_error_page_falls_back_to_plain_html_when_rendering_fails(
     def broken_render(*_args: object, **_kwargs: object) -> str:
         raise RuntimeError("template broken")
 
-    monkeypatch.setattr("reviewapp.blueprints.render_template", broken_render)
+    monkeypatch.setattr("reviewapp.blueprints._responses.render_template", broken_render)
     response = client.get("/_test/boom")
     _assert_app_page(response, 500, "요청을 처리하지 못했습니다")
     missing = client.get("/no/such/page")
