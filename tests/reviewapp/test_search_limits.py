@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from .conftest import World, csrf_token, login
+from ..conftest import World, csrf_token, login
 
 
 def test_the_search_page_says_why_a_query_is_refused(client: FlaskClient, world: World) -> None:
