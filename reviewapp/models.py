@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask_login import UserMixin
@@ -12,10 +13,10 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Table,
     Text,
@@ -25,6 +26,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
+
+
+# Points and percentages: exact decimals with 2 places (never floats), so that totals,
+# percentages and grade boundaries come out to the cent (issue 11; reviewapp/grading.py).
+Points = Numeric(10, 2, asdecimal=True)
 
 
 def utcnow() -> datetime:
@@ -104,8 +110,8 @@ class Framework(db.Model):
     name_ko: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
     scheme: Mapped[str] = mapped_column(String(40), default="city")
-    total_points: Mapped[float] = mapped_column(Float)
-    certification_threshold_pct: Mapped[float] = mapped_column(Float, default=70.0)
+    total_points: Mapped[Decimal] = mapped_column(Points)
+    certification_threshold_pct: Mapped[Decimal] = mapped_column(Points, default=Decimal(70))
     # tracks, stages, grade_bands, certified_grades as loaded from the file
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     source_name: Mapped[str] = mapped_column(String(255), default="")
@@ -149,7 +155,7 @@ class Indicator(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     guidance: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[str] = mapped_column(String(20))
-    max_points: Mapped[float] = mapped_column(Float)
+    max_points: Mapped[Decimal] = mapped_column(Points)
     unit: Mapped[str] = mapped_column(String(40), default="")
     rubric: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     search_hints: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -172,8 +178,14 @@ class Round(db.Model):
     stages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     grade_bands: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     certified_grades: Mapped[list[int]] = mapped_column(JSON, default=list)
-    certification_threshold_pct: Mapped[float] = mapped_column(Float, default=70.0)
-    aggregation_rule: Mapped[str] = mapped_column(String(40), default="mean")
+    certification_threshold_pct: Mapped[Decimal] = mapped_column(Points, default=Decimal(70))
+    aggregation_rule: Mapped[str] = mapped_column(String(40), default="mean")  # | trimmed_mean
+    # trimmed_mean drops the highest and lowest score from this many scores on
+    trim_min_evaluators: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    # an indicator is flagged when one stage's scores spread more than this % of max_points
+    disagreement_pct: Mapped[Decimal] = mapped_column(
+        Points, default=Decimal(20), server_default="20"
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     finalized_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -227,6 +239,8 @@ class Assignment(db.Model):
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     conflict_declared: Mapped[bool] = mapped_column(Boolean, default=False)
     conflict_note: Mapped[str] = mapped_column(Text, default="")
+    # when the evaluator answered the conflict-of-interest question (None: not yet)
+    conflict_declared_at: Mapped[datetime | None] = mapped_column(DateTime)
     assigned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -306,7 +320,7 @@ class Claim(db.Model):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
     kind: Mapped[str] = mapped_column(String(20), default="self_evaluation")
-    claimed_points: Mapped[float | None] = mapped_column(Float)
+    claimed_points: Mapped[Decimal | None] = mapped_column(Points)
     claimed_value: Mapped[str] = mapped_column(String(200), default="")
     text: Mapped[str] = mapped_column(Text, default="")
     source_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
@@ -399,7 +413,12 @@ class EvidenceLink(db.Model):
 
 
 class Score(db.Model):
-    """One evaluator's score for one indicator of one submission at one stage."""
+    """One evaluator's score for one indicator of one submission at one stage.
+
+    ``points`` is exact (2 decimals); for a qualitative indicator it is derived from the rubric
+    ``level`` (max_points x points_pct / 100). ``version`` grows with every save: a form
+    carries the version it was loaded with, and a stale one is refused (services/scoring.py).
+    """
 
     __tablename__ = "scores"
     __table_args__ = (
@@ -411,13 +430,19 @@ class Score(db.Model):
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     stage: Mapped[str] = mapped_column(String(40))
-    value: Mapped[float] = mapped_column(Float)
+    points: Mapped[Decimal] = mapped_column(Points)
+    level: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     comment: Mapped[str] = mapped_column(Text, default="")
     no_evidence_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
-    links: Mapped[list[EvidenceLink]] = relationship(secondary=score_links)
+    links: Mapped[list[EvidenceLink]] = relationship(
+        secondary=score_links, order_by="EvidenceLink.id"
+    )
+    indicator: Mapped[Indicator] = relationship()
+    evaluator: Mapped[User] = relationship()
 
 
 class AuditEvent(db.Model):
@@ -428,6 +453,8 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the round the change belongs to, for `reviewapp audit --round` (None: not in a round)
+    round_id: Mapped[int | None] = mapped_column(Integer, index=True)
     action: Mapped[str] = mapped_column(String(80))
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None] = mapped_column(Integer)

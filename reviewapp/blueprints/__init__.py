@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import security
 from ..services.access import can_manage
-from ..services.errors import Forbidden, NotFound, ServiceError
+from ..services.errors import Conflict, Forbidden, NotFound, ServiceError
 from . import accounts, auth, documents, indicators, rounds, search, submissions
 from ._responses import error_response, is_htmx
 
@@ -36,6 +36,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _refused(exc: ServiceError) -> Any:
         return error_response(400, str(exc))
+
+    @app.errorhandler(Conflict)
+    def _state_conflict(exc: Conflict) -> Any:
+        # a finalized round, a stale form: nothing was changed
+        return error_response(409, str(exc))
 
     @app.errorhandler(Forbidden)
     def _forbidden(exc: Forbidden) -> Any:

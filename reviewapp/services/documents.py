@@ -28,6 +28,7 @@ from ..models import (
 from . import audit, storage
 from .errors import NotFound, ServiceError
 from .indexing import get_index
+from .rounds import require_open
 
 UNFINISHED = (DocumentStatus.QUEUED, DocumentStatus.EXTRACTING, DocumentStatus.INDEXING)
 
@@ -140,10 +141,12 @@ def references(document_id: int) -> tuple[int, int]:
 
 
 def retry(document_id: int, *, actor_id: int | None = None) -> Document:
-    """Queue a failed document again; ServiceError for any other status."""
+    """Queue a failed document again; ServiceError for any other status, Conflict when its
+    round is finalized."""
     document = db.session.get(Document, document_id)
     if document is None:
         raise NotFound(f"no document {document_id}")
+    require_open(document.submission.round)
     # Only a failed document: a ready one is never re-extracted under its evaluators. A failed
     # one may still hold passages (the index update failed after chunking) that were linked
     # or decided on; re-processing replaces them and keeps the links (remove_derived).
@@ -169,6 +172,7 @@ def delete_document(document_id: int, *, actor_id: int | None = None) -> None:
     document = db.session.get(Document, document_id)
     if document is None:
         raise NotFound(f"no document {document_id}")
+    require_open(document.submission.round)
     links, claims = references(document.id)
     if links or claims:
         raise DocumentInUse(document, links, claims)

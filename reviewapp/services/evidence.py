@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -42,7 +43,8 @@ from ..models import (
     utcnow,
 )
 from . import audit
-from .errors import Forbidden, NotFound, ServiceError
+from .errors import Conflict, Forbidden, NotFound, ServiceError
+from .rounds import require_open_submission
 
 T = TypeVar("T")
 UNDO = "undo"
@@ -181,7 +183,8 @@ def require_assigned(actor_id: int, submission_id: int) -> None:
         )
 
 
-def _indicator_in(submission_id: int, indicator_id: int) -> Indicator:
+def indicator_in(submission_id: int, indicator_id: int) -> Indicator:
+    """The indicator if it belongs to the submission's framework; NotFound otherwise."""
     indicator = db.session.get(Indicator, indicator_id)
     submission = db.session.get(Submission, submission_id)
     if (
@@ -193,7 +196,7 @@ def _indicator_in(submission_id: int, indicator_id: int) -> Indicator:
     return indicator
 
 
-def _lock(submission_id: int) -> None:
+def lock_submission(submission_id: int) -> None:
     """Serialize evidence changes of one submission: a no-op UPDATE takes the row's write lock
     (SQLite: the database's; PostgreSQL: the row's) before anything is read, so a concurrent
     accept and reject cannot each act on what the other has not committed yet."""
@@ -312,7 +315,28 @@ def _ensure_link(
     return link
 
 
+def citing_score(link_id: int) -> Score | None:
+    """A saved score that cites the link, if any."""
+    return db.session.scalar(select(Score).where(Score.links.any(EvidenceLink.id == link_id)))
+
+
+def _refuse_if_cited(link: EvidenceLink) -> None:
+    score = citing_score(link.id)
+    if score is not None:
+        raise Conflict(
+            _(
+                "This link is cited by your %(stage)s score for %(code)s (%(points)s points, "
+                "score %(id)s). Untick it in that score first, then remove it.",
+                stage=score.stage,
+                code=link.indicator.code,
+                points=score.points,
+                id=score.id,
+            )
+        )
+
+
 def _drop_link(actor_id: int, link: EvidenceLink, indicator_code: str) -> None:
+    _refuse_if_cited(link)
     audit.record(
         actor_id,
         "evidence.unlink",
@@ -339,12 +363,13 @@ def decide(
     """
     if decision not in {Decision.ACCEPTED.value, Decision.REJECTED.value, UNDO}:
         raise ServiceError(f"decision must be accepted, rejected or undo, not {decision!r}")
+    require_open_submission(submission_id)
     require_assigned(actor_id, submission_id)
-    indicator = _indicator_in(submission_id, indicator_id)
+    indicator = indicator_in(submission_id, indicator_id)
     chunk = passage_in(submission_id, chunk_id)
 
     def change() -> PassageState:
-        _lock(submission_id)
+        lock_submission(submission_id)
         link = db.session.scalar(_own_link(actor_id, submission_id, indicator.id, chunk.id))
         if decision == Decision.ACCEPTED.value:
             _set_decision(actor_id, submission_id, indicator, chunk, decision)
@@ -381,12 +406,13 @@ def link_passage(
     Idempotent: a second call, or a concurrent one, answers with the existing link.
     Raises as `decide`.
     """
+    require_open_submission(submission_id)
     require_assigned(actor_id, submission_id)
-    indicator = _indicator_in(submission_id, indicator_id)
+    indicator = indicator_in(submission_id, indicator_id)
     chunk = passage_in(submission_id, chunk_id)
 
     def change() -> EvidenceLink:
-        _lock(submission_id)
+        lock_submission(submission_id)
         _set_decision(actor_id, submission_id, indicator, chunk, Decision.ACCEPTED.value)
         return _ensure_link(actor_id, submission_id, indicator, chunk, note)
 
@@ -402,13 +428,14 @@ def unlink(actor_id: int, link_id: int) -> RemovedLink:
     link = db.session.get(EvidenceLink, link_id)
     if link is None:
         raise NotFound(f"no evidence link {link_id}")
+    require_open_submission(link.submission_id)
     require_assigned(actor_id, link.submission_id)
     if link.evaluator_id != actor_id:
         raise Forbidden("only the evaluator who linked this passage can remove it")
     removed = RemovedLink(link.submission_id, link.indicator_id, link.indicator.code, link.chunk_id)
 
     def change() -> RemovedLink:
-        _lock(removed.submission_id)
+        lock_submission(removed.submission_id)
         current = db.session.get(EvidenceLink, link_id)
         if current is not None:
             _drop_link(actor_id, current, removed.indicator_code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,7 @@ class FrameworkSummary:
     version: str
     areas: int
     indicators: int
-    total_points: float
+    total_points: Decimal
 
 
 def read_framework_file(path: Path) -> dict[str, Any]:
@@ -200,7 +201,7 @@ def validate(spec: dict[str, Any]) -> list[tuple[str, str]]:
         return problems
     codes: set[str] = set()
     area_codes: set[str] = set()
-    point_sum = 0.0
+    point_sum = Decimal(0)
     for a_index, area in enumerate(areas):
         a_where = area.get("_where") if isinstance(area, dict) else None
         a_where = a_where or f"areas[{a_index}]"
@@ -232,7 +233,7 @@ def validate(spec: dict[str, Any]) -> list[tuple[str, str]]:
             codes.add(code)
             points = _number(ind.get("max_points"))
             point_sum += points or 0
-    if total and not problems and abs(point_sum - total) > 1e-6:
+    if total and not problems and point_sum != total:
         problems.append(
             ("framework.total_points", f"is {total:g} but the indicators sum to {point_sum:g}")
         )
@@ -253,6 +254,8 @@ def _indicator_problems(ind: dict[str, Any], where: str) -> list[tuple[str, str]
         out.append(
             (f"{where} max_points", f"must be a positive number, not {ind.get('max_points')!r}")
         )
+    elif points != points.quantize(Decimal("0.01")):
+        out.append((f"{where} max_points", f"has more than 2 decimals: {ind.get('max_points')!r}"))
     rubric = ind.get("rubric")
     if kind == IndicatorKind.QUALITATIVE and not rubric:
         out.append((f"{where} rubric", "qualitative indicators need rubric levels"))
@@ -270,13 +273,16 @@ def _indicator_problems(ind: dict[str, Any], where: str) -> list[tuple[str, str]
     return out
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
+def _number(value: Any) -> Decimal | None:
+    """A finite exact number from a YAML/XLSX cell (floats via their shortest repr, so 0.1
+    stays 0.1); None for anything else."""
+    if isinstance(value, bool) or value is None:
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
         return None
+    return number if number.is_finite() else None
 
 
 def import_framework(path: Path, *, actor_id: int | None = None) -> FrameworkSummary:
@@ -298,8 +304,8 @@ def import_framework(path: Path, *, actor_id: int | None = None) -> FrameworkSum
         name_ko=str(spec["name_ko"]),
         name_en=str(spec.get("name_en") or ""),
         scheme=str(spec.get("scheme") or "city"),
-        total_points=float(spec["total_points"]),
-        certification_threshold_pct=float(spec.get("certification_threshold_pct", 70)),
+        total_points=_number(spec["total_points"]),
+        certification_threshold_pct=_number(spec.get("certification_threshold_pct", 70)),
         settings={
             "tracks": spec.get("tracks") or DEFAULT_TRACKS,
             "stages": spec.get("stages") or DEFAULT_STAGES,
@@ -328,7 +334,7 @@ def import_framework(path: Path, *, actor_id: int | None = None) -> FrameworkSum
                 description=str(ind.get("description") or ""),
                 guidance=str(ind.get("guidance") or ""),
                 kind=str(ind["kind"]).strip(),
-                max_points=float(ind["max_points"]),
+                max_points=_number(ind["max_points"]),
                 unit=str(ind.get("unit") or ""),
                 rubric=ind.get("rubric") or [],
                 search_hints=[h.strip() for h in ind.get("search_hints") or []],

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import exists, select
 
 from ..extensions import db
-from ..models import Applicant, Assignment, Framework, Role, Round, Submission, User
+from ..models import (
+    Applicant,
+    Assignment,
+    Framework,
+    Role,
+    Round,
+    Score,
+    Submission,
+    User,
+    utcnow,
+)
 from . import audit
-from .errors import NotFound, ServiceError
+from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -69,8 +83,7 @@ def add_applicant(
     round_ = db.session.get(Round, round_id)
     if round_ is None:
         raise NotFound(f"no round with id {round_id}")
-    if round_.status != "open":
-        raise ServiceError("this round is finalized")
+    require_open(round_)
     name = name.strip()
     if not name:
         raise ServiceError("applicant name is empty")
@@ -137,3 +150,243 @@ def assign(
     audit.record(actor_id, "assignment.create", "submission", submission_id, evaluator=username)
     db.session.commit()
     return assignment
+
+
+# --- the round's life: settings, conflicts of interest, finalization -------------------------
+
+AGGREGATION_RULES = ("mean", "trimmed_mean")
+
+
+def require_open(round_: Round) -> None:
+    """Every write inside a round (score, link, decision, upload, retry, deletion) calls this
+    first; a finalized round refuses them all with Conflict (web 409, CLI exit 1)."""
+    if round_.status == "finalized":
+        raise Conflict(
+            _(
+                "Round %(name)s is finalized: nothing in it can be changed. A coordinator can "
+                "reopen it with a reason.",
+                name=round_.name,
+            )
+        )
+
+
+def require_open_submission(submission_id: int) -> Submission:
+    """The submission, after `require_open` on its round; NotFound for an unknown id."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound(f"no submission with id {submission_id}")
+    require_open(submission.round)
+    return submission
+
+
+def get_round(round_id: int) -> Round:
+    """The round or NotFound."""
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise NotFound(f"no round with id {round_id}")
+    return round_
+
+
+def has_scores(round_id: int) -> bool:
+    """Whether any score exists in the round (its rules are then fixed)."""
+    return bool(
+        db.session.scalar(
+            select(exists().where(Score.submission_id == Submission.id)).where(
+                Submission.round_id == round_id
+            )
+        )
+    )
+
+
+def settings_of(round_: Round) -> dict[str, Any]:
+    """The round's grading rules as JSON-ready values (numbers as JSON numbers)."""
+    return {
+        "round": round_.id,
+        "name": round_.name,
+        "finalized": round_.status == "finalized",
+        "aggregation": round_.aggregation_rule,
+        "trim_min": round_.trim_min_evaluators,
+        "disagreement_pct": round_.disagreement_pct,
+        "certification_threshold_pct": round_.certification_threshold_pct,
+        "certified_grades": list(round_.certified_grades or []),
+        "stages": [stage["code"] for stage in round_.stages or []],
+    }
+
+
+def update_settings(
+    round_id: int,
+    *,
+    actor_id: int | None = None,
+    aggregation: str | None = None,
+    trim_min: int | None = None,
+    disagreement_pct: Decimal | str | None = None,
+    threshold_pct: Decimal | str | None = None,
+    stages: list[str] | None = None,
+) -> Round:
+    """Change the round's grading rules; only until its first score exists.
+
+    ``stages`` is a subset of the framework's stage codes, kept in the framework's order.
+    Raises Invalid (per field), Conflict (finalized, or scores exist), NotFound.
+    """
+    round_ = get_round(round_id)
+    require_open(round_)
+    if has_scores(round_id):
+        raise Conflict(
+            _(
+                "Scores exist in this round: its rules can no longer change (they would change "
+                "results already entered)."
+            )
+        )
+    problems: dict[str, str] = {}
+    before = settings_of(round_)
+    if aggregation is not None:
+        if aggregation not in AGGREGATION_RULES:
+            problems["aggregation"] = _("Choose mean or trimmed_mean.")
+        else:
+            round_.aggregation_rule = aggregation
+    if trim_min is not None:
+        if not 3 <= trim_min <= 100:
+            problems["trim_min"] = _("The trim minimum must be a whole number from 3 to 100.")
+        else:
+            round_.trim_min_evaluators = trim_min
+    if disagreement_pct is not None:
+        value = _percent(disagreement_pct)
+        if value is None:
+            problems["disagreement_pct"] = _("Enter a percentage from 0 to 100 (2 decimals).")
+        else:
+            round_.disagreement_pct = value
+    if threshold_pct is not None:
+        value = _percent(threshold_pct)
+        if value is None:
+            problems["threshold_pct"] = _("Enter a percentage from 0 to 100 (2 decimals).")
+        else:
+            round_.certification_threshold_pct = value
+    if stages is not None:
+        known = (round_.framework.settings or {}).get("stages") or []
+        chosen = [stage for stage in known if stage["code"] in set(stages)]
+        unknown = sorted(set(stages) - {stage["code"] for stage in known})
+        if unknown or not chosen:
+            problems["stages"] = _(
+                "Choose at least one of the framework's stages (%(codes)s).",
+                codes=", ".join(stage["code"] for stage in known),
+            )
+        else:
+            round_.stages = chosen
+    if problems:
+        db.session.rollback()
+        raise Invalid(problems)
+    audit.record(
+        actor_id,
+        "round.settings",
+        "round",
+        round_.id,
+        round_id=round_.id,
+        before=before,
+        after=settings_of(round_),
+    )
+    db.session.commit()
+    return round_
+
+
+def _percent(value: Decimal | str) -> Decimal | None:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite() or not 0 <= number <= 100 or number != number.quantize(CENT):
+        return None
+    return number.quantize(CENT)
+
+
+def declare_conflict(
+    submission_id: int, evaluator_id: int, *, conflict: bool, note: str = ""
+) -> Assignment:
+    """The evaluator's answer to the conflict-of-interest question for one submission.
+
+    A declared conflict blocks that evaluator's scoring there (services/scoring.py) and is
+    shown to the coordinator. Raises Forbidden for a user not assigned, Invalid for a
+    conflict without a note, Conflict for a finalized round.
+    """
+    submission = require_open_submission(submission_id)
+    assignment = db.session.scalar(
+        select(Assignment).where(
+            Assignment.submission_id == submission.id, Assignment.evaluator_id == evaluator_id
+        )
+    )
+    if assignment is None:
+        raise Forbidden(_("You are not assigned to this submission."))
+    note = note.strip()
+    if conflict and not note:
+        raise Invalid({"conflict_note": _("Say briefly what the conflict of interest is.")})
+    before = {"conflict": assignment.conflict_declared, "note": assignment.conflict_note}
+    assignment.conflict_declared = conflict
+    assignment.conflict_note = note
+    assignment.conflict_declared_at = utcnow()
+    audit.record(
+        evaluator_id,
+        "assignment.conflict",
+        "assignment",
+        assignment.id,
+        submission=submission.id,
+        before=before,
+        after={"conflict": conflict, "note": note},
+    )
+    db.session.commit()
+    return assignment
+
+
+def finalize(round_id: int, *, actor_id: int) -> Round:
+    """Finalize the round: from now on every write in it is refused (`require_open`).
+
+    Raises NotFound, Forbidden (not a coordinator or admin), Conflict (already finalized).
+    """
+    round_ = get_round(round_id)
+    _require_manager(actor_id)
+    require_open(round_)
+    round_.status = "finalized"
+    round_.finalized_at = utcnow()
+    audit.record(
+        actor_id,
+        "round.finalize",
+        "round",
+        round_.id,
+        round_id=round_.id,
+        before={"status": "open"},
+        after={"status": "finalized"},
+    )
+    db.session.commit()
+    return round_
+
+
+def reopen(round_id: int, *, actor_id: int, reason: str) -> Round:
+    """Reopen a finalized round; the reason is required and audited.
+
+    Raises Invalid (no reason), Conflict (not finalized), NotFound, Forbidden.
+    """
+    round_ = get_round(round_id)
+    _require_manager(actor_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": _("Say why the round is reopened.")})
+    if round_.status != "finalized":
+        raise Conflict(_("This round is not finalized."))
+    round_.status = "open"
+    round_.finalized_at = None
+    audit.record(
+        actor_id,
+        "round.reopen",
+        "round",
+        round_.id,
+        round_id=round_.id,
+        before={"status": "finalized"},
+        after={"status": "open"},
+        reason=reason,
+    )
+    db.session.commit()
+    return round_
+
+
+def _require_manager(actor_id: int) -> None:
+    user = db.session.get(User, actor_id)
+    if user is None or user.role not in (Role.ADMIN, Role.COORDINATOR):
+        raise Forbidden(_("Only a coordinator or an administrator can do this."))

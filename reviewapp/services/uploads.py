@@ -27,6 +27,7 @@ from ..models import Document, DocumentStatus, DocumentType, Submission
 from . import audit, storage
 from .documents import fail, upload_dir, work_dir
 from .errors import NotFound, ServiceError
+from .rounds import require_open
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,14 @@ def add_upload(
 ) -> UploadReport:
     """Store one upload (a file or a ZIP of folders) and queue each document it holds.
 
-    Raises NotFound for an unknown submission and ServiceError for an unknown document type;
+    Raises NotFound for an unknown submission, Conflict when its round is finalized and
+    ServiceError for an unknown document type;
     every other problem (empty file, broken ZIP, file over the limit) is an outcome with its
     reason, and a file that has content is stored whatever happens to it.
     """
     submission = db.session.get(Submission, submission_id)
+    if submission is not None:
+        require_open(submission.round)
     if submission is None:
         raise NotFound(f"no submission {submission_id}")
     if doc_type not in {t.value for t in DocumentType}:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import threading
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -161,7 +162,7 @@ def test_blind_until_own_score(two_evaluators: World, client: FlaskClient) -> No
             indicator_id=ind.id,
             evaluator_id=evb.id,
             stage="document",
-            value=1.0,
+            points=Decimal("1.00"),
         )
     )
     db.session.commit()
