@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
+from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -28,6 +29,10 @@ def emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
 
 
 def _jsonable(value: Any) -> Any:
+    # Points are Decimals with 2 places: as JSON numbers. float() of such a Decimal prints
+    # back the same digits (up to 15 significant), so nothing is lost in the text.
+    if isinstance(value, Decimal):
+        return float(value)
     if is_dataclass(value) and not isinstance(value, type):
         return asdict(value)
     return str(value)

@@ -6,6 +6,7 @@ Events are only ever added: no service updates or deletes one, and the ORM refus
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import event, select
@@ -38,10 +39,15 @@ def record(
         entity_type=entity_type,
         entity_id=entity_id,
         round_id=round_id,
-        data=data,
+        data=json.loads(json.dumps(data, default=_plain)),
     )
     db.session.add(event_)
     return event_
+
+
+def _plain(value: Any) -> Any:
+    """Exact numbers keep their digits as text ("12.50"); anything else as its text."""
+    return str(value)
 
 
 def of_round(round_id: int) -> list[AuditEvent]:

@@ -43,7 +43,7 @@ from ..models import (
     utcnow,
 )
 from . import audit
-from .errors import Conflict, Forbidden, NotFound, ServiceError
+from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .rounds import require_open_submission
 
 T = TypeVar("T")
@@ -450,5 +450,110 @@ def unlink(actor_id: int, link_id: int) -> RemovedLink:
                 )
             )
         return removed
+
+    return _once(change)
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def link_citation(
+    actor_id: int,
+    submission_id: int,
+    indicator_id: int,
+    document_id: int,
+    page: int,
+    *,
+    quote: str = "",
+    note: str = "",
+) -> EvidenceLink:
+    """Link a page of a document (and optionally a quote on it) as evidence: the command line's
+    `reviewapp link`, for citations that are not a search hit.
+
+    The quote must appear on that page (whitespace-insensitive); when it lies inside one
+    passage, the link is that passage's link (accepted, as from the UI). Idempotent like
+    `link_passage`. Raises Conflict (finalized round), Forbidden (not assigned), NotFound
+    (document or indicator outside the submission), Invalid (page out of range, quote not on
+    the page).
+    """
+    require_open_submission(submission_id)
+    require_assigned(actor_id, submission_id)
+    indicator = indicator_in(submission_id, indicator_id)
+    document = db.session.get(Document, document_id)
+    if document is None or document.submission_id != submission_id:
+        raise NotFound(f"no document {document_id} in submission {submission_id}")
+    pages = {p.number: p.text for p in document.pages}
+    if page not in pages:
+        raise Invalid(
+            {
+                "page": _(
+                    "Document %(doc)s has no page %(page)s (pages 1 to %(n)s).",
+                    doc=document.filename,
+                    page=page,
+                    n=max(pages, default=0),
+                )
+            }
+        )
+    quote = _squeeze(quote)
+    if quote and quote not in _squeeze(pages[page]):
+        raise Invalid(
+            {
+                "quote": _(
+                    "The quote is not on page %(page)s of %(doc)s.",
+                    page=page,
+                    doc=document.filename,
+                )
+            }
+        )
+    chunk = next(
+        (c for c in document.chunks if c.page == page and quote and quote in _squeeze(c.text)),
+        None,
+    )
+
+    def change() -> EvidenceLink:
+        lock_submission(submission_id)
+        if chunk is not None:
+            _set_decision(actor_id, submission_id, indicator, chunk, Decision.ACCEPTED.value)
+            existing = db.session.scalar(_own_link(actor_id, submission_id, indicator.id, chunk.id))
+            if existing is not None:
+                return existing
+        existing = db.session.scalar(
+            select(EvidenceLink).where(
+                EvidenceLink.evaluator_id == actor_id,
+                EvidenceLink.submission_id == submission_id,
+                EvidenceLink.indicator_id == indicator.id,
+                EvidenceLink.document_id == document.id,
+                EvidenceLink.page == page,
+                EvidenceLink.quote_sha256 == quote_key(quote),
+            )
+        )
+        if existing is not None:
+            return existing
+        link = EvidenceLink(
+            submission_id=submission_id,
+            indicator_id=indicator.id,
+            document_id=document.id,
+            chunk_id=chunk.id if chunk is not None else None,
+            page=page,
+            quote=quote,
+            quote_sha256=quote_key(quote),
+            note=note.strip(),
+            evaluator_id=actor_id,
+        )
+        db.session.add(link)
+        db.session.flush()
+        audit.record(
+            actor_id,
+            "evidence.link",
+            "evidence_link",
+            link.id,
+            submission=submission_id,
+            indicator=indicator.code,
+            document=document.id,
+            chunk=link.chunk_id,
+            page=page,
+        )
+        return link
 
     return _once(change)

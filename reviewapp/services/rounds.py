@@ -55,7 +55,15 @@ def create_round(name: str, framework_id: int, *, actor_id: int | None = None) -
     )
     db.session.add(round_)
     db.session.flush()
-    audit.record(actor_id, "round.create", "round", round_.id, name=name, framework=framework.code)
+    audit.record(
+        actor_id,
+        "round.create",
+        "round",
+        round_.id,
+        round_id=round_.id,
+        name=name,
+        framework=framework.code,
+    )
     db.session.commit()
     return round_
 
@@ -108,7 +116,13 @@ def add_applicant(
     db.session.add(submission)
     db.session.flush()
     audit.record(
-        actor_id, "submission.create", "submission", submission.id, applicant=name, track=track
+        actor_id,
+        "submission.create",
+        "submission",
+        submission.id,
+        round_id=round_id,
+        applicant=name,
+        track=track,
     )
     db.session.commit()
     return NewSubmission(submission.id, applicant.id, round_id, track)
@@ -147,7 +161,14 @@ def assign(
     )
     db.session.add(assignment)
     db.session.flush()
-    audit.record(actor_id, "assignment.create", "submission", submission_id, evaluator=username)
+    audit.record(
+        actor_id,
+        "assignment.create",
+        "submission",
+        submission_id,
+        round_id=submission.round_id,
+        evaluator=username,
+    )
     db.session.commit()
     return assignment
 
@@ -170,11 +191,17 @@ def require_open(round_: Round) -> None:
         )
 
 
-def require_open_submission(submission_id: int) -> Submission:
-    """The submission, after `require_open` on its round; NotFound for an unknown id."""
+def get_submission(submission_id: int) -> Submission:
+    """The submission or NotFound."""
     submission = db.session.get(Submission, submission_id)
     if submission is None:
         raise NotFound(f"no submission with id {submission_id}")
+    return submission
+
+
+def require_open_submission(submission_id: int) -> Submission:
+    """The submission, after `require_open` on its round; NotFound for an unknown id."""
+    submission = get_submission(submission_id)
     require_open(submission.round)
     return submission
 
