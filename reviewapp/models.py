@@ -27,7 +27,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
 
-
 # Points and percentages: exact decimals with 2 places (never floats), so that totals,
 # percentages and grade boundaries come out to the cent (issue 11; reviewapp/grading.py).
 Points = Numeric(10, 2, asdecimal=True)
