@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..config import PROJECT_ROOT
 from ..extensions import db
 from ..models import Framework, Round, User
-from . import accounts, pipeline, rounds, uploads
+from . import accounts, evidence, indicators, pipeline, rounds, scoring, uploads
 from .errors import ServiceError
 from .frameworks import import_framework
 
@@ -46,6 +46,9 @@ def load_demo(demo_file: Path | None = None, *, run_now: bool = False) -> DemoRe
 
     documents = 0
     submissions: dict[str, int] = {}
+    score_specs = spec.get("scores", [])
+    cited = {(entry["applicant"], entry["cite"]["document"]) for entry in score_specs}
+    document_ids: dict[tuple[str, str], int] = {}
     for a in spec["applicants"]:
         new = rounds.add_applicant(
             new_round.id, a["name"], int(a["population"]), region=a.get("region", "")
@@ -58,24 +61,63 @@ def load_demo(demo_file: Path | None = None, *, run_now: bool = False) -> DemoRe
                 raise ServiceError(f"demo document missing: {path}")
             paths.append((path, d.get("type", "evidence")))
         for path, doc_type in paths:
-            # the same ingestion path as an upload; the worker (or run_now) processes them
+            # the same ingestion path as an upload; the worker processes them, except those
+            # the demo's scores cite (and all of them with run_now), processed here and now
+            now = run_now or (a["name"], path.name) in cited
             with path.open("rb") as fh:
                 report = uploads.add_upload(
-                    new.submission_id, path.name, fh, doc_type=doc_type, enqueue_jobs=not run_now
+                    new.submission_id, path.name, fh, doc_type=doc_type, enqueue_jobs=not now
                 )
             for outcome in report.outcomes:
                 documents += 1
-                if run_now and outcome.status == "queued" and outcome.document_id:
+                if now and outcome.status == "queued" and outcome.document_id:
                     pipeline.process_inline(outcome.document_id)
+                    document_ids[(a["name"], path.name)] = outcome.document_id
     for u in spec.get("users", []):
         for name in u.get("assigned", []):
             rounds.assign(submissions[name], u["username"])
+    for entry in score_specs:
+        _enter_scores(entry, submissions[entry["applicant"]], document_ids)
     return DemoResult(
         True,
         new_round.id,
         documents,
         f"demo round {new_round.id} loaded: {len(submissions)} applicants, {documents} documents queued",
     )
+
+
+def _enter_scores(
+    entry: dict, submission_id: int, document_ids: dict[tuple[str, str], int]
+) -> None:
+    """One indicator's demo scores, each evaluator citing the entry's page (its own link)."""
+    submission = rounds.get_submission(submission_id)
+    indicator = indicators.indicator_for(submission, entry["indicator"])
+    cite = entry["cite"]
+    document_id = document_ids.get((entry["applicant"], cite["document"]))
+    if document_id is None:
+        raise ServiceError(f"demo score cites {cite['document']}, not a document of the applicant")
+    for row in entry["scores"]:
+        evaluator = accounts.user_by_name(row["evaluator"])
+        link = evidence.link_citation(
+            evaluator.id,
+            submission_id,
+            indicator.id,
+            document_id,
+            int(cite["page"]),
+            quote=cite.get("quote", ""),
+        )
+        scoring.save_score(
+            evaluator.id,
+            submission_id,
+            indicator.id,
+            entry["stage"],
+            scoring.ScoreForm(
+                points=row.get("points"),
+                level=row.get("level"),
+                comment=row.get("comment", ""),
+                link_ids=[link.id],
+            ),
+        )
 
 
 def _framework(code: str) -> Framework:
