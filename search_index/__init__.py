@@ -7,12 +7,13 @@ the same methods. Importing this package loads no model (torch stays unimported)
 
 from __future__ import annotations
 
-from ._query import QueryRejected
+from ._query import MAX_QUERY_CHARS, QueryRejected
 from .embeddings import Embedder, EmbeddingModelError, confidence_for, load_embedder
 from .index import MODES, ChunkRecord, Feedback, Hit, SearchIndex, content_terms
 from .ranking import fuse, fuse_signals, minmax_normalize
 
 __all__ = [
+    "MAX_QUERY_CHARS",
     "MODES",
     "ChunkRecord",
     "Embedder",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from search_index import MAX_QUERY_CHARS
+
 from ..extensions import db
 from ..models import Indicator, Submission
 from .errors import NotFound
@@ -21,11 +23,23 @@ def indicator_for(submission: Submission, code: str) -> Indicator:
     return indicator
 
 
+# query syntax a framework file never means: wildcards and phrase quotes
+_SYNTAX = str.maketrans({"*": " ", "?": " ", '"': " "})
+
+
 def keyword_query(indicator: Indicator) -> str:
     """The indicator's title and search hints, each once: alternatives for BM25 (and the
-    default query of the indicator's search box)."""
+    default query of the indicator's search box).
+
+    Always within the search limits (search_index.MAX_QUERY_CHARS; no wildcard or phrase
+    syntax), whatever a framework file holds: longer text is cut at a word boundary.
+    """
     words = [indicator.title_ko, *indicator.search_hints]
-    return " ".join(dict.fromkeys(w.strip() for w in words if w and w.strip()))
+    words = [" ".join(w.translate(_SYNTAX).split()) for w in words if w]
+    query = " ".join(dict.fromkeys(w for w in words if w))
+    if len(query) > MAX_QUERY_CHARS:
+        query = query[: MAX_QUERY_CHARS + 1].rsplit(" ", 1)[0][:MAX_QUERY_CHARS]
+    return query
 
 
 def meaning_query(indicator: Indicator) -> str:

@@ -11,13 +11,21 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from reviewapp.extensions import db
-from reviewapp.models import Decision, Document, EvidenceLink, SuggestionDecision, User
-from reviewapp.services import access, evidence
+from reviewapp.models import (
+    Decision,
+    Document,
+    EvidenceLink,
+    Submission,
+    SuggestionDecision,
+    User,
+)
+from reviewapp.services import access, evidence, indicators
 from reviewapp.services import suggestions as suggest
 from reviewapp.services.errors import Forbidden, NotFound
 from reviewapp.services.suggestions import IndicatorSuggestions
+from search_index import MAX_QUERY_CHARS
 from tests.conftest import CORPUS, ROOT, World, make_app
-from tests.reviewapp.helpers import ingest
+from tests.reviewapp.helpers import indicators_of, ingest, ready_doc
 
 PLAN = ROOT / "demo" / "documents" / "hanbit" / "hanbit-smart-city-plan-summary-2026.pdf"
 APPLICATION = ROOT / "demo" / "documents" / "hanbit" / "hanbit-application-2026.docx"
@@ -287,3 +295,19 @@ def test_self_evaluation_and_reference_are_never_suggested_as_evidence(world: Wo
     assert claims.name in {g.document_name for g in found.groups}
     found = search("스마트도시 건설", SearchFilters(submission_id=world.large, limit=100), visible)
     assert statute.name in {g.document_name for g in found.groups}
+
+
+def test_any_framework_text_gives_a_query_within_the_search_limits(world: World) -> None:
+    """A framework file may hold long titles, many hints and characters that are query syntax
+    (`*`, `?`, quotes): the indicator's suggestions must still rank, never be refused."""
+    doc = ready_doc(world)
+    indicator = indicators_of(world)[0]
+    indicator.title_ko = "데이터 기반 행정 " * 40  # 400+ characters
+    indicator.search_hints = ["*데이터", "공공데이터?", '"행정', "법률 " * 60]
+    db.session.commit()
+    query = indicators.keyword_query(indicator)
+    assert 0 < len(query) <= MAX_QUERY_CHARS
+    assert not set('*?"') & set(query)
+    submission = db.session.get(Submission, world.large)
+    result = suggest.rank(submission, indicator, limit=5, mode="bm25")
+    assert result.passages and {p.document_id for p in result.passages} == {doc.id}
