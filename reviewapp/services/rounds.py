@@ -218,8 +218,12 @@ def has_scores(round_id: int) -> bool:
     """Whether any score exists in the round (its rules are then fixed)."""
     return bool(
         db.session.scalar(
-            select(exists().where(Score.submission_id == Submission.id)).where(
-                Submission.round_id == round_id
+            # one EXISTS over the round's submissions (a WHERE outside it gave one row per
+            # submission, and scalar() answered for the first submission only)
+            select(
+                exists().where(
+                    Score.submission_id == Submission.id, Submission.round_id == round_id
+                )
             )
         )
     )

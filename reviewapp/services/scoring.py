@@ -79,7 +79,7 @@ def parse_points(text: str | Decimal | None, max_points: Decimal) -> Decimal:
         raise Invalid({"points": _("Points must be a number, not %(v)s.", v=raw)}) from None
     if not value.is_finite():
         raise Invalid({"points": _("Points must be a number, not %(v)s.", v=raw)})
-    if value != value.quantize(CENT):
+    if 0 <= value <= max_points and value != value.quantize(CENT):  # range first: 1e30
         raise Invalid({"points": _("Points take at most 2 decimals (%(v)s).", v=raw)})
     if not 0 <= value <= max_points:
         raise Invalid(
