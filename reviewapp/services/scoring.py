@@ -20,9 +20,10 @@ Numbers are `Decimal`, never floats.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -44,6 +45,7 @@ from . import audit, evidence, rounds
 from .errors import Conflict, Forbidden, Invalid, NotFound
 
 CENT = Decimal("0.01")
+_POINTS = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -67,18 +69,19 @@ def stage_codes(submission: Submission) -> list[str]:
 def parse_points(text: str | Decimal | None, max_points: Decimal) -> Decimal:
     """Points as typed -> an exact Decimal in [0, max_points] with at most 2 decimals.
 
-    Accepts "12", "12.5", "12.50" and a comma decimal ("12,5"). Raises Invalid({"points": ...})
-    for an empty, non-numeric, negative, too large or too precise value.
+    Accepts ASCII digits with an optional decimal point: "12", "12.5", "12.50", "-3" (refused
+    as out of range). A comma is refused rather than guessed: in Korean "1,000" is a thousands
+    separator, elsewhere "12,5" a decimal comma. Raises Invalid({"points": ...}) for an empty,
+    non-numeric, negative, too large or too precise value.
     """
-    raw = str(text if text is not None else "").strip().replace(",", ".")
+    raw = str(text if text is not None else "").strip()
     if not raw:
         raise Invalid({"points": _("Enter the points.")})
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise Invalid({"points": _("Points must be a number, not %(v)s.", v=raw)}) from None
-    if not value.is_finite():
-        raise Invalid({"points": _("Points must be a number, not %(v)s.", v=raw)})
+    if not _POINTS.fullmatch(raw):
+        raise Invalid(
+            {"points": _("Points must be a number such as 12 or 12.5, not %(v)s.", v=raw)}
+        )
+    value = Decimal(raw)
     if 0 <= value <= max_points and value != value.quantize(CENT):  # range first: 1e30
         raise Invalid({"points": _("Points take at most 2 decimals (%(v)s).", v=raw)})
     if not 0 <= value <= max_points:
