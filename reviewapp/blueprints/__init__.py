@@ -8,12 +8,12 @@ from flask import Flask, request
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import security
 from ..services.access import can_manage
 from ..services.errors import Conflict, Forbidden, NotFound, ServiceError
+from ..services.session import WriteConflict
 from . import accounts, auth, documents, indicators, rounds, search, submissions
 from ._responses import error_response, is_htmx
 
@@ -46,8 +46,8 @@ def init_app(app: Flask) -> None:
     def _forbidden(exc: Forbidden) -> Any:
         return error_response(403, str(exc), fragment=False)
 
-    @app.errorhandler(IntegrityError)
-    def _conflict(exc: IntegrityError) -> Any:
+    @app.errorhandler(WriteConflict)
+    def _conflict(exc: WriteConflict) -> Any:
         # two clicks or two people at once: a unique constraint (or a foreign key) refused the
         # second write; nothing of this request was kept
         app.logger.warning("conflict on %s %s: %s", request.method, request.path, exc.orig)

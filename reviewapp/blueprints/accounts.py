@@ -17,7 +17,6 @@ from ..services.errors import Forbidden, NotFound, ServiceError
 from .auth import SESSION_VERSION, roles_required
 
 bp = Blueprint("accounts", __name__)
-ROLE_CHOICES = [(r.value, r.value) for r in Role]  # labels translated in the template
 
 
 class PasswordChangeForm(FlaskForm):
@@ -96,7 +95,7 @@ def _users_page(status: int = 200, form: NewUserForm | None = None) -> Any:
         users=accounts.list_users(),
         form=form or NewUserForm(formdata=None),
         action_form=FlaskForm(),
-        roles=ROLE_CHOICES,
+        roles=accounts.role_choices(),
     ), status
 
 

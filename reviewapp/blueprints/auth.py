@@ -27,12 +27,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from ..extensions import db, login_manager
 from ..models import User
 from ..services import accounts
 
@@ -50,13 +49,9 @@ LAST_SEEN = "seen"
 SEEN_RESOLUTION_S = 60
 
 
-@login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     """The session's user, unless the session was revoked or has been idle too long."""
-    try:
-        user = db.session.get(User, int(user_id))
-    except ValueError:
-        user = None
+    user = accounts.user_for_session(user_id)
     now = time.time()
     seen = session.get(LAST_SEEN)
     idle_s = float(current_app.config["SESSION_IDLE_MINUTES"]) * 60
@@ -84,7 +79,6 @@ def start_session(user: User) -> None:
     session[LAST_SEEN] = int(time.time())
 
 
-@login_manager.unauthorized_handler
 def _unauthorized() -> Any:
     """To the login page; an htmx request gets a 401 with HX-Redirect (htmx follows it)."""
     if getattr(g, "session_ended", None):
@@ -164,5 +158,9 @@ def set_language(code: str) -> Any:
 
 
 def init_app(app: Flask) -> None:
+    """Register the views and tell the app's login manager how to load and refuse users."""
     app.register_blueprint(bp)
+    login_manager: LoginManager = app.login_manager  # type: ignore[attr-defined]
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
     login_manager.login_message = None

@@ -19,14 +19,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from markupsafe import escape
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from extractors import detect_type
 
 from ..converters import id_arg
-from ..extensions import db
-from ..models import Chunk, Document, DocumentType, Role
+from ..models import DocumentType, Role
 from ..services import access, documents, uploads
 from ..services.errors import ServiceError
 from ._responses import is_htmx
@@ -64,14 +62,12 @@ def upload(submission_id: int) -> Any:
     new_documents = False
     for outcome in outcomes:
         if outcome.status == "duplicate":
-            existing = (
-                db.session.get(Document, outcome.document_id) if outcome.document_id else None
-            )
+            existing = documents.filename_of(outcome.document_id) if outcome.document_id else None
             flash(
                 _(
                     "%(file)s: duplicate of %(existing)s already in this submission; not added again.",
                     file=outcome.filename,
-                    existing=existing.filename if existing else "?",
+                    existing=existing or "?",
                 ),
                 "warning",
             )
@@ -126,7 +122,6 @@ def delete(document_id: int) -> Any:
     try:
         documents.delete_document(doc.id, actor_id=current_user.id)
     except documents.DocumentInUse as exc:
-        db.session.rollback()
         for message in _in_use_messages(exc):
             flash(message, "error")
         return redirect(url_for("documents.view", document_id=document_id))
@@ -164,11 +159,8 @@ def _in_use_messages(exc: documents.DocumentInUse) -> list[str]:
 def view(document_id: int) -> Any:
     """Text view of every page; ?chunk=ID scrolls to and marks one passage."""
     doc = access.document_for(current_user, document_id)
-    chunk = None
-    if chunk_id := id_arg("chunk"):
-        chunk = db.session.get(Chunk, chunk_id)
-        if chunk is None or chunk.document_id != doc.id:
-            chunk = None
+    chunk_id = id_arg("chunk")
+    chunk = documents.passage_of(doc, chunk_id) if chunk_id else None
     links, claims = documents.references(doc.id)
     return render_template("documents/view.html", doc=doc, chunk=chunk, links=links, claims=claims)
 
@@ -273,7 +265,7 @@ def request_too_large(exc: RequestEntityTooLarge) -> Any:
             per_file=per_file,
         )
     if is_htmx():
-        return f'<p class="flash error" role="alert">{escape(message)}</p>', 413
+        return render_template("_partials/alert.html", message=message), 413
     back = url_for("rounds.index")
     if request.endpoint == "documents.upload" and request.view_args:
         back = url_for("submissions.show", **request.view_args) + "#documents"

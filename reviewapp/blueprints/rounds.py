@@ -8,14 +8,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, NumberRange
 
 from ..converters import ascii_integer, id_type
-from ..extensions import db
-from ..models import Framework, Role, User
-from ..services import access, overview, rounds
+from ..models import Role
+from ..services import access, accounts, frameworks, overview, rounds
 from ..services.errors import ServiceError
 from .auth import roles_required
 
@@ -50,10 +48,7 @@ def home() -> Any:
 @login_required
 def index() -> Any:
     form = RoundForm()
-    form.framework_id.choices = [
-        (f.id, f"{f.name_ko} ({f.code} {f.version})")
-        for f in db.session.scalars(select(Framework).order_by(Framework.id.desc()))
-    ]
+    form.framework_id.choices = frameworks.choices()
     if request.method == "POST":
         if not access.can_manage(current_user):
             return render_template("error.html", code=403, message=_("Not allowed.")), 403
@@ -77,11 +72,10 @@ def index() -> Any:
 @login_required
 def show(round_id: int) -> Any:
     round_ = access.round_for(current_user, round_id)
-    evaluators = db.session.scalars(
-        select(User).where(User.role == Role.EVALUATOR, User.active).order_by(User.username)
-    )
     assign_form = AssignForm()
-    assign_form.username.choices = [(u.username, u.display_name) for u in evaluators]
+    assign_form.username.choices = [
+        (u.username, u.display_name) for u in accounts.active_evaluators()
+    ]
     return render_template(
         "rounds/show.html",
         view=overview.round_overview(current_user, round_),

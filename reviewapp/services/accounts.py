@@ -111,6 +111,29 @@ def get_user(user_id: int) -> User:
     return user
 
 
+def role_choices() -> list[tuple[str, str]]:
+    """(value, label) of every role, for the role selects (labels are translated in templates)."""
+    return [(r.value, r.value) for r in Role]
+
+
+def active_evaluators() -> list[User]:
+    """Active evaluators by username: who can be assigned to a submission."""
+    return list(
+        db.session.scalars(
+            select(User).where(User.role == Role.EVALUATOR, User.active).order_by(User.username)
+        )
+    )
+
+
+def user_for_session(user_id: str) -> User | None:
+    """The user a session names by id, or None for an unknown or malformed id (the caller
+    decides whether the session still holds: version, idle time)."""
+    try:
+        return db.session.get(User, int(user_id))
+    except ValueError:
+        return None
+
+
 # -- logging in ---------------------------------------------------------------------------
 
 _dummy_hash: str | None = None

@@ -69,6 +69,17 @@ def document_path(document: Document) -> Path:
     return storage.blob_path(upload_dir(), document.sha256)
 
 
+def filename_of(document_id: int) -> str | None:
+    """The file name of a document, or None if there is no such document."""
+    return db.session.scalar(select(Document.filename).where(Document.id == document_id))
+
+
+def passage_of(document: Document, chunk_id: int) -> Chunk | None:
+    """The passage ``chunk_id`` if it belongs to ``document``; None otherwise."""
+    chunk = db.session.get(Chunk, chunk_id)
+    return chunk if chunk is not None and chunk.document_id == document.id else None
+
+
 def submission_id_of(document_id: int) -> int | None:
     return db.session.scalar(select(Document.submission_id).where(Document.id == document_id))
 
@@ -175,7 +186,9 @@ def delete_document(document_id: int, *, actor_id: int | None = None) -> None:
     require_open(document.submission.round)
     links, claims = references(document.id)
     if links or claims:
-        raise DocumentInUse(document, links, claims)
+        refusal = DocumentInUse(document, links, claims)
+        db.session.rollback()  # nothing was written; end the read transaction before refusing
+        raise refusal
     removed = remove_derived(document)
     audit.record(
         actor_id,

@@ -349,6 +349,14 @@ def import_framework(path: Path, *, actor_id: int | None = None) -> FrameworkSum
     return summarize(framework)
 
 
+def choices() -> list[tuple[int, str]]:
+    """(id, label) of every framework, newest first: the choices of the new-round form."""
+    return [
+        (f.id, f"{f.name_ko} ({f.code} {f.version})")
+        for f in db.session.scalars(select(Framework).order_by(Framework.id.desc()))
+    ]
+
+
 def summarize(framework: Framework) -> FrameworkSummary:
     return FrameworkSummary(
         id=framework.id,

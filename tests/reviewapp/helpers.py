@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -20,7 +20,7 @@ from reviewapp.extensions import db
 from reviewapp.models import Document, EvidenceLink, Indicator, SuggestionDecision, User
 from reviewapp.services import documents, evidence, pipeline, storage, uploads
 from reviewapp.services.indexing import get_index
-from tests.conftest import CORPUS, FRAMEWORK, PASSWORD, World, csrf_token
+from tests.conftest import CORPUS, FRAMEWORK, PASSWORD, World, csrf_token, login
 
 SPRI = CORPUS / "spri-ai-brief-2023-12.pdf"
 SCANNED = CORPUS / "spri-ai-brief-scanned-p5-6.pdf"
@@ -167,6 +167,16 @@ def record_statuses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         monkeypatch.setattr(module, "fail", fail)
     monkeypatch.setattr(uploads, "fail", fail)
     return seen
+
+
+def second_browser(app: Flask, username: str) -> FlaskClient:
+    """Another browser, logged in as ``username``. The tests hold one app context, and
+    Flask-Login and Flask-WTF cache the user and the token in its ``g``: forget them first."""
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+    browser = app.test_client()
+    login(browser, username)
+    return browser
 
 
 def post(client: FlaskClient, path: str, page: str, **headers: str):  # type: ignore[no-untyped-def]
