@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import Rule
@@ -96,6 +96,7 @@ class Foreign:
             "chunk": self.chunk_id,
             "submission": self.submission_id,
             "document": self.document_id,
+            "stage": "document",  # a score form's stage
         }
 
     def form(self) -> dict[str, object]:
@@ -227,9 +228,24 @@ def test_the_foreign_ids_are_real(
     rules = [r for r in guarded_rules(app, set(foreign.path_args())) if "GET" in _methods(r)]
     login(client, "admin")
     for rule in rules:
+        if rule.endpoint in EVALUATOR_ONLY:
+            continue
         url = url_of(app, rule, foreign)
         response = client.get(url, query_string=foreign.query())
         assert response.status_code == 200, url
+    # an assigned evaluator's own fragments: real for evb, who reviews the foreign submission
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+    evb = app.test_client()
+    login(evb, "evb", PASSWORD)
+    for rule in rules:
+        if rule.endpoint in EVALUATOR_ONLY:
+            url = url_of(app, rule, foreign)
+            assert evb.get(url, query_string=foreign.query()).status_code == 200, url
+
+
+# fragments only an assigned evaluator has (their own score form's evidence checkboxes)
+EVALUATOR_ONLY = {"indicators.score_links"}
 
 
 def test_the_assigned_evaluator_reaches_the_same_routes(
