@@ -228,6 +228,25 @@ def _own_link(evaluator_id: int, submission_id: int, indicator_id: int, chunk_id
     )
 
 
+def _own_citation(  # type: ignore[no-untyped-def]
+    evaluator_id: int,
+    submission_id: int,
+    indicator_id: int,
+    document_id: int,
+    page: int,
+    quote: str,
+):
+    """The evaluator's link by its citation key (document, page, quote)."""
+    return select(EvidenceLink).where(
+        EvidenceLink.evaluator_id == evaluator_id,
+        EvidenceLink.submission_id == submission_id,
+        EvidenceLink.indicator_id == indicator_id,
+        EvidenceLink.document_id == document_id,
+        EvidenceLink.page == page,
+        EvidenceLink.quote_sha256 == quote_key(quote),
+    )
+
+
 def _set_decision(
     actor_id: int, submission_id: int, indicator: Indicator, chunk: Chunk, decision: str | None
 ) -> None:
@@ -275,27 +294,45 @@ def _ensure_link(
     link = db.session.scalar(_own_link(actor_id, submission_id, indicator.id, chunk.id))
     if link is None:  # the same citation kept from an earlier passage of the same text
         link = db.session.scalar(
-            select(EvidenceLink).where(
-                EvidenceLink.evaluator_id == actor_id,
-                EvidenceLink.submission_id == submission_id,
-                EvidenceLink.indicator_id == indicator.id,
-                EvidenceLink.document_id == chunk.document_id,
-                EvidenceLink.page == chunk.page,
-                EvidenceLink.quote_sha256 == quote_key(chunk.text),
+            _own_citation(
+                actor_id, submission_id, indicator.id, chunk.document_id, chunk.page, chunk.text
             )
         )
         if link is not None and link.chunk_id is None:
             link.chunk_id = chunk.id
     if link is not None:
         return link
+    return _new_link(
+        actor_id,
+        submission_id,
+        indicator,
+        chunk.document_id,
+        chunk.page,
+        chunk_id=chunk.id,
+        quote=chunk.text,
+        note=note,
+    )
+
+
+def _new_link(
+    actor_id: int,
+    submission_id: int,
+    indicator: Indicator,
+    document_id: int,
+    page: int,
+    *,
+    chunk_id: int | None,
+    quote: str,
+    note: str,
+) -> EvidenceLink:
     link = EvidenceLink(
         submission_id=submission_id,
         indicator_id=indicator.id,
-        document_id=chunk.document_id,
-        chunk_id=chunk.id,
-        page=chunk.page,
-        quote=chunk.text,
-        quote_sha256=quote_key(chunk.text),
+        document_id=document_id,
+        chunk_id=chunk_id,
+        page=page,
+        quote=quote,
+        quote_sha256=quote_key(quote),
         note=note.strip(),
         evaluator_id=actor_id,
     )
@@ -308,9 +345,9 @@ def _ensure_link(
         link.id,
         submission=submission_id,
         indicator=indicator.code,
-        document=chunk.document_id,
-        chunk=chunk.id,
-        page=chunk.page,
+        document=document_id,
+        chunk=chunk_id,
+        page=page,
     )
     return link
 
@@ -519,41 +556,19 @@ def link_citation(
             if existing is not None:
                 return existing
         existing = db.session.scalar(
-            select(EvidenceLink).where(
-                EvidenceLink.evaluator_id == actor_id,
-                EvidenceLink.submission_id == submission_id,
-                EvidenceLink.indicator_id == indicator.id,
-                EvidenceLink.document_id == document.id,
-                EvidenceLink.page == page,
-                EvidenceLink.quote_sha256 == quote_key(quote),
-            )
+            _own_citation(actor_id, submission_id, indicator.id, document.id, page, quote)
         )
         if existing is not None:
             return existing
-        link = EvidenceLink(
-            submission_id=submission_id,
-            indicator_id=indicator.id,
-            document_id=document.id,
-            chunk_id=chunk.id if chunk is not None else None,
-            page=page,
-            quote=quote,
-            quote_sha256=quote_key(quote),
-            note=note.strip(),
-            evaluator_id=actor_id,
-        )
-        db.session.add(link)
-        db.session.flush()
-        audit.record(
+        return _new_link(
             actor_id,
-            "evidence.link",
-            "evidence_link",
-            link.id,
-            submission=submission_id,
-            indicator=indicator.code,
-            document=document.id,
-            chunk=link.chunk_id,
-            page=page,
+            submission_id,
+            indicator,
+            document.id,
+            page,
+            chunk_id=chunk.id if chunk is not None else None,
+            quote=quote,
+            note=note,
         )
-        return link
 
     return _once(change)
