@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Area, Framework, Indicator, IndicatorKind
 from . import audit
 from .errors import ServiceError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TRACKS = [
     {"code": "large", "name_ko": "대도시", "name_en": "Large city", "min_population": 500000},
@@ -285,18 +293,24 @@ def _number(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def import_framework(path: Path, *, actor_id: int | None = None) -> FrameworkSummary:
-    """Validate the whole file first; import nothing unless every row is right."""
+def import_framework(
+    path: Path, *, actor_id: int | None = None, source_name: str | None = None
+) -> FrameworkSummary:
+    """Validate the whole file first; import nothing unless every row is right.
+
+    ``source_name`` is the name recorded (and shown in errors) when ``path`` is a temporary
+    copy of an upload; the file's own name otherwise."""
+    name = source_name or path.name
     spec = read_framework_file(path)
     problems = validate(spec)
     if problems:
-        raise FrameworkFileError(path.name, problems)
+        raise FrameworkFileError(name, problems)
     code, version = str(spec["code"]).strip(), str(spec.get("version") or "1").strip()
     if db.session.scalar(
         select(Framework).where(Framework.code == code, Framework.version == version)
     ):
         raise FrameworkFileError(
-            path.name, [("framework.version", f"{code} version {version} is imported already")]
+            name, [("framework.version", f"{code} version {version} is imported already")]
         )
     framework = Framework(
         code=code,
@@ -312,7 +326,7 @@ def import_framework(path: Path, *, actor_id: int | None = None) -> FrameworkSum
             "grade_bands": spec.get("grade_bands") or DEFAULT_GRADE_BANDS,
             "certified_grades": spec.get("certified_grades") or [1, 2, 3],
         },
-        source_name=path.name,
+        source_name=name,
         source_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         imported_by_id=actor_id,
     )
@@ -344,7 +358,7 @@ def import_framework(path: Path, *, actor_id: int | None = None) -> FrameworkSum
             framework.indicators.append(indicator)
     db.session.add(framework)
     db.session.flush()
-    audit.record(actor_id, "framework.import", "framework", framework.id, file=path.name)
+    audit.record(actor_id, "framework.import", "framework", framework.id, file=name)
     db.session.commit()
     return summarize(framework)
 
@@ -366,3 +380,108 @@ def summarize(framework: Framework) -> FrameworkSummary:
         indicators=len(framework.indicators),
         total_points=framework.total_points,
     )
+
+
+# --- the import page ---------------------------------------------------------------------------
+
+UPLOAD_SUFFIXES = (".yaml", ".yml", ".xlsx")
+_FIELDS = frozenset({*XLSX_COLUMNS, "rubric", "points_pct"})
+
+
+@dataclass(frozen=True)
+class FrameworkRow:
+    """One imported framework as the import page lists it."""
+
+    id: int
+    code: str
+    version: str
+    name_ko: str
+    name_en: str
+    indicators: int
+    total_points: Decimal
+    imported_at: datetime
+    source_name: str
+
+
+@dataclass(frozen=True)
+class ProblemRow:
+    """One problem of a refused file: the place (row, line, section), the field, what is wrong."""
+
+    place: str
+    field: str
+    what: str
+
+
+def listing() -> list[FrameworkRow]:
+    """Every imported framework with its indicator count, newest import first."""
+    counts = dict(
+        db.session.execute(
+            select(Indicator.framework_id, func.count()).group_by(Indicator.framework_id)
+        ).all()
+    )
+    return [
+        FrameworkRow(
+            id=f.id,
+            code=f.code,
+            version=f.version,
+            name_ko=f.name_ko,
+            name_en=f.name_en,
+            indicators=counts.get(f.id, 0),
+            total_points=f.total_points,
+            imported_at=f.imported_at,
+            source_name=f.source_name,
+        )
+        for f in db.session.scalars(
+            select(Framework).order_by(Framework.imported_at.desc(), Framework.id.desc())
+        )
+    ]
+
+
+def import_upload(
+    stream: IO[bytes], filename: str, *, tmp_dir: Path, actor_id: int | None = None
+) -> FrameworkSummary:
+    """Import an uploaded framework file: saved under ``tmp_dir`` with its original suffix
+    (the reader goes by it), imported by `import_framework`, and the copy deleted whatever
+    happens. Raises FrameworkFileError for a wrong suffix, an unreadable file or wrong rows
+    (nothing imported then)."""
+    name = Path(filename or "").name or "?"
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise FrameworkFileError(
+            name, [("file", _("Use a .yaml, .yml or .xlsx file (this one is %(s)s).", s=suffix))]
+        )
+    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix=".framework-", suffix=suffix)
+    path = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(stream, out)
+        try:
+            summary = import_framework(path, actor_id=actor_id, source_name=name)
+        except FrameworkFileError as exc:
+            db.session.rollback()
+            raise FrameworkFileError(name, exc.problems) from exc
+        except Exception as exc:  # a file no reader expected must not become a 500
+            db.session.rollback()
+            log.exception("framework file %s could not be imported", name)
+            raise FrameworkFileError(
+                name, [("file", _("The file could not be read as a framework."))]
+            ) from exc
+    finally:
+        path.unlink(missing_ok=True)
+    return summary
+
+
+def problem_rows(problems: list[tuple[str, str]]) -> list[ProblemRow]:
+    """Each (where, what) of a FrameworkFileError split into place and field for a table:
+    "row 7 (INN-02) max_points" -> ("row 7 (INN-02)", "max_points"),
+    "framework.total_points" -> ("framework", "total_points"), "line 3" -> ("line 3", "")."""
+    rows = []
+    for where, what in problems:
+        place, field = where, ""
+        head, _sep, last = where.rpartition(" ")
+        if head and last in _FIELDS:
+            place, field = head, last
+        elif where.startswith("framework.") and " " not in where:
+            place, field = "framework", where.removeprefix("framework.")
+        rows.append(ProblemRow(place=place, field=field, what=what))
+    return rows

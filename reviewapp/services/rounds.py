@@ -244,6 +244,77 @@ def settings_of(round_: Round) -> dict[str, Any]:
     }
 
 
+def settings_locked_reason(round_: Round) -> str | None:
+    """Why the round's rules cannot change now (finalized, or scores exist), or None."""
+    try:
+        require_open(round_)
+    except Conflict as exc:
+        return str(exc)
+    if has_scores(round_.id):
+        return _(
+            "Scores exist in this round: its rules can no longer change (they would change "
+            "results already entered)."
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    """One evaluator's assignment as the coordinator sees it, with the conflict-of-interest
+    answer: ``conflict`` is "unanswered", "none" or "declared"."""
+
+    submission: Submission
+    evaluator: User
+    conflict: str
+    note: str
+    answered_at: Any
+
+
+@dataclass(frozen=True)
+class RoundManagement:
+    """What the coordinator's part of the round page needs: the rules (and whether and why
+    they are fixed), the framework's stages to choose from, and the assignments."""
+
+    settings: dict[str, Any]
+    stage_choices: list[dict[str, Any]]
+    locked_reason: str | None
+    assignments: list[AssignmentRow]
+
+
+def management(round_: Round) -> RoundManagement:
+    """The coordinator's view of the round's rules and assignments (no access check: the
+    view calls this for coordinators and admins only)."""
+    found = db.session.execute(
+        select(Assignment, Submission)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .where(Submission.round_id == round_.id)
+        .order_by(Submission.id, Assignment.id)
+    ).all()
+    rows = []
+    for assignment, submission in found:
+        if assignment.conflict_declared:
+            state = "declared"
+        elif assignment.conflict_declared_at is not None:
+            state = "none"
+        else:
+            state = "unanswered"
+        rows.append(
+            AssignmentRow(
+                submission=submission,
+                evaluator=assignment.evaluator,
+                conflict=state,
+                note=assignment.conflict_note or "",
+                answered_at=assignment.conflict_declared_at,
+            )
+        )
+    return RoundManagement(
+        settings=settings_of(round_),
+        stage_choices=list((round_.framework.settings or {}).get("stages") or []),
+        locked_reason=settings_locked_reason(round_),
+        assignments=rows,
+    )
+
+
 def update_settings(
     round_id: int,
     *,
@@ -260,14 +331,9 @@ def update_settings(
     Raises Invalid (per field), Conflict (finalized, or scores exist), NotFound.
     """
     round_ = get_round(round_id)
-    require_open(round_)
-    if has_scores(round_id):
-        raise Conflict(
-            _(
-                "Scores exist in this round: its rules can no longer change (they would change "
-                "results already entered)."
-            )
-        )
+    locked = settings_locked_reason(round_)
+    if locked:
+        raise Conflict(locked)
     problems: dict[str, str] = {}
     before = settings_of(round_)
     if aggregation is not None:
