@@ -25,7 +25,7 @@ from extractors import detect_type
 
 from ..converters import id_arg
 from ..models import DocumentType, Role
-from ..services import access, documents, uploads
+from ..services import access, documents, rounds, uploads
 from ..services.errors import ServiceError
 from ._responses import is_htmx
 from .auth import roles_required
@@ -37,6 +37,7 @@ bp = Blueprint("documents", __name__)
 @roles_required(Role.ADMIN, Role.COORDINATOR)
 def upload(submission_id: int) -> Any:
     submission = access.submission_for(current_user, submission_id)
+    rounds.require_open(submission.round)  # a finalized round: 409 before any file is read
     files = [f for f in request.files.getlist("files") if f and f.filename]
     doc_type = request.form.get("doc_type", DocumentType.EVIDENCE.value)
     if not files:
