@@ -203,6 +203,7 @@ def validate(spec: dict[str, Any]) -> list[tuple[str, str]]:
         isinstance(b, dict) and _number(b.get("min_pct")) is not None for b in bands
     ):
         problems.append(("framework.grade_bands", "each band needs grade and min_pct"))
+    problems.extend(_settings_problems(spec))
     areas = spec.get("areas")
     if not isinstance(areas, list) or not areas:
         problems.append(("framework.areas", "at least one area is required"))
@@ -275,9 +276,77 @@ def _indicator_problems(ind: dict[str, Any], where: str) -> list[tuple[str, str]
         )
     ):
         out.append((f"{where} rubric", "each level needs level and points_pct"))
+    elif rubric:
+        out.extend(_rubric_problems(rubric, where))
     hints = ind.get("search_hints", [])
     if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
         out.append((f"{where} search_hints", "must be a list of keywords"))
+    return out
+
+
+def _rubric_problems(rubric: list[dict[str, Any]], where: str) -> list[tuple[str, str]]:
+    """Levels are distinct whole numbers from 0, each worth 0-100 % of the indicator's points
+    (a scorer picks a level; its points are max_points x points_pct / 100)."""
+    out: list[tuple[str, str]] = []
+    seen: set[int] = set()
+    for row in rubric:
+        level = row.get("level")
+        if isinstance(level, bool) or not isinstance(level, int) or level < 0:
+            out.append((f"{where} rubric level", f"must be a whole number from 0, not {level!r}"))
+        elif level in seen:
+            out.append((f"{where} rubric level", f"level {level} appears twice"))
+        else:
+            seen.add(level)
+        pct = _number(row.get("points_pct"))
+        if pct is not None and not 0 <= pct <= 100:
+            out.append(
+                (
+                    f"{where} rubric points_pct",
+                    f"must be between 0 and 100, not {pct} (level {level})",
+                )
+            )
+    return out
+
+
+def _settings_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """Stages, grade bands and certified grades: what grading relies on."""
+    out: list[tuple[str, str]] = []
+    stages = spec.get("stages", DEFAULT_STAGES)
+    if (
+        not isinstance(stages, list)
+        or not stages
+        or not all(isinstance(st, dict) and str(st.get("code") or "").strip() for st in stages)
+    ):
+        out.append(("framework.stages", "at least one stage, each with a code"))
+    elif len({str(st["code"]).strip() for st in stages}) != len(stages):
+        out.append(("framework.stages", "stage codes must be distinct"))
+    bands = spec.get("grade_bands") or DEFAULT_GRADE_BANDS
+    grades: set[int] = set()
+    if isinstance(bands, list):
+        for band in bands:
+            if not isinstance(band, dict):
+                continue
+            grade, pct = band.get("grade"), _number(band.get("min_pct"))
+            if isinstance(grade, bool) or not isinstance(grade, int) or grade < 1:
+                out.append(
+                    ("framework.grade_bands", f"grade must be a whole number from 1, not {grade!r}")
+                )
+            elif grade in grades:
+                out.append(("framework.grade_bands", f"grade {grade} appears twice"))
+            else:
+                grades.add(grade)
+            if pct is not None and not 0 <= pct <= 100:
+                out.append(
+                    ("framework.grade_bands", f"min_pct must be between 0 and 100, not {pct}")
+                )
+    certified = spec.get("certified_grades", [1, 2, 3])
+    if not isinstance(certified, list) or not all(
+        isinstance(g, int) and not isinstance(g, bool) for g in certified
+    ):
+        out.append(("framework.certified_grades", "must be a list of grades"))
+    elif grades and not set(certified) <= grades:
+        unknown = sorted(set(certified) - grades)
+        out.append(("framework.certified_grades", f"grades {unknown} are not grade bands"))
     return out
 
 

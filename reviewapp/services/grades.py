@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from .. import grading
 from ..extensions import db
-from ..models import Round, Score, Submission
+from ..models import Assignment, Round, Score, Submission
 from .rounds import get_round
 
 
@@ -73,7 +73,14 @@ def round_grades(round_id: int) -> RoundGrades:
             Score.submission_id, Score.indicator_id, Score.evaluator_id, Score.stage, Score.points
         )
         .join(Submission, Submission.id == Score.submission_id)
-        .where(Submission.round_id == round_.id)
+        .join(
+            Assignment,
+            (Assignment.submission_id == Score.submission_id)
+            & (Assignment.evaluator_id == Score.evaluator_id),
+        )
+        # a score counts while its evaluator is assigned without a declared conflict of
+        # interest (a conflict declared after scoring takes the score out of the results)
+        .where(Submission.round_id == round_.id, Assignment.conflict_declared.is_(False))
     )
     for submission_id, indicator_id, evaluator_id, stage, points in rows:
         if stage not in rules.stages or indicator_id not in code_of:

@@ -136,9 +136,7 @@ def assign(
     conflict_declared: bool = False,
     conflict_note: str = "",
 ) -> Assignment:
-    submission = db.session.get(Submission, submission_id)
-    if submission is None:
-        raise NotFound(f"no submission with id {submission_id}")
+    submission = require_open_submission(submission_id)
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"no user named {username!r}")
@@ -415,6 +413,13 @@ def declare_conflict(
     note = note.strip()
     if conflict and not note:
         raise Invalid({"conflict_note": _("Say briefly what the conflict of interest is.")})
+    if assignment.conflict_declared and not conflict:
+        raise Forbidden(
+            _(
+                "A declared conflict of interest stands and cannot be withdrawn here; the "
+                "coordinator, who sees it, decides how to proceed."
+            )
+        )
     before = {"conflict": assignment.conflict_declared, "note": assignment.conflict_note}
     assignment.conflict_declared = conflict
     assignment.conflict_note = note

@@ -72,6 +72,33 @@ def test_duplicate_codes_and_missing_rubric_are_reported(app: Flask, tmp_path: P
     assert "rubric" in str(err.value)
 
 
+def _rubric(fw):  # type: ignore[no-untyped-def]
+    return fw["areas"][0]["indicators"][0]["rubric"]  # INN-01, qualitative
+
+
+@pytest.mark.parametrize(
+    ("mutate", "words"),
+    [
+        (lambda fw: _rubric(fw)[0].update(level="high"), ["rubric level", "'high'"]),
+        (lambda fw: _rubric(fw)[1].update(level=5), ["level 5 appears twice"]),
+        (lambda fw: _rubric(fw)[0].update(points_pct=150), ["points_pct", "150"]),
+        (lambda fw: fw.update(stages=[]), ["framework.stages"]),
+        (lambda fw: fw.update(stages=[{"code": "document"}, {"code": "document"}]), ["distinct"]),
+        (lambda fw: fw.update(certified_grades=[7]), ["certified_grades", "[7]"]),
+        (lambda fw: fw["grade_bands"][0].update(grade="A"), ["grade_bands", "'A'"]),
+        (lambda fw: fw["grade_bands"][0].update(min_pct=120), ["min_pct", "120"]),
+    ],
+)
+def test_grading_rules_of_a_file_are_checked(app: Flask, tmp_path: Path, mutate, words) -> None:  # type: ignore[no-untyped-def]
+    """What scoring and grading rely on (rubric levels and their %, stages, grade bands,
+    certified grades) is refused with its place named, and nothing is imported."""
+    with pytest.raises(FrameworkFileError) as err:
+        import_framework(_broken_copy(tmp_path, mutate))
+    for word in words:
+        assert word in str(err.value)
+    assert db.session.scalar(select(func.count()).select_from(Framework)) == 0
+
+
 def test_points_must_sum_to_the_total(app: Flask, tmp_path: Path) -> None:
     def mutate(fw):  # type: ignore[no-untyped-def]
         fw["areas"][0]["indicators"][0]["max_points"] += 5

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent, Document, EvidenceLink, Indicator, Score, User
-from reviewapp.services import documents, evidence, rounds, scoring, uploads
+from reviewapp.services import documents, evidence, grades, rounds, scoring, uploads
 from reviewapp.services.audit import AuditIsAppendOnly
 from reviewapp.services.errors import Conflict, Forbidden, Invalid
 from reviewapp.services.scoring import ScoreForm
@@ -495,3 +495,37 @@ def test_blind_until_own_score_at_that_stage(ctx: dict[str, Any]) -> None:
     assert seen(evb) == [("document", "evb"), ("document", "eva"), ("onsite", "evb")]
     assert seen(eva) == [("document", "eva"), ("document", "evb")]
     assert seen(coord) == [("document", "eva"), ("document", "evb"), ("onsite", "evb")]
+
+
+def test_a_declared_conflict_takes_the_scores_out_and_stands(ctx: dict[str, Any]) -> None:
+    """An evaluator who declares a conflict after scoring no longer counts in the results,
+    cannot score again and cannot withdraw the declaration alone."""
+
+    world, eva = ctx["world"], ctx["eva"]
+    rounds.assign(world.large, "evb")
+    _save(eva, world.large, ctx["quant"], points="40")
+    _save(ctx["evb"], world.large, ctx["quant"], points="20")
+
+    def inn02() -> Any:
+        (row,) = [
+            r
+            for r in grades.round_grades(world.round_id).submissions
+            if r.submission.id == world.large
+        ]
+        return next(i for i in row.result.indicators if i.code == "INN-02")
+
+    assert (inn02().score, inn02().n_scores) == (Decimal("30.00"), 2)
+    rounds.declare_conflict(world.large, eva.id, conflict=True, note="배우자가 해당 시 공무원")
+    assert (inn02().score, inn02().n_scores) == (Decimal("20.00"), 1)
+    _refused(Forbidden, lambda: _save(eva, world.large, ctx["quant"], points="30"), "conflict")
+    _refused(
+        Forbidden,
+        lambda: rounds.declare_conflict(world.large, eva.id, conflict=False),
+        "cannot be withdrawn",
+    )
+
+
+def test_no_assignment_in_a_finalized_round(ctx: dict[str, Any]) -> None:
+    world = ctx["world"]
+    rounds.finalize(world.round_id, actor_id=ctx["coord"].id)
+    _refused(Conflict, lambda: rounds.assign(world.large, "evb"), "finalized")
