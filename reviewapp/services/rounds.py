@@ -470,6 +470,8 @@ def reopen(round_id: int, *, actor_id: int, reason: str) -> Round:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid({"reason": _("Say why the round is reopened.")})
+    if len(reason) > 2000 or "\x00" in reason:
+        raise Invalid({"reason": _("The reason must be plain text of at most 2,000 characters.")})
     if round_.status != "finalized":
         raise Conflict(_("This round is not finalized."))
     round_.status = "open"

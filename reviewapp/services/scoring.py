@@ -45,6 +45,7 @@ from . import audit, evidence, rounds
 from .errors import Conflict, Forbidden, Invalid, NotFound
 
 CENT = Decimal("0.01")
+MAX_COMMENT_CHARS = 5000  # a comment or no-evidence reason: about two pages of Korean text
 _POINTS = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 
 
@@ -81,7 +82,7 @@ def parse_points(text: str | Decimal | None, max_points: Decimal) -> Decimal:
         raise Invalid(
             {"points": _("Points must be a number such as 12 or 12.5, not %(v)s.", v=raw)}
         )
-    value = Decimal(raw)
+    value = Decimal(raw) + 0  # "-0" is 0
     if 0 <= value <= max_points and value != value.quantize(CENT):  # range first: 1e30
         raise Invalid({"points": _("Points take at most 2 decimals (%(v)s).", v=raw)})
     if not 0 <= value <= max_points:
@@ -241,6 +242,16 @@ def save_score(
     except Invalid as exc:
         problems.update(exc.fields)
     reason = form.no_evidence_reason.strip()
+    for name, text, limit in (
+        ("comment", form.comment, MAX_COMMENT_CHARS),
+        ("no_evidence_reason", reason, MAX_COMMENT_CHARS),
+    ):
+        if len(text) > limit:
+            problems[name] = _(
+                "At most %(n)s characters (this has %(m)s).", n=f"{limit:,}", m=f"{len(text):,}"
+            )
+        elif "\x00" in text:
+            problems[name] = _("The text holds a NUL character; remove it.")
     links: list[EvidenceLink] = []
     try:
         links = _cited_links(actor_id, submission, indicator, form.link_ids)

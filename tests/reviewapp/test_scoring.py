@@ -529,3 +529,26 @@ def test_no_assignment_in_a_finalized_round(ctx: dict[str, Any]) -> None:
     world = ctx["world"]
     rounds.finalize(world.round_id, actor_id=ctx["coord"].id)
     _refused(Conflict, lambda: rounds.assign(world.large, "evb"), "finalized")
+
+
+def test_text_limits_and_negative_zero(ctx: dict[str, Any]) -> None:
+    world, eva = ctx["world"], ctx["eva"]
+    long = "가" * (scoring.MAX_COMMENT_CHARS + 1)
+    _refused(
+        Invalid, lambda: _save(eva, world.large, ctx["quant"], points="1", comment=long), "5,000"
+    )
+    _refused(
+        Invalid, lambda: _save(eva, world.large, ctx["quant"], points="1", comment="a\x00b"), "NUL"
+    )
+    _refused(
+        Invalid,
+        lambda: _save(eva, world.large, ctx["quant"], points="1", no_evidence_reason=long),
+        "5,000",
+    )
+    assert str(_save(eva, world.large, ctx["quant"], points="-0").points) == "0.00"
+    rounds.finalize(world.round_id, actor_id=ctx["coord"].id)
+    _refused(
+        Invalid,
+        lambda: rounds.reopen(world.round_id, actor_id=ctx["coord"].id, reason="x" * 2001),
+        "2,000",
+    )
