@@ -285,7 +285,11 @@ def _score_card(
         values = _saved_values(mine)
         values["version"] = mine.version if mine is not None else 0
         if posted and draft is not None:
-            values = dict(draft)
+            # a refused form keeps what was typed; after a stale-form refusal (version None)
+            # it carries the current version, so saving it again is a deliberate overwrite
+            values = {**draft, "version": draft.get("version", values["version"])}
+            if values["version"] is None:
+                values["version"] = mine.version if mine is not None else 0
         stages.append(
             StageForm(
                 code=code,
@@ -385,7 +389,8 @@ def score(submission_id: int, code: str) -> Any:
         card = _score_card(submission, indicator, stage=stage, draft=typed, errors=exc.fields)
         return _score_answer(submission, indicator, card, 400)
     except Conflict as exc:
-        card = _score_card(submission, indicator, stage=stage, message=str(exc))
+        draft = {**typed, "version": None}
+        card = _score_card(submission, indicator, stage=stage, draft=draft, message=str(exc))
         return _score_answer(submission, indicator, card, 409)
     if is_htmx():
         card = _score_card(submission, indicator, stage=stage, saved=True)

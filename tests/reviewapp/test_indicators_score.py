@@ -200,12 +200,22 @@ def test_stale_version_answers_409_and_changes_nothing(
     # a second tab still holds the empty form (version 0)
     for htmx in (True, False):
         response = _score(
-            eva, world, QUANT, htmx=htmx, points="5", link_ids=[scene["eva_quant"]], version="0"
+            eva,
+            world,
+            QUANT,
+            htmx=htmx,
+            points="5",
+            comment="두 번째 탭에서 쓴 긴 의견",
+            link_ids=[scene["eva_quant"]],
+            version="0",
         )
         assert response.status_code == 409
         html = _text(response)
         assert "양식을 연 뒤에 이 점수가 변경되었습니다" in html
-        assert 'name="version" value="1"' in html  # the current score, to start again from
+        # what was typed stays in the form, now carrying the current version (1): saving it
+        # again is a deliberate overwrite, not a silent one
+        assert 'name="version" value="1"' in html
+        assert "두 번째 탭에서 쓴 긴 의견" in html and 'value="5"' in html
         assert "data-swap-errors" in html
     (score,) = _scores()
     assert score.points == Decimal("30.00") and score.version == 1
