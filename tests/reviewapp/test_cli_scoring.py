@@ -288,7 +288,12 @@ def test_mean_round_matches_hand_computed_grades(cli: tuple[Cli, int], tmp_path:
     c.score(a, "GOV-02", "ev1", "document", level=3)
     c.score(a, "GOV-02", "ev2", "document", level=3)
     c.score(a, "SVC-01", "ev1", "document", points="12.5")
-    c.score(a, "SVC-01", "ev2", "document", points="13,5")  # a comma decimal is accepted
+    refused = c.runner.invoke(
+        args=["score", str(a), "SVC-01", "--evaluator", "ev2", "--stage", "document"]
+        + ["--points", "13,5", "--no-evidence-reason", "x"]
+    )
+    assert refused.exit_code == 1 and "13,5" in refused.stderr  # a comma is never guessed
+    c.score(a, "SVC-01", "ev2", "document", points="13.5")
     assert c.score(a, "SVC-02", "ev1", "document", level=3)["points"] == 11.25
     assert c.score(a, "SVC-02", "ev2", "document", level=2)["points"] == 7.5
     c.score(a, "SVC-03", "ev1", "document", points="8.61")
