@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
@@ -178,8 +179,10 @@ def require_assigned(actor_id: int, submission_id: int) -> None:
     )
     if not assigned:
         raise Forbidden(
-            "only evaluators assigned to this submission can link evidence or decide on "
-            "suggestions; coordinators see all evidence and change none"
+            _(
+                "Only evaluators assigned to this submission can change its evidence; "
+                "coordinators see all evidence and change none."
+            )
         )
 
 
@@ -357,17 +360,24 @@ def citing_score(link_id: int) -> Score | None:
     return db.session.scalar(select(Score).where(Score.links.any(EvidenceLink.id == link_id)))
 
 
+def _stage_name(submission_id: int, code: str) -> str:
+    """A stage's name in Korean (서면평가) or English, as the round's framework names it."""
+    submission = db.session.get(Submission, submission_id)
+    stages = submission.round.stages if submission is not None else []
+    row = next((st for st in stages or [] if st.get("code") == code), {})
+    return str(row.get("name_ko") if str(get_locale()) == "ko" else row.get("name_en") or code)
+
+
 def _refuse_if_cited(link: EvidenceLink) -> None:
     score = citing_score(link.id)
     if score is not None:
         raise Conflict(
             _(
-                "This link is cited by your %(stage)s score for %(code)s (%(points)s points, "
-                "score %(id)s). Untick it in that score first, then remove it.",
-                stage=score.stage,
+                "This link is cited by your %(stage)s score for %(code)s (%(points)s points). "
+                "Untick it in that score first, then remove it.",
+                stage=_stage_name(link.submission_id, score.stage),
                 code=link.indicator.code,
-                points=score.points,
-                id=score.id,
+                points=format(score.points.normalize(), "f"),
             )
         )
 
@@ -468,7 +478,7 @@ def unlink(actor_id: int, link_id: int) -> RemovedLink:
     require_open_submission(link.submission_id)
     require_assigned(actor_id, link.submission_id)
     if link.evaluator_id != actor_id:
-        raise Forbidden("only the evaluator who linked this passage can remove it")
+        raise Forbidden(_("Only the evaluator who linked this passage can remove it."))
     removed = RemovedLink(link.submission_id, link.indicator_id, link.indicator.code, link.chunk_id)
 
     def change() -> RemovedLink:

@@ -243,9 +243,12 @@ def test_unassigned_and_conflicted_evaluators_cannot_score(ctx: dict[str, Any]) 
         lambda: _save(eva, world.large, quant, points="10"),
         "conflict of interest",
     )
-    # answered "no conflict" afterwards: scoring is allowed again
-    rounds.declare_conflict(world.large, eva.id, conflict=False)
-    assert _save(eva, world.large, quant, points="10").version == 1
+    # a declared conflict stands: answering "no conflict" afterwards is refused
+    _refused(
+        Forbidden,
+        lambda: rounds.declare_conflict(world.large, eva.id, conflict=False),
+        "cannot be withdrawn",
+    )
 
 
 # ---------------------------------------------------------------- versions and audit
@@ -336,19 +339,17 @@ def test_cited_link_cannot_be_removed(ctx: dict[str, Any]) -> None:
         eva.id, world.large, quant.id, doc.id, 1, quote="시민참여단은 상설 기구로 운영되며"
     )
     assert link.chunk_id is not None  # the quote lies in one passage: its accepted link
-    score = _save(eva, world.large, quant, points="12", link_ids=[link.id])
+    _save(eva, world.large, quant, points="12", link_ids=[link.id])
     _refused(
         Conflict,
         lambda: evidence.unlink(eva.id, link.id),
-        f"score {score.id}",
-        "INN-02",
-        "document",
+        "Document review score for INN-02 (12 points)",  # the stage by name, plain points
     )
     # rejecting the passage would drop the link too: refused the same way
     _refused(
         Conflict,
         lambda: evidence.decide(eva.id, world.large, quant.id, link.chunk_id, "rejected"),
-        f"score {score.id}",
+        "score for INN-02",
     )
     # untick it in the score first (cite a reason instead), then it can go
     _save(eva, world.large, quant, points="12", no_evidence_reason="근거 재검토")
