@@ -47,7 +47,7 @@ run: install
 	$(VENV)/bin/reviewapp load-demo
 	@trap 'kill 0' EXIT; \
 	$(VENV)/bin/reviewapp worker & \
-	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) 'reviewapp:create_app()'
+	$(PY) -m gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) 'reviewapp:create_app()'
 
 test: install
 	$(PY) -m pytest

@@ -148,7 +148,11 @@ def grades_cmd(round_id: int, as_json: bool) -> None:
         f"{'' if row['complete'] else '  (provisional: ' + str(len(row['missing'])) + ' unscored)'}"
         for row in payload["submissions"]
     ]
-    emit(as_json, payload, "\n".join(lines) or "no submissions")
+    agreement = [
+        f"alpha {stage}: {'n/a' if alpha is None else alpha} ({units} units)"
+        for stage, (alpha, units) in result.alpha.items()
+    ]
+    emit(as_json, payload, "\n".join(lines + agreement) or "no submissions")
 
 
 def _round_state(round_: Any) -> dict[str, Any]:
