@@ -2,6 +2,8 @@
 
 ``python -m bench [--only NAME ...] [--out DIR] [--quick]``; ``--quick`` measures search
 latency at 10k chunks only (the 100k index takes ~15 minutes to build on 2 cores).
+Not in this list (20-30 minutes): ``python -m bench.bench_commits --old REV --new REV``,
+two commits side by side (search p95, suggestion time, upload -> searchable pages/s).
 """
 
 from __future__ import annotations

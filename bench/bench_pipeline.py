@@ -55,17 +55,17 @@ def _setup() -> tuple[int, list[Any]]:
 def ingest(sid: int) -> dict[str, Any]:
     from reviewapp.extensions import db
     from reviewapp.models import Document
-    from reviewapp.services import ingestion
+    from reviewapp.services import pipeline, uploads
 
     started = time.perf_counter()
     ids = []
     files = sorted(p for p in CORPUS.iterdir() if p.suffix in E2E_SUFFIXES and p.name != SCANNED)
     for path in files:
         with path.open("rb") as fh:
-            report = ingestion.add_upload(sid, path.name, fh, enqueue_jobs=False)
+            report = uploads.add_upload(sid, path.name, fh, enqueue_jobs=False)
         ids += [o.document_id for o in report.outcomes if o.document_id]
     for document_id in ids:
-        ingestion.process_document(document_id, queue_embedding=False)
+        pipeline.process_document(document_id)  # indexed; vectors are a separate step
     seconds = time.perf_counter() - started
     docs = [db.session.get(Document, i) for i in ids]
     failed = {d.filename: d.error_code for d in docs if d.status != "ready"}
@@ -86,7 +86,7 @@ def ingest(sid: int) -> dict[str, Any]:
 
 def embed(document_ids: list[int], model: str, max_chunks: int | None = None) -> dict[str, Any]:
     """End-to-end vector rate of one model: documents read, encoded, stored."""
-    from reviewapp.services import ingestion
+    from reviewapp.services import pipeline
     from reviewapp.services.indexing import get_index
 
     index = get_index()
@@ -96,7 +96,7 @@ def embed(document_ids: list[int], model: str, max_chunks: int | None = None) ->
     for document_id in document_ids:
         if max_chunks is not None and chunks >= max_chunks:
             break
-        chunks += ingestion.embed_document(document_id, [model])
+        chunks += pipeline.embed_document(document_id, [model])
     seconds = time.perf_counter() - started
     return {
         "model": model,
