@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -344,18 +345,17 @@ def update_settings(
             problems["trim_min"] = _("The trim minimum must be a whole number from 3 to 100.")
         else:
             round_.trim_min_evaluators = trim_min
-    if disagreement_pct is not None:
-        value = _percent(disagreement_pct)
+    for field, typed, attribute in (
+        ("disagreement_pct", disagreement_pct, "disagreement_pct"),
+        ("threshold_pct", threshold_pct, "certification_threshold_pct"),
+    ):
+        if typed is None:
+            continue
+        value = _percent(typed)
         if value is None:
-            problems["disagreement_pct"] = _("Enter a percentage from 0 to 100 (2 decimals).")
+            problems[field] = _("Enter a percentage from 0 to 100 (2 decimals).")
         else:
-            round_.disagreement_pct = value
-    if threshold_pct is not None:
-        value = _percent(threshold_pct)
-        if value is None:
-            problems["threshold_pct"] = _("Enter a percentage from 0 to 100 (2 decimals).")
-        else:
-            round_.certification_threshold_pct = value
+            setattr(round_, attribute, value)
     if stages is not None:
         known = (round_.framework.settings or {}).get("stages") or []
         chosen = [stage for stage in known if stage["code"] in set(stages)]
@@ -384,11 +384,13 @@ def update_settings(
 
 
 def _percent(value: Decimal | str) -> Decimal | None:
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
+    """A percentage as typed ("20", "72.5"): ASCII digits and a decimal point, 0 to 100, at
+    most 2 decimals; None otherwise (no exponents, signs or separators)."""
+    text = str(value).strip()
+    if not re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", text, re.ASCII):
         return None
-    if not number.is_finite() or not 0 <= number <= 100 or number != number.quantize(CENT):
+    number = Decimal(text)
+    if not 0 <= number <= 100 or number != number.quantize(CENT):
         return None
     return number.quantize(CENT)
 

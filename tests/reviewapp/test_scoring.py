@@ -553,3 +553,14 @@ def test_text_limits_and_negative_zero(ctx: dict[str, Any]) -> None:
         lambda: rounds.reopen(world.round_id, actor_id=ctx["coord"].id, reason="x" * 2001),
         "2,000",
     )
+
+
+@pytest.mark.parametrize("typed", ["1e2", "-0", "70,5", "100.001", "101"])
+def test_round_percentages_as_a_person_types_them(ctx: dict[str, Any], typed: str) -> None:
+    world = ctx["world"]
+    info = _refused(
+        Invalid,
+        lambda: rounds.update_settings(world.round_id, threshold_pct=typed),
+        "percentage from 0 to 100",
+    )
+    assert set(info.value.fields) == {"threshold_pct"}
