@@ -76,7 +76,9 @@ def test_score_card_saves_and_shows_refusals_in_place(page: Page, site: Site) ->
         page.locator("#score-document").get_by_role("button", name="수정").click()
     assert answer.value.status == 409
     expect(page.locator("#score-document [role=alert]")).to_contain_text("변경되었습니다")
-    expect(page.locator("#score-document input[name=points]")).to_have_value("13")
+    # what was typed stays, now carrying the current version: saving again is deliberate
+    expect(page.locator("#score-document input[name=points]")).to_have_value("14")
+    expect(page.locator("#score-document input[name=version]")).to_have_value("2")
     with site.app.app_context():
         (score,) = db.session.scalars(select(Score))
         assert score.points == Decimal("13.00") and score.version == 2

@@ -471,7 +471,8 @@ def test_mean_round_matches_hand_computed_grades(cli: tuple[Cli, int], tmp_path:
     result = c.runner.invoke(args=["grades", "--round", str(round_id)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert len(lines) == 5
+    assert len(lines) == 7  # 5 applicants, then alpha per stage with its units
+    assert lines[5] == "alpha document: 0.6723 (15 units)" and lines[6].startswith("alpha onsite")
     assert "가람시" in lines[0] and "70.00%" in lines[0] and "grade 3  certified" in lines[0]
     assert "69.99%" in lines[1] and "certified" not in lines[1]
     assert "다솜시" in lines[2] and "(provisional: 2 unscored)" in lines[2]
