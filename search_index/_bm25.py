@@ -56,6 +56,9 @@ def weighting() -> KoreanBM25F:
 # Anything else (AND, NOT, required clauses, a non-BM25F weighting) goes
 # through whoosh's own collector.
 
+# whoosh's Or preloads many clauses unscored in a segment of at most this many documents
+PRELOAD_MAX_DOCS = 5000
+
 _BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
 
 
@@ -158,6 +161,64 @@ def _term_postings(
     return ids, np.array(weights, dtype=np.float64)
 
 
+def _multiterm_scores(
+    searcher: Searcher, sub: wq.MultiTerm, reader: Any, allowed: list[int] | None
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray] | None:
+    """A prefix or wildcard of several terms, scored a posting block at a time.
+
+    whoosh ORs the expanded terms' matchers: a document scores the sum of the BM25F scores
+    of the expanded terms it holds, and each counts as one matched term (or, for many terms
+    in a small segment, 1 and once: see ``scored``). Walking that OR
+    one document at a time (and asking every one of up to 1,000 term matchers which of them
+    match) took seconds to minutes at 100k passages (bench/results/search.md, "worst
+    accepted queries"); the same numbers come from the terms' postings with numpy.
+    None for a clause that expands to fewer than two terms (whoosh's matcher then).
+    """
+    fieldname = sub.field()
+    words = [word for word in sub._btexts(reader) if word]
+    if len(words) < 2 or not getattr(sub, "constantscore", False):
+        return None
+    # whoosh's Or (query/compound.py, AUTO_MATCHER) scores the terms when there are two, or
+    # fewer than 1,024 in a segment of over 5,000 documents; otherwise it preloads them
+    # unscored: every matching document scores 1 and counts once
+    scored = len(words) < wq.Or.TOO_MANY_CLAUSES and (
+        len(words) == 2 or reader.doc_count_all() > PRELOAD_MAX_DOCS
+    )
+    weighting = searcher.weighting
+    avgfl = searcher.avg_field_length(fieldname) or 1
+    b = weighting._field_B.get(fieldname, weighting.B)
+    k1 = weighting.K1
+    lengths = _field_lengths(reader, fieldname)
+    id_parts, score_parts = [], []
+    for word in words:
+        got = _term_postings(reader, fieldname, word, allowed)
+        if got is None or not got[0].size:
+            continue
+        ids, w = got
+        id_parts.append(ids)
+        if not scored:
+            continue
+        idf = searcher.idf(fieldname, word)
+        score_parts.append(idf * ((w * (k1 + 1)) / (w + k1 * ((1 - b) + b * lengths[ids] / avgfl))))
+    if not id_parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return len(words), empty, np.zeros(0, dtype=np.float64), empty
+    all_ids = np.concatenate(id_parts)
+    docs, counts = np.unique(all_ids, return_counts=True)
+    if scored:
+        scores = np.bincount(all_ids, weights=np.concatenate(score_parts))[docs] * sub.boost
+    else:
+        scores = np.ones(docs.size, dtype=np.float64)
+        counts = np.ones(docs.size, dtype=np.int64)
+    keep = np.ones(docs.size, dtype=bool)
+    if allowed is not None:
+        keep &= np.isin(docs, np.asarray(allowed, dtype=np.int64))
+    deleted = getattr(reader, "deleted_docs_set", None)
+    if deleted:
+        keep &= ~np.isin(docs, np.fromiter(deleted, dtype=np.int64))
+    return len(words), docs[keep], scores[keep], counts[keep]
+
+
 def _generic_scores(
     sub: wq.Query, subsearcher: Searcher, context: Any, allowed: list[int] | None
 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
@@ -248,7 +309,12 @@ def fast_top_docs(
         count_parts: list[np.ndarray] = []
         for i, (sub, term) in enumerate(zip(subs, terms, strict=True)):
             if term is None:
-                k, ids, sc, c = _generic_scores(sub, sub_searcher, context, allowed_list)
+                fast = (
+                    _multiterm_scores(searcher, sub, reader, allowed_list)
+                    if isinstance(sub, wq.MultiTerm)
+                    else None
+                )
+                k, ids, sc, c = fast or _generic_scores(sub, sub_searcher, context, allowed_list)
                 generic_terms[i] = max(generic_terms[i], k)
                 id_parts.append(ids)
                 score_parts.append(sc)

@@ -442,6 +442,32 @@ def test_fast_scoring_matches_whoosh(tmp_path: Path, corpus: list[ChunkRecord]) 
     )
 
 
+def test_fast_prefix_scoring_matches_whoosh_in_large_segments(
+    tmp_path: Path, corpus: list[ChunkRecord], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a segment of over 5,000 passages whoosh scores a prefix's terms (BM25F summed);
+    the numpy path must too. Both are switched to that regime on the small test index."""
+    from whoosh import query as wq
+
+    from search_index import _bm25, _query
+
+    monkeypatch.setattr(wq.Or, "matcher_type", wq.Or.DEFAULT_MATCHER)
+    monkeypatch.setattr(_bm25, "PRELOAD_MAX_DOCS", -1)
+    idx = SearchIndex(tmp_path, embedder_factory=no_model)
+    idx.add_chunks(corpus)
+    searcher = idx._searcher()
+    for text in ("19*", "스마트*", "대*"):
+        q = _query.parse_query(text, searcher.schema)
+        prefix = next(leaf for leaf in q.leaves() if isinstance(leaf, wq.Prefix))
+        assert len(list(prefix._btexts(searcher.reader()))) >= 2, text
+        prefix = wq.Or([prefix])  # the shape fast_top_docs takes
+        for flt in (None, _query.filter_query(submission_ids=[2])):
+            fast = _bm25.fast_top_docs(searcher, prefix, flt, 10)
+            slow = [(h.docnum, h.score) for h in searcher.search(prefix, limit=10, filter=flt)]
+            assert fast is not None and (fast or flt is not None), text
+            assert [round(s, 9) for _d, s in fast] == [round(s, 9) for _d, s in slow], text
+
+
 def test_an_empty_index_finds_nothing(tmp_path: Path) -> None:
     idx = SearchIndex(tmp_path, embedder_factory=no_model)
     for query in ("입법예고", "스마트시티 OR 리빙랩", '"데이터 허브"', "스마트*"):
