@@ -254,11 +254,16 @@ def _generic_scores(
 
 
 def fast_top_docs(
-    searcher: Searcher, q: wq.Query, flt: wq.Query | None, limit: int
+    searcher: Searcher,
+    q: wq.Query,
+    flt: wq.Query | None,
+    limit: int,
+    exclude: np.ndarray | None = None,
 ) -> list[tuple[int, float]] | None:
     """(docnum, score) of the top ``limit`` documents by whoosh's BM25F and coordination.
 
     None when the query is not a plain OR group (the caller asks whoosh then).
+    ``exclude``: sorted global docnums never returned (the negative side of an AndNot).
 
     Coordination (whoosh's CoordMatcher) counts the query's terms present in
     the whole index. whoosh counts those present in the document's segment,
@@ -348,6 +353,9 @@ def fast_top_docs(
         deleted = getattr(reader, "deleted_docs_set", None)
         if deleted:
             hit[np.fromiter(deleted, dtype=np.int64)] = False
+        if exclude is not None and exclude.size:
+            local = exclude[(exclude >= offset) & (exclude < offset + n)] - offset
+            hit[local] = False
         docs = np.flatnonzero(hit)
         if docs.size:
             matched.append((offset, docs, score[docs], count[docs]))
@@ -423,6 +431,11 @@ def run_query(searcher: Searcher, q: wq.Query, flt: wq.Query | None, limit: int)
     if searcher.doc_count_all() == 0:  # BM25's idf is undefined on an empty index
         return []
     top = fast_top_docs(searcher, q, flt, limit)
+    if top is None and isinstance(q, wq.AndNot):
+        # "A NOT B" scores as A alone, without B's documents: A on the fast path, B's
+        # documents (a set, unscored) left out, instead of whoosh's matcher tree over both
+        excluded = np.unique(np.fromiter(q.b.docs(searcher), dtype=np.int64))
+        top = fast_top_docs(searcher, q.a, flt, limit, exclude=excluded)
     if top is None:
         # whoosh's block-quality skipping trips an assertion inside intersections
         # with a coordination-scored OR (Require); such queries run unoptimized.

@@ -440,6 +440,18 @@ def test_fast_scoring_matches_whoosh(tmp_path: Path, corpus: list[ChunkRecord]) 
         )
         is None
     )
+    # "A NOT B": A on the fast path without B's documents ranks as whoosh's AndNot does
+    for text in ("스마트시티 도시 NOT 통합운영센터", "역사 전쟁 NOT 대한민국", "19* NOT 전쟁"):
+        q = _query.parse_query(text, searcher.schema)
+        assert isinstance(q, wq.AndNot), text
+        positive = unscaled(q.a)
+        excluded = np.unique(np.fromiter(q.b.docs(searcher), dtype=np.int64))
+        assert excluded.size, text
+        for flt in (None, _query.filter_query(submission_ids=[2])):
+            fast = _bm25.fast_top_docs(searcher, positive, flt, 10, exclude=excluded)
+            slow = searcher.search(wq.AndNot(positive, q.b), limit=10, filter=flt)
+            assert fast is not None and not set(excluded) & {d for d, _s in fast}, text
+            assert [round(s, 9) for _d, s in fast] == [round(h.score, 9) for h in slow], text
 
 
 def test_fast_prefix_scoring_matches_whoosh_in_large_segments(
