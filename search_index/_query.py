@@ -149,36 +149,52 @@ def _restructure(node: wq.Query) -> wq.Query:
 
 
 def prune_common_terms(q: wq.Query, searcher: Searcher) -> wq.Query:
-    """Drop very frequent terms from OR groups (keeps at least one per group)."""
-    n = searcher.doc_count()
-    if n < COMMON_TERM_MIN_DOCS:
-        return q
-    limit = n * COMMON_TERM_RATIO
-    reader = searcher.reader()
+    """Lighten OR groups before scoring (each group keeps at least one clause):
 
+    - terms in over :data:`COMMON_TERM_RATIO` of the passages are dropped (from
+      :data:`COMMON_TERM_MIN_DOCS` passages on);
+    - an OR group of over :data:`LONG_QUERY_CLAUSES` clauses is pasted text, not a question
+      (KorQuAD dev questions: p99 49 clauses, max 66): it keeps its
+      :data:`LONG_QUERY_KEEP` rarest terms and every other clause, as "more like this"
+      searches do; at 100k passages its ~190 terms took 3-13 s to score.
+    """
+    n = searcher.doc_count()
+    limit = n * COMMON_TERM_RATIO if n >= COMMON_TERM_MIN_DOCS else None
+    reader = searcher.reader()
     # document frequencies, kept with the searcher (a snapshot: they cannot change)
     cache = searcher_cache(searcher, "doc_frequency", 100_000)
 
-    def common(sub: wq.Query) -> bool:
-        if isinstance(sub, wq.Term) and sub.fieldname in SEARCH_FIELDS:
-            key = (sub.fieldname, sub.text)
-            df = cache.get(key)
-            if df is None:
-                try:
-                    df = cache[key] = reader.doc_frequency(sub.fieldname, sub.text)
-                except Exception:  # noqa: BLE001
-                    return False
-            return df > limit
-        return False
+    def df(sub: wq.Query) -> int | None:
+        if not (isinstance(sub, wq.Term) and sub.fieldname in SEARCH_FIELDS):
+            return None
+        key = (sub.fieldname, sub.text)
+        found = cache.get(key)
+        if found is None:
+            try:
+                found = cache[key] = reader.doc_frequency(sub.fieldname, sub.text)
+            except Exception:  # noqa: BLE001
+                return None
+        return found
+
+    def lighter(kids: list[wq.Query]) -> list[wq.Query]:
+        freq = {id(k): df(k) for k in kids}
+        kept = [
+            k
+            for k in kids
+            if k is not wq.NullQuery and not (limit is not None and (freq[id(k)] or 0) > limit)
+        ]
+        if len(kept) > LONG_QUERY_CLAUSES:
+            terms = sorted((k for k in kept if freq[id(k)] is not None), key=lambda k: freq[id(k)])
+            rare = {id(k) for k in terms[:LONG_QUERY_KEEP]}
+            kept = [k for k in kept if freq[id(k)] is None or id(k) in rare]
+        return kept
 
     def walk(node: wq.Query) -> wq.Query:
         if isinstance(node, wq.Or):
-            kids = [walk(s) for s in node.subqueries]
-            kept = [k for k in kids if not common(k) and k is not wq.NullQuery]
+            kept = lighter([walk(s) for s in node.subqueries])
             if not kept:
                 return node
-            new = node.__class__(kept, boost=node.boost, minmatch=node.minmatch, scale=node.scale)
-            return new
+            return node.__class__(kept, boost=node.boost, minmatch=node.minmatch, scale=node.scale)
         if isinstance(node, (wq.Phrase, wq.Not)) or node.is_leaf():
             return node
         if isinstance(node, (wq.AndNot, wq.Require)):
@@ -235,6 +251,11 @@ def empty_filter(**filters: Any) -> bool:
 MAX_QUERY_CHARS = 500
 MAX_EXPANDING_TERMS = 3  # wildcard, prefix and range words in one query
 MAX_EXPANSIONS = 1000  # index terms one such word may stand for
+MAX_PHRASES = 4  # quoted phrases in one query: each is checked word position by position
+# An OR group longer than any question (KorQuAD dev: p99 49 clauses, max 66) is pasted
+# text: it is scored by its rarest terms (see prune_common_terms)
+LONG_QUERY_CLAUSES = 80
+LONG_QUERY_KEEP = 48
 
 
 class QueryRejected(ValueError):
@@ -272,6 +293,27 @@ def _label(q: wq.MultiTerm) -> str:
     if isinstance(q, wq.TermRange):
         return f"[{q.start or ''} TO {q.end or ''}]"
     return str(getattr(q, "text", q))
+
+
+def check_phrases(q: wq.Query) -> None:
+    """Raise :class:`QueryRejected` for more than :data:`MAX_PHRASES` quoted phrases (each
+    is matched position by position: at 100k passages 40 of them took 6-9 s)."""
+    phrases = {
+        tuple(node.words)
+        for node in _walk(q)
+        if isinstance(node, wq.Phrase) and node.fieldname == "text"
+    }
+    if len(phrases) > MAX_PHRASES:
+        raise QueryRejected(
+            f"A query can hold at most {MAX_PHRASES} quoted phrases (this one has {len(phrases)}).",
+            f"따옴표로 묶은 구절은 {MAX_PHRASES}개까지 쓸 수 있습니다(현재 {len(phrases)}개).",
+        )
+
+
+def _walk(q: wq.Query) -> Iterator[wq.Query]:
+    yield q
+    for child in q.children():
+        yield from _walk(child)
 
 
 def check_expansions(q: wq.Query, reader: Any) -> None:

@@ -535,6 +535,7 @@ class SearchIndex:
     def _parse(self, searcher: Any, query: str) -> Any:
         """``query`` as a whoosh query within the limits, very common terms pruned."""
         q = _query.parse_query(query, searcher.schema)
+        _query.check_phrases(q)
         _query.check_expansions(q, searcher.reader())
         return _query.prune_common_terms(q, searcher)
 

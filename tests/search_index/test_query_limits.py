@@ -107,3 +107,38 @@ def test_the_limits_of_other_methods(index: SearchIndex) -> None:
         index.highlight("*시티", hits)
     with pytest.raises(QueryRejected):
         index.keyword_coverage("스" * 501, {})
+
+
+def test_at_most_four_quoted_phrases(index: SearchIndex) -> None:
+    four = '"통합운영센터를 구축하여" "교통, 방범" "리빙랩을 통해" "조례를 2021년에"'
+    assert index.search(four)
+    exc = rejected(index, four + ' "스마트 시티"')
+    assert "4" in exc.message and "5" in exc.message
+    assert exc.message_ko == "따옴표로 묶은 구절은 4개까지 쓸 수 있습니다(현재 5개)."
+
+
+def test_pasted_text_is_scored_by_its_rarest_terms(index: SearchIndex) -> None:
+    """An OR group longer than any question (pasted text) keeps its rarest terms; a
+    question keeps all of its own."""
+    from whoosh import query as wq
+
+    from search_index import _query
+
+    searcher = index._searcher()
+    reader = searcher.reader()
+    question = "스마트시티 통합운영센터는 무엇을 연계하는가"
+    extra = "재난안전 교통정보 환경감시 에너지관리 복지서비스 의료정보 교육훈련 문화관광 행정혁신"
+    pasted = " ".join([TEXTS[0], TEXTS[3], TEXTS[1], extra])[:500]
+
+    def terms(q: wq.Query) -> set[tuple[str, str]]:
+        return {(n.fieldname, n.text) for n in _query._walk(q) if isinstance(n, wq.Term)}
+
+    short = _query.parse_query(question, searcher.schema)
+    assert terms(_query.prune_common_terms(short, searcher)) == terms(short)
+    long = _query.parse_query(pasted, searcher.schema)
+    assert len(long.subqueries) > _query.LONG_QUERY_CLAUSES
+    kept = terms(_query.prune_common_terms(long, searcher))
+    assert len(kept) == _query.LONG_QUERY_KEEP
+    df = {t: reader.doc_frequency(*t) for t in terms(long)}
+    assert max(df[t] for t in kept) <= min(df[t] for t in terms(long) - kept)
+    assert index.search(pasted)[0].chunk_id in {1, 2, 4}  # found by what it kept
