@@ -32,7 +32,7 @@ from bench._shared import BENCHMARKS as BENCH  # noqa: E402
 from bench._shared import CORPUS, E5_MODEL_DIR  # noqa: E402
 from search_index import ChunkRecord, QueryRejected, SearchIndex  # noqa: E402
 from search_index import _korean as korean  # noqa: E402
-from search_index._query import MAX_EXPANSIONS, MAX_QUERY_CHARS  # noqa: E402
+from search_index._query import MAX_EXPANSIONS, MAX_PHRASES, MAX_QUERY_CHARS  # noqa: E402
 
 SUBMISSIONS = 30
 N_LATENCY_QUERIES = 100
@@ -453,25 +453,32 @@ def limit_shapes(texts: list[str], rng: random.Random, prefixes: list[str]) -> d
     triples = [" ".join(f"{p}*" for p in rng.sample(prefixes[:4], 3)) for _ in range(n)]
 
     def pairs(budget: int) -> str:
+        """As many quoted word pairs as the limit accepts (MAX_PHRASES), within budget."""
         q = ""
-        while True:
+        for _ in range(MAX_PHRASES):
             part = f'"{rng.choice(words)} {rng.choice(words)}" '
             if len(q) + len(part) > budget:
-                return q.strip()
+                break
             q += part
+        return q.strip()
 
     mixed = []
     for i in range(n):
         head = " ".join(f"{p}*" for p in rng.sample(prefixes[:4], 3))
         quoted = pairs(200)
-        tail = rng.choice(long_texts)
+        tail = rng.choice(long_texts).replace('"', " ")  # its own quotes: over the limit
         if i % 2:  # and an exclusion: the OR group becomes AndNot over every candidate
             tail = f"NOT {rng.choice(words)} {tail}"
         mixed.append(f"{head} {quoted} {tail}"[:MAX_QUERY_CHARS].strip())
     return {
         "3 widest accepted prefixes": triples,
-        "500 characters of text": [rng.choice(long_texts)[:500] for _ in range(n)],
-        "500 characters of quoted word pairs": [pairs(500) for _ in range(n)],
+        "500 characters of text": [
+            rng.choice(long_texts).replace('"', " ")[:500] for _ in range(n)
+        ],
+        "quoted word pairs (the most accepted) + text, 500 characters": [
+            f"{pairs(200)} {rng.choice(long_texts).replace(chr(34), ' ')}"[:MAX_QUERY_CHARS].strip()
+            for _ in range(n)
+        ],
         "mixed: 3 prefixes + quoted pairs + text (+ NOT), 500 characters": mixed,
         "every passage (*)": ["*"] * 5,
     }
