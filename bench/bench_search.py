@@ -608,7 +608,8 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
             f"## Worst accepted query shapes ({lim['chunks']} chunks, limit 20, highlights on)",
             "",
             "Limits: 500 characters, 3 wildcard/prefix words of at most 1,000 index terms, "
-            "no leading wildcard (search_index/_query.py).",
+            "no leading wildcard, 4 quoted phrases; pasted text scored by its 48 rarest "
+            "terms (search_index/_query.py).",
             "",
             "Prefix words: the widest the limit accepts on this index (index terms each): "
             + ", ".join(f"{p} {n}" for p, n in lim.get("widest_prefixes", {}).items())
