@@ -409,6 +409,8 @@ class EvidenceLink(db.Model):
     document: Mapped[Document] = relationship()
     indicator: Mapped[Indicator] = relationship()
     evaluator: Mapped[User] = relationship()
+    # the saved scores that cite this link (it cannot be removed while any does)
+    citing_scores: Mapped[list[Score]] = relationship(secondary=score_links, viewonly=True)
 
 
 class Score(db.Model):

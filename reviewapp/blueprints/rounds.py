@@ -116,12 +116,16 @@ def add_applicant(round_id: int) -> Any:
 @bp.route("/rounds/<id:round_id>/assignments", methods=["POST"])
 @roles_required(Role.ADMIN, Role.COORDINATOR)
 def assign(round_id: int) -> Any:
+    round_ = access.round_for(current_user, round_id)
     form = AssignForm()
     form.username.choices = [(request.form.get("username", ""), "")]
     if form.validate_on_submit():
         try:
             rounds.assign(
-                form.submission_id.data or 0, form.username.data or "", actor_id=current_user.id
+                form.submission_id.data or 0,
+                form.username.data or "",
+                actor_id=current_user.id,
+                round_id=round_.id,
             )
             flash(_("Evaluator assigned."), "success")
         except ServiceError as exc:

@@ -3,6 +3,7 @@ command line, through the same services as the UI (blind rules, finalization, au
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -210,8 +211,10 @@ def audit_cmd(round_id: int, as_json: bool) -> None:
         }
         for e in audit.of_round(round_id)
     ]
+    names = {user.id: user.username for user in accounts.list_users()}
     lines = [
-        f"{e['at']}  {e['actor_id']}  {e['action']}  {e['entity_type']} {e['entity_id']}"
+        f"{e['at']}  {names.get(e['actor_id'], '-')}  {e['action']}  "
+        f"{e['entity_type']} {e['entity_id']}  {json.dumps(e['data'], ensure_ascii=False)}"
         for e in events
     ]
     emit(as_json, {"round": round_id, "events": events}, "\n".join(lines) or "no events")

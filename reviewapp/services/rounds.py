@@ -136,8 +136,14 @@ def assign(
     actor_id: int | None = None,
     conflict_declared: bool = False,
     conflict_note: str = "",
+    round_id: int | None = None,
 ) -> Assignment:
+    """Assign an evaluator to a submission (idempotent). ``round_id``: the round the request
+    came from; a submission of another round is NotFound. Raises Conflict for a finalized
+    round, ServiceError for a user who is not an evaluator or declares a conflict."""
     submission = require_open_submission(submission_id)
+    if round_id is not None and submission.round_id != round_id:
+        raise NotFound(f"no submission with id {submission_id} in this round")
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"no user named {username!r}")

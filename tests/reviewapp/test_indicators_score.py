@@ -399,3 +399,15 @@ def test_card_in_english_without_inline_script(
     assert "Document review" in html and "On-site inspection" in html
     assert "Save score" in html and "Rubric level" in html
     assert "<script>" not in html and not re.search(r"\son[a-z]+=", html)
+
+
+def test_a_cited_link_says_so_instead_of_offering_removal(
+    app: Flask, world: World, scene: dict[str, int]
+) -> None:
+    eva = _client(app, "eva")
+    links = _page(world, QUANT) + "/links"
+    remove = f"/links/{scene['eva_quant']}/delete"
+    assert remove in _text(eva.get(links))
+    assert _score(eva, world, QUANT, points="30", link_ids=[scene["eva_quant"]]).status_code == 200
+    html = _text(eva.get(links))
+    assert remove not in html and "내 점수에 인용된 링크입니다" in html

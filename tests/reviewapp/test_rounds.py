@@ -148,6 +148,27 @@ def test_assignment_refuses_who_is_no_evaluator(client: FlaskClient, world: Worl
     assert count(Assignment) == before
 
 
+def test_assignment_takes_only_a_submission_of_its_round(client: FlaskClient, world: World) -> None:
+    other = rounds.create_round("다른 라운드", world.framework_id)
+    elsewhere = rounds.add_applicant(other.id, "다른시", 300000).submission_id
+    login(client, "coord")
+    token = csrf_token(client, f"/rounds/{world.round_id}")
+    before = count(Assignment)
+    response = client.post(
+        f"/rounds/{world.round_id}/assignments",
+        data={"csrf_token": token, "submission_id": str(elsewhere), "username": "evb"},
+    )
+    assert response.status_code == 302
+    assert flashes(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert count(Assignment) == before
+    # an unknown round: 404, nothing assigned
+    missing = client.post(
+        "/rounds/999999/assignments",
+        data={"csrf_token": token, "submission_id": str(world.large), "username": "evb"},
+    )
+    assert missing.status_code == 404 and count(Assignment) == before
+
+
 # --- grading rules, finalization, conflicts of interest, audit trail (issue 11) ----------------
 
 QUANT = "INN-02"  # quantitative, 40 points
