@@ -352,8 +352,10 @@ def test_audit_trail_lists_events_newest_first(client: FlaskClient, world: World
     response = client.get(f"/rounds/{world.round_id}/audit")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    actions = re.findall(r"<td><code>(.*?)</code></td>", html)
+    actions = re.findall(r'<td data-action="(.*?)">', html)
     assert actions[:3] == ["round.reopen", "round.finalize", "round.settings"]
+    # shown in Korean: the action, the entity and the changed rule
+    assert "라운드 재개" in html and "평가 규칙 변경" in html and "<dt>집계 방식</dt>" in html
     assert "round.create" in actions and "assignment.create" in actions
     assert len(actions) == count(AuditEvent, AuditEvent.round_id == world.round_id)
     assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d KST</td>", html)
@@ -374,7 +376,7 @@ def test_audit_trail_pages_of_100(client: FlaskClient, world: World) -> None:
     total = count(AuditEvent, AuditEvent.round_id == world.round_id)
     second = client.get(f"/rounds/{world.round_id}/audit?page=2").get_data(as_text=True)
     assert len(re.findall(r'<tr class="event">', second)) == total - 100
-    assert "round.create" in second
+    assert 'data-action="round.create"' in second and "라운드 생성" in second
 
 
 def test_evaluators_cannot_reach_the_coordinator_routes(client: FlaskClient, world: World) -> None:
