@@ -32,7 +32,13 @@ from bench._shared import BENCHMARKS as BENCH  # noqa: E402
 from bench._shared import CORPUS, E5_MODEL_DIR  # noqa: E402
 from search_index import ChunkRecord, QueryRejected, SearchIndex  # noqa: E402
 from search_index import _korean as korean  # noqa: E402
-from search_index._query import MAX_EXPANSIONS, MAX_PHRASES, MAX_QUERY_CHARS  # noqa: E402
+from search_index import _query as query_parser  # noqa: E402
+from search_index._query import (  # noqa: E402
+    MAX_EXPANSIONS,
+    MAX_PHRASES,
+    MAX_QUERY_CHARS,
+    MAX_TERM_LISTS,
+)
 
 SUBMISSIONS = 30
 N_LATENCY_QUERIES = 100
@@ -439,9 +445,20 @@ def prefix_expansions(idx: SearchIndex) -> dict[str, int]:
 
 def widest_prefixes(idx: SearchIndex, limit: int, n: int = 8) -> list[tuple[str, int]]:
     """The ``n`` prefixes (letters or Hangul, no digits) standing for the most index terms
-    the limit accepts: the worst wildcard words a query may hold."""
+    that the limits accept three at a time (MAX_EXPANSIONS terms each, and a third of
+    MAX_TERM_LISTS posting lists over the index's segments): the worst wildcard words a
+    query may hold."""
+    searcher = idx._searcher()  # noqa: SLF001 - a bench may read the lexicon
+    reader = searcher.reader()
     ok = [(p, c) for p, c in prefix_expansions(idx).items() if c <= limit and p.isalpha()]
-    return sorted(ok, key=lambda pc: (-pc[1], pc[0]))[:n]
+    out: list[tuple[str, int]] = []
+    for p, c in sorted(ok, key=lambda pc: (-pc[1], pc[0])):
+        q = query_parser.parse_query(f"{p}*", searcher.schema)
+        if sum(query_parser.term_lists(q, reader).values()) <= MAX_TERM_LISTS // 3:
+            out.append((p, c))
+            if len(out) == n:
+                break
+    return out
 
 
 def limit_shapes(texts: list[str], rng: random.Random, prefixes: list[str]) -> dict[str, list[str]]:
@@ -608,8 +625,9 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
             f"## Worst accepted query shapes ({lim['chunks']} chunks, limit 20, highlights on)",
             "",
             "Limits: 500 characters, 3 wildcard/prefix words of at most 1,000 index terms, "
-            "no leading wildcard, 4 quoted phrases; pasted text scored by its 48 rarest "
-            "terms (search_index/_query.py).",
+            "no leading wildcard, 4 quoted phrases, 3,000 term posting lists over the "
+            "index's segments; pasted text scored by its 48 rarest terms "
+            "(search_index/_query.py).",
             "",
             "Prefix words: the widest the limit accepts on this index (index terms each): "
             + ", ".join(f"{p} {n}" for p, n in lim.get("widest_prefixes", {}).items())

@@ -252,6 +252,10 @@ MAX_QUERY_CHARS = 500
 MAX_EXPANDING_TERMS = 3  # wildcard, prefix and range words in one query
 MAX_EXPANSIONS = 1000  # index terms one such word may stand for
 MAX_PHRASES = 4  # quoted phrases in one query: each is checked word position by position
+# term posting lists the wildcard words of one query may open, over the index's segments:
+# one-syllable particles (이*, 의*) stand for ~550 terms in each of 20 segments at 100k
+# passages, 2.4 s to score (bench/results/search.md); within this, under 0.3 s
+MAX_TERM_LISTS = 3000
 # An OR group longer than any question (KorQuAD dev: p99 49 clauses, max 66) is pasted
 # text: it is scored by its rarest terms (see prune_common_terms)
 LONG_QUERY_CLAUSES = 80
@@ -344,3 +348,26 @@ def check_expansions(q: wq.Query, reader: Any) -> None:
                     f"'{label}'에 해당하는 단어가 너무 많습니다({MAX_EXPANSIONS:,}개 초과). "
                     "더 길게 입력해 주세요.",
                 )
+    lists = term_lists(q, reader)
+    if sum(lists.values()) > MAX_TERM_LISTS:
+        widest = max(lists, key=lambda label: lists[label])
+        raise QueryRejected(
+            f"{widest!r} matches words in too many places of the index to answer quickly; "
+            "type more of it.",
+            f"'{widest}'에 해당하는 단어가 색인 곳곳에 너무 많아 빨리 찾을 수 없습니다. "
+            "더 길게 입력해 주세요.",
+        )
+
+
+def term_lists(q: wq.Query, reader: Any) -> dict[str, int]:
+    """Wildcard/prefix word -> how many term posting lists scoring it opens: its expanded
+    terms in each field, counted in each index segment (each open costs ~75 us; measured at
+    100k passages in 20 segments, bench/results/search.md)."""
+    segments = getattr(reader, "readers", None) or [reader]
+    out: dict[str, int] = {}
+    for node in _expanding(q):
+        label = _label(node)
+        cap = MAX_TERM_LISTS + 1
+        n = sum(sum(1 for _ in islice(node._btexts(seg), cap)) for seg in segments)
+        out[label] = out.get(label, 0) + n
+    return out

@@ -142,3 +142,28 @@ def test_pasted_text_is_scored_by_its_rarest_terms(index: SearchIndex) -> None:
     df = {t: reader.doc_frequency(*t) for t in terms(long)}
     assert max(df[t] for t in kept) <= min(df[t] for t in terms(long) - kept)
     assert index.search(pasted)[0].chunk_id in {1, 2, 4}  # found by what it kept
+
+
+def test_wildcards_are_limited_by_the_posting_lists_they_open(
+    index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What scoring a wildcard word costs is one posting list per expanded term and index
+    segment: over MAX_TERM_LISTS in one query, it is refused, naming the widest word."""
+    from types import SimpleNamespace
+
+    from search_index import _query
+
+    searcher = index._searcher()
+    reader = searcher.reader()
+    q = _query.parse_query("aba* abb*", searcher.schema)
+    one = _query.term_lists(q, reader)
+    assert set(one) == {"aba*", "abb*"} and min(one.values()) > 600  # of 676 words each
+    # the same terms in two segments cost twice as many lists
+    two = _query.term_lists(q, SimpleNamespace(readers=[reader, reader]))
+    assert two == {label: 2 * n for label, n in one.items()}
+    assert index.search("aba* abb*")  # ~1,300 lists: within the default limit
+    monkeypatch.setattr(_query, "MAX_TERM_LISTS", 1000)
+    exc = rejected(index, "aba* abb*")
+    assert "too many places" in exc.message and "'aba*'" in exc.message
+    assert exc.message_ko.startswith("'aba*'에 해당하는 단어가 색인 곳곳에 너무 많아")
+    assert index.search("aba*")  # 676 lists alone
