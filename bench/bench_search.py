@@ -625,7 +625,7 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
             f"## Worst accepted query shapes ({lim['chunks']} chunks, limit 20, highlights on)",
             "",
             "Limits: 500 characters, 3 wildcard/prefix words of at most 1,000 index terms, "
-            "no leading wildcard, 4 quoted phrases, 3,000 term posting lists over the "
+            "no leading wildcard, 3 quoted phrases, 2,000 term posting lists over the "
             "index's segments; pasted text scored by its 48 rarest terms "
             "(search_index/_query.py).",
             "",

@@ -251,11 +251,11 @@ def empty_filter(**filters: Any) -> bool:
 MAX_QUERY_CHARS = 500
 MAX_EXPANDING_TERMS = 3  # wildcard, prefix and range words in one query
 MAX_EXPANSIONS = 1000  # index terms one such word may stand for
-MAX_PHRASES = 4  # quoted phrases in one query: each is checked word position by position
+MAX_PHRASES = 3  # quoted phrases in one query: each is checked word position by position
 # term posting lists the wildcard words of one query may open, over the index's segments:
 # one-syllable particles (이*, 의*) stand for ~550 terms in each of 20 segments at 100k
-# passages, 2.4 s to score (bench/results/search.md); within this, under 0.3 s
-MAX_TERM_LISTS = 3000
+# passages, 2.4 s to score; within this, ~0.25 s (bench/results/search.md)
+MAX_TERM_LISTS = 2000
 # An OR group longer than any question (KorQuAD dev: p99 49 clauses, max 66) is pasted
 # text: it is scored by its rarest terms (see prune_common_terms)
 LONG_QUERY_CLAUSES = 80
