@@ -68,30 +68,35 @@ def create_user_cmd(
     emit(as_json, _user_payload(user), f"user {user.id}: {user.username} ({user.role})")
 
 
-@click.command("deactivate-user")
-@click.argument("username")
-@json_option
-@with_database
-def deactivate_user_cmd(username: str, as_json: bool) -> None:
-    """Deactivate a user: no more logins, and every session of theirs ends now."""
-    try:
-        user = accounts.deactivate_user(accounts.user_by_name(username).id, actor_id=None)
-    except ServiceError as exc:
-        fail(exc)
-    emit(as_json, _user_payload(user), f"user {user.username} deactivated; sessions ended")
+def _status_command(name: str, change: Any, done: str, help_text: str) -> click.Command:
+    """deactivate-user / reactivate-user: one user by name through one accounts service."""
+
+    @click.command(name, help=help_text)
+    @click.argument("username")
+    @json_option
+    @with_database
+    def command(username: str, as_json: bool) -> None:
+        try:
+            user = change(accounts.user_by_name(username).id, actor_id=None)
+        except ServiceError as exc:
+            fail(exc)
+        emit(as_json, _user_payload(user), f"user {user.username} {done}")
+
+    return command
 
 
-@click.command("reactivate-user")
-@click.argument("username")
-@json_option
-@with_database
-def reactivate_user_cmd(username: str, as_json: bool) -> None:
-    """Let a deactivated user log in again."""
-    try:
-        user = accounts.reactivate_user(accounts.user_by_name(username).id, actor_id=None)
-    except ServiceError as exc:
-        fail(exc)
-    emit(as_json, _user_payload(user), f"user {user.username} reactivated")
+deactivate_user_cmd = _status_command(
+    "deactivate-user",
+    accounts.deactivate_user,
+    "deactivated; sessions ended",
+    "Deactivate a user: no more logins, and every session of theirs ends now.",
+)
+reactivate_user_cmd = _status_command(
+    "reactivate-user",
+    accounts.reactivate_user,
+    "reactivated",
+    "Let a deactivated user log in again.",
+)
 
 
 @click.command("reset-password")

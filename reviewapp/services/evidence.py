@@ -27,6 +27,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
@@ -106,6 +107,8 @@ def links_for(viewer: User, submission_id: int, indicator_id: int) -> list[Evide
     )
     if not sees_all_links(viewer, submission_id, indicator_id):
         query = query.where(EvidenceLink.evaluator_id == viewer.id)
+    # the page shows whether a score cites each link: loaded with the links, not one by one
+    query = query.options(selectinload(EvidenceLink.citing_scores))
     links = list(db.session.scalars(query.order_by(EvidenceLink.created_at, EvidenceLink.id)))
     return sorted(links, key=lambda link: link.evaluator_id != viewer.id)
 
