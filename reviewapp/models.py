@@ -446,6 +446,46 @@ class Score(db.Model):
     evaluator: Mapped[User] = relationship()
 
 
+class Adjudication(db.Model):
+    """The coordinator's note on how the committee settled a flagged indicator (issue 12).
+
+    Notes are only added (a later note supersedes an earlier one on screen; both stay), and
+    each is audited.
+    """
+
+    __tablename__ = "adjudications"
+    __table_args__ = (
+        Index("ix_adjudications_submission_indicator", "submission_id", "indicator_id"),
+        {"sqlite_autoincrement": True},
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    note: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()
+    indicator: Mapped[Indicator] = relationship()
+
+
+class CommitteeOpinion(db.Model):
+    """The committee's opinion of one submission: the overall opinion (종합의견, ``area_code``
+    "") or a short one on one area. Edited by coordinators while the round is open."""
+
+    __tablename__ = "committee_opinions"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "area_code"),
+        {"sqlite_autoincrement": True},
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    area_code: Mapped[str] = mapped_column(String(40), default="")  # "" = overall opinion
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
 class AuditEvent(db.Model):
     """Who changed what, when: scores, links, decisions, grades, uploads, assignments."""
 

@@ -451,7 +451,7 @@ def finalize(round_id: int, *, actor_id: int) -> Round:
     Raises NotFound, Forbidden (not a coordinator or admin), Conflict (already finalized).
     """
     round_ = get_round(round_id)
-    _require_manager(actor_id)
+    require_manager(actor_id)
     require_open(round_)
     round_.status = "finalized"
     round_.finalized_at = utcnow()
@@ -474,7 +474,7 @@ def reopen(round_id: int, *, actor_id: int, reason: str) -> Round:
     Raises Invalid (no reason), Conflict (not finalized), NotFound, Forbidden.
     """
     round_ = get_round(round_id)
-    _require_manager(actor_id)
+    require_manager(actor_id)
     reason = (reason or "").strip()
     if not reason:
         raise Invalid({"reason": _("Say why the round is reopened.")})
@@ -498,7 +498,8 @@ def reopen(round_id: int, *, actor_id: int, reason: str) -> Round:
     return round_
 
 
-def _require_manager(actor_id: int) -> None:
+def require_manager(actor_id: int) -> None:
+    """Forbidden unless ``actor_id`` is a coordinator's or administrator's id."""
     user = db.session.get(User, actor_id)
     if user is None or user.role not in (Role.ADMIN, Role.COORDINATOR):
         raise Forbidden(_("Only a coordinator or an administrator can do this."))

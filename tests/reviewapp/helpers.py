@@ -8,6 +8,7 @@ import io
 import re
 import stat
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -229,3 +230,65 @@ def evidence_on(doc: Document, world: World) -> dict[str, int]:
         "link": link.id,
         "accepted_link": accepted_link,
     }
+
+
+@dataclass(frozen=True)
+class ScoredRound:
+    """What `scored_round` built (ids and the cited passages' text)."""
+
+    world: World
+    doc_id: int
+    inn01: int  # indicator ids
+    inn02: int
+    eva_link: int  # eva's link cited by her INN-01 score
+    evb_link: int  # evb's link cited by his INN-01 score
+    eva_quote: str
+    evb_quote: str
+
+
+def scored_round(world: World) -> ScoredRound:
+    """A round the committee can meet on, built through the services.
+
+    Large city (한빛시): eva AND evb assigned. INN-01 (qualitative, max 40; levels 5-1 =
+    40/32/24/16/8 points): eva level 5 = 40 citing passage 1 of the law text, comment
+    "시민참여 운영이 우수함"; evb level 1 = 8 citing passage 2, comment "실적 근거 부족" ->
+    mean 24.00, spread 32 points = 80 % of max > 20 % -> flagged. INN-02 (quantitative, max
+    40): eva 30 and evb 28, both "no evidence submitted" (reason "제출 자료 없음") -> mean
+    29.00, not flagged. Small city (솔내시): evb INN-01 level 3 = 24 points, no evidence.
+    """
+    from reviewapp.services import rounds, scoring
+
+    doc = ready_doc(world)
+    eva, evb = user("eva"), user("evb")
+    inn01, inn02 = indicators_of(world)[:2]
+    rounds.assign(world.large, "evb")
+    chunks = doc.chunks
+    eva_link = evidence.link_passage(eva.id, world.large, inn01.id, chunks[0].id)
+    evb_link = evidence.link_passage(evb.id, world.large, inn01.id, chunks[1].id)
+    scoring.save_score(
+        eva.id, world.large, inn01.id, "document",
+        scoring.ScoreForm(level=5, comment="시민참여 운영이 우수함", link_ids=[eva_link.id]),
+    )  # fmt: skip
+    scoring.save_score(
+        evb.id, world.large, inn01.id, "document",
+        scoring.ScoreForm(level=1, comment="실적 근거 부족", link_ids=[evb_link.id]),
+    )  # fmt: skip
+    for actor, points in ((eva, "30"), (evb, "28")):
+        scoring.save_score(
+            actor.id, world.large, inn02.id, "document",
+            scoring.ScoreForm(points=points, no_evidence_reason="제출 자료 없음"),
+        )  # fmt: skip
+    scoring.save_score(
+        evb.id, world.small, inn01.id, "document",
+        scoring.ScoreForm(level=3, no_evidence_reason="제출 자료 없음"),
+    )  # fmt: skip
+    return ScoredRound(
+        world=world,
+        doc_id=doc.id,
+        inn01=inn01.id,
+        inn02=inn02.id,
+        eva_link=eva_link.id,
+        evb_link=evb_link.id,
+        eva_quote=eva_link.quote,
+        evb_quote=evb_link.quote,
+    )

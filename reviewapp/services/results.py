@@ -1,0 +1,380 @@
+"""The committee's view of a round: per applicant every indicator with each evaluator's score,
+comment and cited evidence, the aggregate and its flags; the progress of every evaluator; the
+list of disagreements to settle.
+
+One read model feeds the results page, the disagreement list and every export
+(reviewapp/reports/), so the screen and the files the ministry receives can never differ. All
+figures come from services/grades.py (which leaves the arithmetic to reviewapp/grading.py);
+scores of an evaluator with a declared conflict of interest are left out here as they are
+there.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from .. import grading
+from ..extensions import db
+from ..models import (
+    Adjudication,
+    Assignment,
+    Claim,
+    Document,
+    EvidenceLink,
+    Score,
+    Submission,
+    User,
+)
+from . import committee
+from .grades import RoundGrades, SubmissionGrade, round_grades, rules_of
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One evidence passage a score cites: ``page`` is the page number (for a spreadsheet,
+    the sheet number, and ``sheet`` its name); ``quote`` the passage as linked."""
+
+    link_id: int
+    document_id: int
+    document: str
+    page: int
+    sheet: str | None
+    quote: str
+    chunk_id: int | None
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    """One evaluator's score of one indicator at one stage (points in Decimal)."""
+
+    evaluator_id: int
+    evaluator: str
+    stage: str
+    points: Decimal
+    level: int | None
+    comment: str
+    no_evidence_reason: str
+    citations: list[Citation]
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator of one submission as the committee reads it.
+
+    ``result`` holds the rounded aggregate (``result.score``), the stage it comes from and the
+    disagreement flag; ``spread`` is the largest max - min of one stage's scores in points
+    (None below two scores at every stage) and ``spread_pct`` that spread in % of
+    ``max_points``; ``claimed_points`` the applicant's self-evaluation (None when no claim
+    gives points); ``link_count`` the evidence links of every evaluator on this indicator.
+    """
+
+    area_code: str
+    area_title: str
+    indicator_id: int
+    code: str
+    title: str
+    max_points: Decimal
+    result: grading.IndicatorResult
+    scores: list[ScoreLine]
+    spread: Decimal | None
+    spread_pct: Decimal | None
+    claimed_points: Decimal | None
+    link_count: int
+    adjudications: list[Adjudication]
+
+
+@dataclass(frozen=True)
+class SubmissionSheet:
+    """One applicant's full result: grade, rank, rows, what it would take, opinions."""
+
+    grade: SubmissionGrade
+    rows: list[IndicatorRow]
+    evaluators: list[tuple[int, str]]  # (id, name) whose scores count, by name
+    opinions: committee.Opinions
+
+    @property
+    def submission(self) -> Submission:
+        return self.grade.submission
+
+    @property
+    def result(self) -> grading.SubmissionResult:
+        return self.grade.result
+
+
+@dataclass(frozen=True)
+class RoundResults:
+    """The round's grades and one sheet per submission, in the order of ``grades``."""
+
+    grades: RoundGrades
+    sheets: list[SubmissionSheet]
+    stages: list[tuple[str, str]]  # (code, Korean name) in evaluation order
+
+
+def _name(user: User) -> str:
+    return user.display_name or user.username
+
+
+def sheet_name(document: Document, page: int) -> str | None:
+    """The sheet's name when ``document`` is a spreadsheet whose sheet ``page`` (1-based) is
+    known from extraction (``doc_metadata["sheets"]``, names joined by " | "); else None."""
+    names = str((document.doc_metadata or {}).get("sheets") or "")
+    if document.detected_type != "xlsx" or not names:
+        return None
+    parts = names.split(" | ")
+    return parts[page - 1] if 0 < page <= len(parts) else None
+
+
+def _citation(link: EvidenceLink) -> Citation:
+    return Citation(
+        link_id=link.id,
+        document_id=link.document_id,
+        document=link.document.filename,
+        page=link.page,
+        sheet=sheet_name(link.document, link.page),
+        quote=link.quote,
+        chunk_id=link.chunk_id,
+    )
+
+
+def _spread(values_by_stage: dict[str, list[Decimal]]) -> Decimal | None:
+    spreads = [max(v) - min(v) for v in values_by_stage.values() if len(v) >= 2]
+    return max(spreads) if spreads else None
+
+
+def round_results(round_id: int, *, submission_id: int | None = None) -> RoundResults:
+    """The committee's read model of a round (one submission's sheet only when
+    ``submission_id`` is given; the grades and ranks are always the whole round's).
+
+    Raises NotFound for an unknown round; a ``submission_id`` outside the round gives no
+    sheet (the caller checks access and membership first).
+    """
+    grades = round_grades(round_id)
+    round_ = grades.round
+    wanted = [
+        row
+        for row in grades.submissions
+        if submission_id is None or row.submission.id == submission_id
+    ]
+    ids = [row.submission.id for row in wanted]
+    framework = round_.framework
+    stage_order = list(rules_of(round_).stages)
+    stage_names = {
+        str(st["code"]): str(st.get("name_ko") or st["code"]) for st in round_.stages or []
+    }
+
+    counted = select(Assignment.submission_id, Assignment.evaluator_id).where(
+        Assignment.submission_id.in_(ids), Assignment.conflict_declared.is_(False)
+    )
+    counted_pairs = {(row[0], row[1]) for row in db.session.execute(counted)}
+    scores = db.session.scalars(
+        select(Score)
+        .where(Score.submission_id.in_(ids))
+        .options(
+            selectinload(Score.links).selectinload(EvidenceLink.document),
+            selectinload(Score.evaluator),
+        )
+    )
+    lines: dict[tuple[int, int], list[ScoreLine]] = defaultdict(list)
+    by_stage: dict[tuple[int, int], dict[str, list[Decimal]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    evaluators: dict[int, dict[int, str]] = defaultdict(dict)
+    for score in scores:
+        if (score.submission_id, score.evaluator_id) not in counted_pairs:
+            continue
+        if score.stage not in stage_order:
+            continue
+        key = (score.submission_id, score.indicator_id)
+        name = _name(score.evaluator)
+        evaluators[score.submission_id][score.evaluator_id] = name
+        lines[key].append(
+            ScoreLine(
+                evaluator_id=score.evaluator_id,
+                evaluator=name,
+                stage=score.stage,
+                points=Decimal(score.points),
+                level=score.level,
+                comment=score.comment,
+                no_evidence_reason=score.no_evidence_reason,
+                citations=[_citation(link) for link in score.links],
+            )
+        )
+        by_stage[key][score.stage].append(Decimal(score.points))
+
+    link_counts = {
+        (sub_id, indicator_id): count
+        for sub_id, indicator_id, count in db.session.execute(
+            select(EvidenceLink.submission_id, EvidenceLink.indicator_id, func.count())
+            .where(EvidenceLink.submission_id.in_(ids))
+            .group_by(EvidenceLink.submission_id, EvidenceLink.indicator_id)
+        )
+    }
+    claimed: dict[tuple[int, int], Decimal] = {}
+    for claim in db.session.scalars(
+        select(Claim)
+        .where(Claim.submission_id.in_(ids), Claim.claimed_points.is_not(None))
+        .order_by(Claim.id)
+    ):
+        claimed[(claim.submission_id, claim.indicator_id)] = Decimal(claim.claimed_points)
+    adjudications = committee.adjudications_of(ids)
+
+    sheets = []
+    for grade in wanted:
+        sub_id = grade.submission.id
+        results = {ind.code: ind for ind in grade.result.indicators}
+        rows = []
+        for indicator in framework.indicators:
+            key = (sub_id, indicator.id)
+            spread = _spread(by_stage.get(key, {}))
+            max_points = Decimal(indicator.max_points)
+            rows.append(
+                IndicatorRow(
+                    area_code=indicator.area.code,
+                    area_title=indicator.area.title_ko,
+                    indicator_id=indicator.id,
+                    code=indicator.code,
+                    title=indicator.title_ko,
+                    max_points=max_points,
+                    result=results[indicator.code],
+                    scores=sorted(
+                        lines.get(key, []),
+                        key=lambda s: (stage_order.index(s.stage), s.evaluator, s.evaluator_id),
+                    ),
+                    spread=spread,
+                    spread_pct=(
+                        grading.round_half_up(spread * 100 / max_points)
+                        if spread is not None and max_points
+                        else None
+                    ),
+                    claimed_points=claimed.get(key),
+                    link_count=link_counts.get(key, 0),
+                    adjudications=adjudications.get(key, []),
+                )
+            )
+        sheets.append(
+            SubmissionSheet(
+                grade=grade,
+                rows=rows,
+                evaluators=sorted(evaluators[sub_id].items(), key=lambda item: (item[1], item[0])),
+                opinions=committee.opinions_of(sub_id),
+            )
+        )
+    return RoundResults(
+        grades=grades,
+        sheets=sheets,
+        stages=[(code, stage_names.get(code, code)) for code in stage_order],
+    )
+
+
+def disagreements(results: RoundResults) -> list[tuple[SubmissionSheet, IndicatorRow]]:
+    """Every flagged indicator of the round, the widest spread (in % of max points) first,
+    then by applicant name and indicator order."""
+    flagged = [
+        (position, sheet, row)
+        for sheet in results.sheets
+        for position, row in enumerate(sheet.rows)
+        if row.result.flagged
+    ]
+    flagged.sort(
+        key=lambda item: (
+            -(item[2].spread_pct or Decimal(0)),
+            item[1].submission.applicant.name,
+            item[0],
+        )
+    )
+    return [(sheet, row) for _position, sheet, row in flagged]
+
+
+@dataclass(frozen=True)
+class StageProgress:
+    """How far one evaluator is at one stage: ``unscored`` indicator codes in order."""
+
+    scored: int
+    total: int
+    unscored: list[str]
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One assignment's progress: per stage code, the indicators scored; the codes scored
+    with "no evidence submitted"; the flagged codes among those this evaluator scored; and
+    whether a conflict of interest is declared (then nothing of theirs counts)."""
+
+    submission: Submission
+    evaluator_id: int
+    evaluator: str
+    conflict: bool
+    stages: dict[str, StageProgress]
+    no_evidence: list[str]
+    flagged: list[str]
+
+
+def progress(results: RoundResults) -> list[ProgressRow]:
+    """Per assignment of the round (by applicant, then evaluator name), the evaluator's
+    progress; ``results`` gives the indicators and the flags (see round_results)."""
+    round_ = results.grades.round
+    codes = [ind.code for ind in round_.framework.indicators]
+    code_of = {ind.id: ind.code for ind in round_.framework.indicators}
+    flagged = {
+        sheet.submission.id: {row.code for row in sheet.rows if row.result.flagged}
+        for sheet in results.sheets
+    }
+    assignments = db.session.scalars(
+        select(Assignment)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .where(Submission.round_id == round_.id)
+        .options(selectinload(Assignment.evaluator), selectinload(Assignment.submission))
+    ).all()
+    own: dict[tuple[int, int], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    no_evidence: dict[tuple[int, int], set[str]] = defaultdict(set)
+    rows = db.session.execute(
+        select(
+            Score.submission_id,
+            Score.evaluator_id,
+            Score.indicator_id,
+            Score.stage,
+            Score.no_evidence_reason,
+        )
+        .join(Submission, Submission.id == Score.submission_id)
+        .where(Submission.round_id == round_.id)
+    )
+    for sub_id, evaluator_id, indicator_id, stage, reason in rows:
+        code = code_of.get(indicator_id)
+        if code is None:
+            continue
+        own[(sub_id, evaluator_id)][stage].add(code)
+        if reason:
+            no_evidence[(sub_id, evaluator_id)].add(code)
+    out = []
+    for assignment in assignments:
+        key = (assignment.submission_id, assignment.evaluator_id)
+        scored_codes = set().union(*own[key].values()) if own[key] else set()
+        out.append(
+            ProgressRow(
+                submission=assignment.submission,
+                evaluator_id=assignment.evaluator_id,
+                evaluator=_name(assignment.evaluator),
+                conflict=assignment.conflict_declared,
+                stages={
+                    code: StageProgress(
+                        scored=len(own[key][code]),
+                        total=len(codes),
+                        unscored=[c for c in codes if c not in own[key][code]],
+                    )
+                    for code, _name_ko in results.stages
+                },
+                no_evidence=[c for c in codes if c in no_evidence[key]],
+                flagged=[
+                    c
+                    for c in codes
+                    if c in flagged.get(assignment.submission_id, set()) and c in scored_codes
+                ],
+            )
+        )
+    out.sort(key=lambda row: (row.submission.applicant.name, row.evaluator, row.evaluator_id))
+    return out
