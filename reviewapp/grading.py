@@ -22,6 +22,12 @@ The rules, in order:
    grade is a certified grade *and* percent >= the threshold.
 5. Disagreement: an indicator is flagged when, at any one stage, max - min of its scores is
    strictly more than ``disagreement_pct`` % of its ``max_points``.
+6. What-if (:func:`what_if`): for a graded submission, the fewest points (in cents) that
+   reach the next better grade and, when not certified, certification; both found by the
+   same percent computation as rule 3, so rounding half up counts (209.99 of 300 is
+   69.9966..% -> 70.00 %). An indicator's headroom is its max_points - its rounded score
+   (an unscored indicator's is its full max_points); the indicators shown for a target are
+   the fewest, most headroom first, whose headroom covers the points needed.
 
 Every number is a :class:`decimal.Decimal` (``int`` is accepted where a number is taken and
 turned into a Decimal); a ``float`` raises ``TypeError`` so that binary fractions never
@@ -35,7 +41,7 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 import krippendorff
@@ -46,22 +52,27 @@ __all__ = [
     "DEFAULT_GRADE_BANDS",
     "AreaResult",
     "AreaSpec",
+    "Headroom",
     "IndicatorResult",
     "IndicatorSpec",
     "RankRow",
     "RankedRow",
     "RoundRules",
     "SubmissionResult",
+    "Target",
+    "WhatIf",
     "grade_for",
     "grade_submission",
     "is_certified",
     "is_flagged",
     "krippendorff_alpha",
     "mean",
+    "min_total_for_percent",
     "rank_within_tracks",
     "round_half_up",
     "stage_aggregate",
     "trimmed_mean",
+    "what_if",
 ]
 
 AGGREGATION_RULES = ("mean", "trimmed_mean")
@@ -101,6 +112,47 @@ def round_half_up(value: Decimal, places: int = 2) -> Decimal:
     if places < 0:
         raise ValueError(f"places must be >= 0, got {places}")
     return _decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+_CENT = Decimal("0.01")
+_HALF_CENT = Decimal("0.005")
+
+
+def _percent(total: Decimal, total_points: Decimal) -> Decimal:
+    """Rule 3's percent: ``total`` / ``total_points`` * 100 rounded half up to the cent.
+
+    The one place the percent is computed: :func:`grade_submission` and
+    :func:`min_total_for_percent` both call it, so a what-if can never drift from a grade.
+    """
+    return round_half_up(_decimal(total, "total") * 100 / _decimal(total_points, "total_points"))
+
+
+def min_total_for_percent(min_pct: Decimal, total_points: Decimal) -> Decimal:
+    """The smallest total (points, in cents, >= 0) whose percent reaches ``min_pct``.
+
+    "Reaches" is judged on the percent exactly as :func:`grade_submission` computes it
+    (``total * 100 / total_points`` rounded half up to the cent) and compared with ``>=``:
+    with ``total_points`` 300, 209.99 gives 69.9966..% -> 70.00 %, so the answer for
+    ``min_pct`` 70 is 209.99 (209.98 gives 69.99 %). Returns a Decimal with 2 decimals;
+    0.00 when ``min_pct`` <= 0. The answer may exceed ``total_points`` when ``min_pct`` > 100.
+    Raises TypeError for a float, ValueError for ``total_points`` <= 0 or a non-finite number.
+    """
+    min_pct = _decimal(min_pct, "min_pct")
+    total_points = _decimal(total_points, "total_points")
+    if total_points <= 0:
+        raise ValueError(f"total_points must be > 0, got {total_points}")
+    # A percent is a whole number of cents, so it reaches min_pct when it reaches min_pct
+    # rounded up to the cent; the unrounded percent rounds half up to that from half a cent
+    # below it. Solve for the total, round up to the cent, then let the neighbours decide
+    # with the very same percent function (the division is only correct to 28 digits).
+    reach = min_pct.quantize(_CENT, rounding=ROUND_CEILING)
+    total = ((reach - _HALF_CENT) * total_points / 100).quantize(_CENT, rounding=ROUND_CEILING)
+    total = max(total, Decimal("0.00"))
+    while total > 0 and _percent(total - _CENT, total_points) >= min_pct:
+        total -= _CENT
+    while _percent(total, total_points) < min_pct:
+        total += _CENT
+    return total
 
 
 def mean(scores: Iterable[Decimal]) -> Decimal:
@@ -508,7 +560,7 @@ def grade_submission(
         )
 
     total = sum((area.subtotal for area in area_results), Decimal("0.00"))
-    percent = round_half_up(total * 100 / rules.total_points)
+    percent = _percent(total, rules.total_points)
     grade = grade_for(percent, rules.grade_bands)
     return SubmissionResult(
         total=total,
@@ -526,3 +578,183 @@ def grade_submission(
         areas=area_results,
         indicators=results,
     )
+
+
+# --------------------------------------------------------------------------- what-if
+
+
+@dataclass(frozen=True)
+class Headroom:
+    """Points an indicator could still gain: ``headroom`` = ``max`` - ``score`` (its rounded
+    score, 0.00 when unscored); all in points."""
+
+    code: str
+    score: Decimal
+    max: Decimal
+    headroom: Decimal
+
+
+@dataclass(frozen=True)
+class Target:
+    """The fewest points that change a result.
+
+    ``kind``: ``"grade"`` (the next better grade) or ``"certification"``; ``grade``: the
+    grade aimed at (for certification, the grade ``total_needed`` gives); ``min_pct``: the
+    percent to reach (%), ``total_needed``: the smallest total (points, cents) that reaches
+    it, ``points_needed`` = ``total_needed`` - the current total (> 0, except in the one
+    case :func:`what_if` documents); ``reachable``: ``points_needed`` <= the sum of all
+    headroom; ``indicators``: the fewest indicators, most headroom first (ties in indicator
+    order), whose headroom sums to >= ``points_needed`` -- every indicator with headroom
+    when it is not reachable.
+    """
+
+    kind: str
+    grade: int | None
+    min_pct: Decimal
+    total_needed: Decimal
+    points_needed: Decimal
+    reachable: bool
+    indicators: list[Headroom]
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """``next_grade``: None at the best grade of the bands; ``certification``: None when
+    certified; ``headroom``: every indicator with headroom > 0, most first (ties in
+    indicator order)."""
+
+    next_grade: Target | None
+    certification: Target | None
+    headroom: list[Headroom]
+
+
+def _headroom(indicators: Sequence[IndicatorResult]) -> list[Headroom]:
+    rows = []
+    for indicator in indicators:
+        score = _decimal(indicator.score, f"score of {indicator.code}")
+        max_points = _decimal(indicator.max, f"max of {indicator.code}")
+        if max_points > score:
+            rows.append(Headroom(indicator.code, score, max_points, max_points - score))
+    rows.sort(key=lambda row: -row.headroom)  # stable: ties keep indicator order
+    return rows
+
+
+def _target(
+    kind: str,
+    grade: int | None,
+    min_pct: Decimal,
+    total_needed: Decimal,
+    total: Decimal,
+    headroom: list[Headroom],
+    *,
+    reachable: bool | None = None,
+) -> Target:
+    points_needed = total_needed - total
+    available = sum((row.headroom for row in headroom), Decimal(0))
+    if reachable is None:
+        reachable = points_needed <= available
+    chosen: list[Headroom] = []
+    if reachable:
+        gained = Decimal(0)
+        for row in headroom:
+            if gained >= points_needed:
+                break
+            chosen.append(row)
+            gained += row.headroom
+    else:
+        chosen = list(headroom)
+    return Target(kind, grade, min_pct, total_needed, points_needed, reachable, chosen)
+
+
+def what_if(result: SubmissionResult, rules: RoundRules) -> WhatIf:
+    """What it would take for ``result`` (graded with ``rules``) to reach a better result.
+
+    The total only rises in cents and the grade and certification only change where the
+    percent (rule 3) crosses a band's ``min_pct`` or the threshold, so both targets are
+    found by trying those percents upwards, each at :func:`min_total_for_percent`, and
+    judging the total it gives with :func:`grade_for` / :func:`is_certified`:
+
+    - ``next_grade``: None when ``result.grade`` is the best (lowest) grade in
+      ``rules.grade_bands``; otherwise the first total above the current one whose grade
+      is better -- the next better grade that exists (bands in any order, gaps in the
+      grade numbers skipped; 70.00 % with the default bands needs 80.00 % for grade 2).
+    - ``certification``: None when ``result.certified``; otherwise the smallest total that
+      is certified: percent >= the threshold AND a certified grade (threshold 70 with only
+      grades 1-2 certified and grade 2 at 80 needs 80.00 %). Totals above both
+      ``rules.total_points`` and the best possible total (current total + all headroom)
+      are not tried. When no total tried is certified, the target is that best possible
+      total: ``reachable`` False, ``points_needed`` = all the headroom (0.00 when every
+      indicator is at its maximum), ``min_pct``/``grade`` = that total's percent and grade.
+
+    Unscored indicators (an incomplete result) count 0, so their headroom is their full
+    max_points. ``reachable`` is ``points_needed`` <= the sum of all headroom.
+    Raises ValueError when ``result`` does not match ``rules`` (its max_total, percent,
+    grade or certification differ from what ``rules`` give its total), TypeError for a
+    float anywhere in ``result``.
+    """
+    total = _decimal(result.total, "total")
+    percent = _percent(total, rules.total_points)
+    grade = grade_for(percent, rules.grade_bands)
+    certified = is_certified(
+        grade, percent, certified_grades=rules.certified_grades, threshold_pct=rules.threshold_pct
+    )
+    if (
+        _decimal(result.max_total, "max_total") != rules.total_points
+        or _decimal(result.percent, "percent") != percent
+        or result.grade != grade
+        or result.certified != certified
+    ):
+        raise ValueError(
+            f"result (total {total}, {result.percent} %, grade {result.grade}) was not graded "
+            f"with these rules (they give {percent} %, grade {grade}, of {rules.total_points})"
+        )
+    headroom = _headroom(result.indicators)
+    best_total = total + sum((row.headroom for row in headroom), Decimal(0))
+
+    def reached(pcts: Iterable[Decimal]) -> list[tuple[Decimal, Decimal, Decimal, int]]:
+        """(min_pct, total, its percent, its grade) upwards, for the percents above now."""
+        steps = []
+        for min_pct in sorted({pct for pct in pcts if pct > percent}):
+            needed = min_total_for_percent(min_pct, rules.total_points)
+            reached_pct = _percent(needed, rules.total_points)
+            steps.append((min_pct, needed, reached_pct, grade_for(reached_pct, rules.grade_bands)))
+        return steps
+
+    band_pcts = [min_pct for _, min_pct in rules.grade_bands]
+    next_grade: Target | None = None
+    if grade != min(band_grade for band_grade, _ in rules.grade_bands):
+        for min_pct, needed, _, new_grade in reached(band_pcts):
+            if new_grade < grade:
+                next_grade = _target("grade", new_grade, min_pct, needed, total, headroom)
+                break
+        else:  # pragma: no cover - the best band's min_pct always gives a better grade
+            raise AssertionError(f"no better grade than {grade} in {rules.grade_bands}")
+
+    certification: Target | None = None
+    if not certified:
+        limit = max(rules.total_points, best_total)
+        for min_pct, needed, reached_pct, new_grade in reached([*band_pcts, rules.threshold_pct]):
+            if needed > limit:
+                break
+            if is_certified(
+                new_grade,
+                reached_pct,
+                certified_grades=rules.certified_grades,
+                threshold_pct=rules.threshold_pct,
+            ):
+                certification = _target(
+                    "certification", new_grade, min_pct, needed, total, headroom
+                )
+                break
+        if certification is None:
+            best_pct = _percent(best_total, rules.total_points)
+            certification = _target(
+                "certification",
+                grade_for(best_pct, rules.grade_bands),
+                best_pct,
+                best_total,
+                total,
+                headroom,
+                reachable=False,
+            )
+    return WhatIf(next_grade=next_grade, certification=certification, headroom=headroom)
