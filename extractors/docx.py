@@ -1,4 +1,22 @@
-"""DOCX: paragraphs and tables in document order (python-docx ``iter_inner_content``).
+"""DOCX: every story's text in reading order, including text under the wrappers Word writes.
+
+One walker reads the body, table cells, text boxes, headers, footers, footnotes, endnotes
+and comments. It reads the text inside tracked insertions and moves (``w:ins``,
+``w:moveTo``), content controls (``w:sdt`` around blocks, rows, cells or runs), smart
+tags, custom XML, hyperlinks and simple fields (``w:fldSimple``). It skips deleted and
+moved-away text (``w:del``, ``w:moveFrom``), deleted table rows, ruby guide text and the
+cached numbers of PAGE/NUMPAGES/SECTIONPAGES fields (the layout's numbers, stale in the
+file, never the author's words). Of ``mc:AlternateContent`` it reads exactly one branch:
+the first ``mc:Choice`` that holds text, else the ``mc:Fallback`` (Word writes each text
+box twice, as a modern shape and as a legacy VML fallback).
+
+Where text goes: a text box's paragraphs on lines of their own right after the paragraph
+that anchors it; a section's headers at its start; its footnotes, footers and comments at
+its end; endnotes at the end of the document. Header and footer lines with no letter or
+digit (``- -`` once the page number is gone) are dropped. Table rows are one line each,
+cells joined by `` | ``: a horizontally merged cell is written once, a vertically merged
+one in every row it spans (so each row reads on its own), text inside a cell is joined
+by spaces.
 
 Headings become Markdown-style ``#`` lines so that chunking can keep sections together.
 Pages follow Word's own page marks where the file has them (explicit ``w:br
@@ -10,7 +28,8 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._text import frozen, make_pages, paginate
@@ -20,8 +39,54 @@ from .base import ExtractionError, ExtractionResult
 __all__ = ["DocxExtractor"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _HEADING = re.compile(r"^(?:heading|제목)\s*(\d)", re.IGNORECASE)
 _PAGE_MARK = "\f"
+_PAGE_FIELDS = frozenset({"PAGE", "NUMPAGES", "SECTIONPAGES"})
+
+_P, _TBL, _TR, _TC, _T = (_W + n for n in ("p", "tbl", "tr", "tc", "t"))
+_BR, _CR, _TAB, _PTAB = (_W + n for n in ("br", "cr", "tab", "ptab"))
+_RENDERED_BREAK = _W + "lastRenderedPageBreak"
+_NO_BREAK_HYPHEN, _SYM = _W + "noBreakHyphen", _W + "sym"
+_FLD_CHAR, _INSTR_TEXT, _FLD_SIMPLE = _W + "fldChar", _W + "instrText", _W + "fldSimple"
+_TXBX_CONTENT = _W + "txbxContent"
+_ALTERNATE, _CHOICE, _FALLBACK = _MC + "AlternateContent", _MC + "Choice", _MC + "Fallback"
+_SECT_PR = _W + "sectPr"
+# Reference element -> the part that holds the referenced story (its relationship type
+# ends with that name).
+_REFERENCES = {
+    _W + "footnoteReference": "footnotes",
+    _W + "endnoteReference": "endnotes",
+    _W + "commentReference": "comments",
+}
+# Wrappers whose content reads as if the wrapper were not there, at block, row, cell or
+# run level: tracked insertions and moves-to, content controls, custom XML, smart tags.
+_WRAPPERS = frozenset(_W + n for n in ("ins", "moveTo", "sdt", "sdtContent", "customXml"))
+# Never text: deletions, moved-away text, properties, field instructions, ruby guides.
+_SKIPPED = frozenset(
+    _W + n
+    for n in (
+        "del",
+        "moveFrom",
+        "delText",
+        "delInstrText",
+        "rt",
+        "pPr",
+        "rPr",
+        "sdtPr",
+        "sdtEndPr",
+        "tblPr",
+        "tblPrEx",
+        "tblGrid",
+        "trPr",
+        "tcPr",
+        "sectPr",
+        "rubyPr",
+        "customXmlPr",
+        "smartTagPr",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -30,9 +95,13 @@ class DocxExtractor:
     types: frozenset[str] = frozenset({"docx"})
 
     def extract(self, path: Path) -> ExtractionResult:
+        """Pages of text from the DOCX at ``path`` (estimated pages, see the module notes).
+
+        Raises ExtractionError "encrypted" for an encrypted package and "corrupt" when the
+        package or its main document cannot be read. A notes or comments part that is not
+        well-formed XML is skipped and named in ``metadata["unreadable_parts"]``.
+        """
         import docx
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
 
         _check_package(path)
         try:
@@ -41,26 +110,16 @@ class DocxExtractor:
             raise ExtractionError(
                 "corrupt", detail=f"python-docx: {type(exc).__name__}: {exc}"
             ) from exc
-        blocks: list[str] = []
-        marks = 0
-        # Word writes lastRenderedPageBreak for every page it laid out, explicit breaks
-        # included; counting both would double those. Use explicit breaks only without it.
-        rendered = any(True for _ in document.element.body.iter(f"{_W}lastRenderedPageBreak"))
-        for block in document.iter_inner_content():
-            if isinstance(block, Paragraph):
-                text = _paragraph(block, rendered)
-                marks += text.count(_PAGE_MARK)
-                blocks.append(text)
-            elif isinstance(block, Table):
-                breaks = _count_breaks(block._tbl, rendered)
-                marks += breaks
-                blocks.append(_PAGE_MARK * breaks + "\n".join(_table_lines(block)))
-        text = "\n".join(blocks)
+        walker = _Walker(document)
+        text = walker.document_text()
+        marks = text.count(_PAGE_MARK)
         pages = text.split(_PAGE_MARK) if marks else paginate(text)
         if marks and pages and not pages[0].strip() and len(pages) > 1:
             pages = pages[1:]  # a break before any content is not a page of its own
         meta: dict[str, str] = {"page_count": str(len(pages)), "page_estimate": "true"}
         meta["page_source"] = "page_breaks" if marks else "chars"
+        if walker.unreadable:
+            meta["unreadable_parts"] = ", ".join(walker.unreadable)
         core = document.core_properties
         for key in ("title", "author", "subject", "keywords", "last_modified_by"):
             value = getattr(core, key, None)
@@ -89,64 +148,329 @@ def _check_package(path: Path) -> None:
         raise ExtractionError("corrupt", detail=f"zip: {exc}") from exc
 
 
-def _count_breaks(element, rendered: bool) -> int:
-    if rendered:
-        return sum(1 for _ in element.iter(f"{_W}lastRenderedPageBreak"))
-    return sum(1 for el in element.iter(f"{_W}br") if el.get(f"{_W}type") == "page")
+@dataclass
+class _Field:
+    """A complex field (``w:fldChar`` begin ... separate ... end) open in a story."""
+
+    instruction: str = ""
+    showing_result: bool = False
+    page_number: bool = False
 
 
-def _paragraph(paragraph, rendered: bool) -> str:
-    """The paragraph's text with a page mark where a page starts inside it."""
-    parts: list[str] = []
-    for el in paragraph._p.iter(
-        f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}lastRenderedPageBreak"
-    ):
-        tag = el.tag
-        if tag == f"{_W}t":
-            parts.append(el.text or "")
-        elif tag == f"{_W}tab":
-            parts.append("\t")
-        elif tag == f"{_W}lastRenderedPageBreak":
-            if rendered:
-                parts.append(_PAGE_MARK)
-        elif tag == f"{_W}br" and el.get(f"{_W}type") == "page":
-            if not rendered:
-                parts.append(_PAGE_MARK)
-        else:
-            parts.append("\n")
-    text = "".join(parts)
-    style = paragraph.style.name if paragraph.style is not None else ""
-    match = _HEADING.match(style or "")
-    prefix = ""
-    if match:
-        prefix = "#" * min(6, int(match.group(1))) + " "
-    elif style and style.lower() == "title":
-        prefix = "# "
-    if prefix and text.strip(_PAGE_MARK + " "):
-        lead = len(text) - len(text.lstrip(_PAGE_MARK))
-        text = text[:lead] + prefix + text[lead:]
-    return text
+@dataclass
+class _Story:
+    """The lines of one story as the walk builds them.
+
+    ``kind`` is "body" (page marks, heading prefixes, section ends), "cell" (a table cell
+    in the body: page marks are counted for the table) or "other" (text boxes, notes,
+    headers, footers, comments: none of these).
+    """
+
+    kind: str
+    lines: list[str] = field(default_factory=list)
+    fields: list[_Field] = field(default_factory=list)
+
+    def showing_page_number(self) -> bool:
+        return any(f.showing_result and f.page_number for f in self.fields)
 
 
-def _table_lines(table) -> list[str]:
-    """Rows as ``a | b | c``; a merged cell is written once (python-docx repeats it)."""
-    lines: list[str] = []
-    for row in table.rows:
-        cells: list[str] = []
-        seen: set[int] = set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:
+class _Walker:
+    """Walks one opened python-docx ``Document`` into the text of all its stories."""
+
+    def __init__(self, document) -> None:
+        self.document = document
+        self.unreadable: list[str] = []
+        body = document.element.body
+        # Word writes lastRenderedPageBreak for every page it laid out, explicit breaks
+        # included; counting both would double those. Use explicit breaks only without it.
+        self.rendered = any(True for _ in body.iter(_RENDERED_BREAK))
+        self._references: list[tuple[str, str]] = []  # (part kind, id) in reading order
+        self._written: set[tuple[str, str]] = set()
+        self._stories: dict[str, dict[str, object]] = {}
+        self._furniture_written: set[str] = set()
+        self._section_start = 0
+
+    def document_text(self) -> str:
+        """The body with its sections' headers, notes, footers and comments; ``\\f`` = page."""
+        body = self.document.element.body
+        story = _Story("body")
+        self._blocks(body, story)
+        self._end_section(body.find(_SECT_PR), story, last=True)
+        return "\n".join(story.lines)
+
+    # ------------------------------------------------------------------ blocks
+
+    def _blocks(self, container, story: _Story) -> None:
+        for child in container:
+            tag = child.tag
+            if tag == _P:
+                self._paragraph(child, story)
+            elif tag == _TBL:
+                self._table(child, story)
+            elif tag in _SKIPPED:
                 continue
-            seen.add(id(cell._tc))
-            inner = [" ".join(p.text.split()) for p in cell.paragraphs]
-            for nested in cell.tables:
-                inner.extend(_table_lines(nested))
-            cells.append(" ".join(t for t in inner if t))
-        while cells and not cells[-1]:
-            cells.pop()
-        if any(cells):
-            lines.append(" | ".join(cells))
-    return lines
+            elif tag in _WRAPPERS:
+                self._blocks(child, story)
+            elif tag == _ALTERNATE:
+                branch = _branch(child)
+                if branch is not None:
+                    self._blocks(branch, story)
+            else:  # run-level content among blocks: bookmarks mostly, text only in odd files
+                parts: list[str] = []
+                boxes: list[str] = []
+                self._inline(child, story, parts, boxes)
+                text = "".join(parts)
+                if text.strip():
+                    story.lines.append(text)
+                story.lines.extend(boxes)
+
+    def _paragraph(self, p, story: _Story) -> None:
+        parts: list[str] = []
+        boxes: list[str] = []
+        self._inline(p, story, parts, boxes)
+        for open_field in story.fields:
+            open_field.page_number = False  # a page number ends with its paragraph
+        text = "".join(parts)
+        if story.kind == "body":
+            text = self._with_heading(p, text)
+        story.lines.append(text)
+        story.lines.extend(boxes)
+        if story.kind == "body":
+            properties = p.find(_W + "pPr")
+            sect_pr = properties.find(_SECT_PR) if properties is not None else None
+            if sect_pr is not None:
+                self._end_section(sect_pr, story, last=False)
+
+    def _with_heading(self, p, text: str) -> str:
+        from docx.text.paragraph import Paragraph
+
+        style = Paragraph(p, self.document).style
+        name = style.name if style is not None else ""
+        match = _HEADING.match(name or "")
+        prefix = ""
+        if match:
+            prefix = "#" * min(6, int(match.group(1))) + " "
+        elif name and name.lower() == "title":
+            prefix = "# "
+        if prefix and text.strip(_PAGE_MARK + " "):
+            lead = len(text) - len(text.lstrip(_PAGE_MARK))
+            text = text[:lead] + prefix + text[lead:]
+        return text
+
+    def _table(self, tbl, story: _Story) -> None:
+        """One line per row, cells joined by `` | ``, after the table's page marks."""
+        cell_kind = "other" if story.kind == "other" else "cell"
+        lines: list[str] = []
+        marks = 0
+        above: dict[int, str] = {}  # grid column -> text of the cell covering it, row above
+        for tr in _children(tbl, _TR):
+            if _row_deleted(tr):
+                continue
+            column = _int_property(tr, "trPr", "gridBefore", 0)
+            covered: dict[int, str] = {}
+            cells: list[str] = []
+            for tc in _children(tr, _TC):
+                span = max(1, _int_property(tc, "tcPr", "gridSpan", 1))
+                if _continues_vertical_merge(tc):
+                    text = above.get(column, "")
+                else:
+                    cell = _Story(cell_kind)
+                    self._blocks(tc, cell)
+                    joined = "\n".join(cell.lines)
+                    marks += joined.count(_PAGE_MARK)
+                    text = " ".join(joined.split())
+                for offset in range(span):
+                    covered[column + offset] = text
+                cells.append(text)
+                column += span
+            above = covered
+            while cells and not cells[-1]:
+                cells.pop()
+            if any(cells):
+                lines.append(" | ".join(cells))
+        story.lines.append(_PAGE_MARK * marks + "\n".join(lines))
+
+    # ------------------------------------------------------------------ runs
+
+    def _inline(self, element, story: _Story, parts: list[str], boxes: list[str]) -> None:
+        """Append the text under ``element`` to ``parts``; text-box lines go to ``boxes``."""
+        for child in element:
+            tag = child.tag
+            if tag == _T:
+                if not story.showing_page_number():
+                    parts.append(child.text or "")
+            elif tag in _SKIPPED:
+                continue
+            elif tag in (_TAB, _PTAB):
+                parts.append("\t")
+            elif tag in (_BR, _CR):
+                if child.get(_W + "type") != "page":
+                    parts.append("\n")
+                elif story.kind != "other" and not self.rendered:
+                    parts.append(_PAGE_MARK)
+            elif tag == _RENDERED_BREAK:
+                if story.kind != "other" and self.rendered:
+                    parts.append(_PAGE_MARK)
+            elif tag == _NO_BREAK_HYPHEN:
+                parts.append("-")
+            elif tag == _SYM:
+                parts.append(_symbol(child))
+            elif tag == _FLD_CHAR:
+                _field_char(child, story)
+            elif tag == _INSTR_TEXT:
+                if story.fields and not story.fields[-1].showing_result:
+                    story.fields[-1].instruction += child.text or ""
+            elif tag == _FLD_SIMPLE:
+                if not _is_page_field(child.get(_W + "instr", "")):
+                    self._inline(child, story, parts, boxes)
+            elif tag in _REFERENCES:
+                self._references.append((_REFERENCES[tag], child.get(_W + "id", "")))
+            elif tag == _ALTERNATE:
+                branch = _branch(child)
+                if branch is not None:
+                    self._inline(branch, story, parts, boxes)
+            elif tag == _TXBX_CONTENT:
+                box = _Story("other")
+                self._blocks(child, box)
+                boxes.extend(box.lines)
+            else:  # runs, hyperlinks, smart tags, wrappers, drawings on the way to a text box
+                self._inline(child, story, parts, boxes)
+
+    # ------------------------------------------------------------------ other stories
+
+    def _end_section(self, sect_pr, story: _Story, *, last: bool) -> None:
+        """Headers at the section's start; footnotes, (endnotes), footers, comments at its end."""
+        headers = self._furniture(sect_pr, "headerReference")
+        if headers:
+            start = self._section_start
+            if start < len(story.lines):
+                first = story.lines[start]
+                lead = first[: len(first) - len(first.lstrip(_PAGE_MARK))]
+                headers[0] = lead + headers[0]  # after the page mark that opens the section
+                story.lines[start : start + 1] = [*headers, first[len(lead) :]]
+            else:
+                story.lines.extend(headers)
+        kinds = ("footnotes", "endnotes") if last else ("footnotes",)
+        for kind in kinds:
+            story.lines.extend(self._referenced(kind))
+        story.lines.extend(self._furniture(sect_pr, "footerReference"))
+        story.lines.extend(self._referenced("comments"))
+        self._section_start = len(story.lines)
+
+    def _furniture(self, sect_pr, reference: str) -> list[str]:
+        """Lines of the headers or footers a section names, each part once per document."""
+        lines: list[str] = []
+        if sect_pr is None:
+            return lines
+        for ref in sect_pr.iterchildren(_W + reference):
+            part = self.document.part.related_parts.get(ref.get(_R_ID, ""))
+            if part is None or str(part.partname) in self._furniture_written:
+                continue
+            self._furniture_written.add(str(part.partname))
+            story = _Story("other")
+            self._blocks(part.element, story)
+            lines.extend(line for line in story.lines if any(c.isalnum() for c in line))
+        return lines
+
+    def _referenced(self, kind: str) -> list[str]:
+        """Lines of the notes or comments of ``kind`` referenced so far, each written once."""
+        lines: list[str] = []
+        for ref in self._references:
+            if ref[0] != kind or ref in self._written:
+                continue
+            self._written.add(ref)
+            element = self._story_elements(kind).get(ref[1])
+            if element is not None:
+                story = _Story("other")
+                self._blocks(element, story)
+                lines.extend(story.lines)
+        return lines
+
+    def _story_elements(self, kind: str) -> dict[str, object]:
+        """``w:id`` -> note or comment element of the document's ``kind`` part (read once)."""
+        if kind not in self._stories:
+            from docx.opc.part import XmlPart
+            from docx.oxml.parser import parse_xml
+            from lxml.etree import XMLSyntaxError
+
+            elements: dict[str, object] = {}
+            for rel in self.document.part.rels.values():
+                if rel.is_external or not rel.reltype.endswith("/" + kind):
+                    continue
+                part = rel.target_part
+                try:
+                    root = part.element if isinstance(part, XmlPart) else parse_xml(part.blob)
+                except XMLSyntaxError:
+                    self.unreadable.append(str(part.partname).lstrip("/"))
+                    continue
+                for child in root:
+                    elements.setdefault(child.get(_W + "id", ""), child)
+            self._stories[kind] = elements
+        return self._stories[kind]
+
+
+def _branch(alternate):
+    """The one ``mc:AlternateContent`` branch to read: the first Choice with text, else the
+    Fallback if it has text, else the first Choice (or Fallback) for whatever else it holds."""
+    choices = [c for c in alternate if c.tag == _CHOICE]
+    fallback = next((c for c in alternate if c.tag == _FALLBACK), None)
+    for candidate in [*choices, fallback]:
+        if candidate is not None and any((t.text or "").strip() for t in candidate.iter(_T)):
+            return candidate
+    return choices[0] if choices else fallback
+
+
+def _children(element, tag: str) -> Iterator:
+    """``tag`` children of ``element``, looking through content controls and custom XML."""
+    for child in element:
+        if child.tag == tag:
+            yield child
+        elif child.tag in _WRAPPERS:
+            yield from _children(child, tag)
+
+
+def _row_deleted(tr) -> bool:
+    properties = tr.find(_W + "trPr")
+    return properties is not None and properties.find(_W + "del") is not None
+
+
+def _continues_vertical_merge(tc) -> bool:
+    properties = tc.find(_W + "tcPr")
+    merge = properties.find(_W + "vMerge") if properties is not None else None
+    return merge is not None and merge.get(_W + "val", "continue") == "continue"
+
+
+def _int_property(element, properties: str, name: str, default: int) -> int:
+    props = element.find(_W + properties)
+    value = props.find(_W + name) if props is not None else None
+    raw = value.get(_W + "val", "") if value is not None else ""
+    return int(raw) if raw.isdigit() else default
+
+
+def _symbol(sym) -> str:
+    """A ``w:sym`` character (symbol-font code points are private-use; normalize maps them)."""
+    code = sym.get(_W + "char", "")
+    try:
+        return chr(int(code, 16))
+    except (ValueError, OverflowError):
+        return ""
+
+
+def _is_page_field(instruction: str) -> bool:
+    words = instruction.split()
+    return bool(words) and words[0].upper() in _PAGE_FIELDS
+
+
+def _field_char(element, story: _Story) -> None:
+    kind = element.get(_W + "fldCharType")
+    if kind == "begin":
+        story.fields.append(_Field())
+    elif kind == "separate" and story.fields:
+        current = story.fields[-1]
+        current.showing_result = True
+        current.page_number = _is_page_field(current.instruction)
+    elif kind == "end" and story.fields:
+        story.fields.pop()
 
 
 def _declared_pages(path: Path) -> str | None:

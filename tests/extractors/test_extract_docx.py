@@ -34,5 +34,7 @@ def test_real_api_guides() -> None:
         assert result.metadata["declared_pages"] == str(declared)
         assert abs(len(result.pages) - declared) <= 6  # rendered page marks, close to Word's count
         assert result.text.count(" | ") > 200  # most content is in tables
+        # The contents title is a text box Word writes twice (shape and VML fallback).
+        assert result.text.count("목 차") == 1 and "목 차" in result.text.splitlines()
     text = extract(corpus_file("kma-village-forecast-api-guide.docx")).text
     assert "동네예보" in text and "격자" in text
