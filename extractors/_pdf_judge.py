@@ -52,8 +52,8 @@ and p55) and the smallest text layer on a page with a large image is 352 (kipa p
 
 SCAN_IMAGE_SHARE = 0.2
 """A sparse page whose images cover at least this share of the page prints its content as
-images. Measured: the image pages 0.29-1.0 (seoul p55 the least), decorations on text pages
-of the corpus at most 0.13 (spri p3 0.07, p20 0.13)."""
+images. Measured: the corpus image pages 0.29-1.0 (seoul p55 the least); the other sparse
+corpus pages at most 0.07 (spri p3's ornament)."""
 
 GARBLED_SHARE = 0.2
 """A text layer with at least this share of garbled characters is unusable (and a line with
