@@ -16,7 +16,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ("extract", "pipeline", "search", "models", "fusion", "learning", "suggest")
+BENCHES = (
+    "extract",
+    "pdf_pages",
+    "pipeline",
+    "search",
+    "models",
+    "fusion",
+    "learning",
+    "suggest",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
