@@ -8,6 +8,7 @@ scan under a digital stamp (its scanned lines are not in the text layer); real w
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -69,3 +70,16 @@ def test_search_hit_on_a_suspect_page_carries_the_marker(
     text = client.get("/search", query_string={"q": "히로시마", "mode": "bm25"})
     html = text.get_data(as_text=True)
     assert "히로시마" in html and BADGE not in html
+
+
+def test_cli_extract_says_which_pages_to_check(app: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.pdf"
+    path.write_bytes(_text_page_and_scan(tmp_path))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["extract", str(path), "--json", "--no-ocr"])
+    assert result.exit_code == 0, result.output
+    pages = json.loads(result.stdout)["pages"]
+    assert "suspect" not in pages[0] and pages[1]["suspect"] == "scan"
+    plain = runner.invoke(args=["extract", str(path), "--no-ocr"])
+    assert "--- page 1 ---" in plain.stdout
+    assert "--- page 2 (check the text: the printed content is an image" in plain.stdout
