@@ -16,7 +16,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ("extract", "fidelity", "pipeline", "search", "models", "fusion", "learning", "suggest")
+BENCHES = (
+    "extract",
+    "fidelity",
+    "pdf_pages",
+    "pipeline",
+    "search",
+    "models",
+    "fusion",
+    "learning",
+    "suggest",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,12 +18,20 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ._text import normalize
-from .base import ERROR_CODES, ExtractionError, ExtractionResult, Extractor, Page
+from .base import (
+    ERROR_CODES,
+    SUSPECT_REASONS,
+    ExtractionError,
+    ExtractionResult,
+    Extractor,
+    Page,
+)
 from .detect import detect_type, type_from_name
 from .registry import REGISTRY, UNSUPPORTED_NAMES, registered_types
 
 __all__ = [
     "ERROR_CODES",
+    "SUSPECT_REASONS",
     "ExtractionError",
     "ExtractionResult",
     "Extractor",

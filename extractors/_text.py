@@ -130,14 +130,21 @@ def paginate(text: str, size: int = CHARS_PER_PAGE) -> list[str]:
 
 
 def make_pages(
-    texts: Iterable[str], *, ocr_flags: Iterable[bool] | None = None
+    texts: Iterable[str],
+    *,
+    ocr_flags: Iterable[bool] | None = None,
+    suspects: Iterable[str] | None = None,
 ) -> tuple[Page, ...]:
-    """Normalize page texts and number them from 1 (empty pages are kept: numbers matter)."""
+    """Normalize page texts and number them from 1 (empty pages are kept: numbers matter).
+
+    ``ocr_flags`` and ``suspects`` (Page.suspect codes) run parallel to ``texts``.
+    """
     texts = list(texts)
     flags = list(ocr_flags) if ocr_flags is not None else [False] * len(texts)
+    reasons = list(suspects) if suspects is not None else [""] * len(texts)
     return tuple(
-        Page(number=i, text=normalize(t), ocr=flag)
-        for i, (t, flag) in enumerate(zip(texts, flags, strict=False), 1)
+        Page(number=i, text=normalize(t), ocr=flag, suspect=reason)
+        for i, (t, flag, reason) in enumerate(zip(texts, flags, reasons, strict=False), 1)
     )
 
 

@@ -8,16 +8,37 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
-__all__ = ["ERROR_CODES", "ExtractionError", "ExtractionResult", "Extractor", "Page"]
+__all__ = [
+    "ERROR_CODES",
+    "SUSPECT_REASONS",
+    "ExtractionError",
+    "ExtractionResult",
+    "Extractor",
+    "Page",
+]
+
+# Page.suspect code -> what it means (English, for logs and the command line; the web UI
+# has its own Korean and English wording in templates/documents/_suspect.html).
+SUSPECT_REASONS: dict[str, str] = {
+    "garbled": "the text layer decodes to meaningless symbols (a font without a usable "
+    "character map); only its readable lines are kept",
+    "scan": "the printed content is an image (a scan) and was not OCR'd",
+    "vector": "the text is drawn as outlines (shapes), not stored as text, and was not OCR'd",
+}
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page (or sheet, or estimated page) of normalized text."""
+    """One page (or sheet, or estimated page) of normalized text.
+
+    ``ocr``: the text is (partly) OCR output. ``suspect``: "" when the text is what the page
+    prints as far as we can tell, else a SUSPECT_REASONS code saying why it is incomplete.
+    """
 
     number: int
     text: str
     ocr: bool = False
+    suspect: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""PDF: pypdfium2 text per page (fast), pypdf as a second opinion, OCR for scanned pages."""
+"""PDF: pypdfium2 text per page (fast), pypdf as a second opinion, OCR where the text layer
+does not hold what is printed (scans, garbled fonts, text drawn as outlines)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import _pdf_judge as judge
 from ._text import frozen, make_pages, normalize, rejoin_broken_words
 from .base import ExtractionError, ExtractionResult
-from .ocr import OCR_DPI, ocr_images, tesseract_available
+from .ocr import OCR_DPI, clean_ocr_text, ocr_images, tesseract_available
 
 __all__ = ["PdfExtractor"]
-
-MIN_TEXT_CHARS = 20
-"""Pages with fewer non-space characters than this (and an image) are treated as scans."""
 
 # pdfium is not thread-safe; one lock keeps concurrent extractions in one process safe.
 _PDFIUM_LOCK = threading.RLock()
@@ -21,6 +20,16 @@ _PDFIUM_LOCK = threading.RLock()
 
 @dataclass(frozen=True)
 class PdfExtractor:
+    """Text per page. A page whose text layer misses what is printed (see _pdf_judge) is
+    OCR'd when ``ocr`` is on and tesseract is installed, its OCR text merged with the usable
+    part of the layer; otherwise its ``Page.suspect`` says why its text is incomplete.
+    A garbled layer is never returned as text: only its readable lines are kept.
+
+    Raises ExtractionError when no page has text: ``no_text`` saying why when the layers are
+    garbled or drawn as outlines, ``ocr_unavailable`` when they are scans and OCR is wanted
+    but tesseract is not installed; ``encrypted``/``corrupt`` from the pypdf fallback.
+    """
+
     name: str = "pdf"
     types: frozenset[str] = frozenset({"pdf"})
     ocr: bool = True
@@ -34,50 +43,100 @@ class PdfExtractor:
             except pdfium.PdfiumError as exc:
                 return _fallback_pypdf(path, exc)
             try:
-                texts, scan_candidates, meta = _read_text(doc)
-                will_ocr = bool(scan_candidates) and self.ocr and tesseract_available()
-                images = [_render(doc[i]) for i in scan_candidates] if will_ocr else []
+                texts, verdicts, meta = _read_text(doc)
+                candidates = [i for i, v in enumerate(verdicts) if v]
+                will_ocr = bool(candidates) and self.ocr and tesseract_available()
+                images = [_render(doc[i]) for i in candidates] if will_ocr else []
             finally:
                 doc.close()
 
         ocr_flags = [False] * len(texts)
-        if scan_candidates:
-            if self.ocr and tesseract_available():
-                for index, text in zip(scan_candidates, ocr_images(images), strict=False):
-                    if len(normalize(text)) > len(normalize(texts[index])):
-                        texts[index] = text
-                        ocr_flags[index] = True
-            elif self.ocr and not any(normalize(t) for t in texts):
-                raise ExtractionError("ocr_unavailable")
-            else:
-                meta["ocr_skipped_pages"] = ",".join(str(i + 1) for i in scan_candidates)
+        suspects = [""] * len(texts)
+        if will_ocr:
+            for index, text in zip(candidates, ocr_images(images), strict=True):
+                merged = judge.merge_ocr(texts[index], clean_ocr_text(text))
+                gain = judge.word_chars(merged) - judge.word_chars(texts[index])
+                if gain >= judge.MIN_OCR_GAIN:
+                    texts[index] = merged
+                    ocr_flags[index] = True
+                elif verdicts[index] == "garbled":
+                    suspects[index] = "garbled"  # OCR read nothing either
+        elif candidates:
+            for index in candidates:
+                suspects[index] = verdicts[index]
+            meta["ocr_skipped_pages"] = _page_list(candidates)
+        if not any(normalize(t) for t in texts):
+            _refuse_unreadable(
+                set(suspects), "ran" if will_ocr else "missing" if self.ocr else "off"
+            )
         meta["page_count"] = str(len(texts))
         if any(ocr_flags):
-            meta["ocr_pages"] = ",".join(str(i + 1) for i, f in enumerate(ocr_flags) if f)
+            meta["ocr_pages"] = _page_list(i for i, f in enumerate(ocr_flags) if f)
+        if any(suspects):
+            meta["suspect_pages"] = _page_list(i for i, s in enumerate(suspects) if s)
         return ExtractionResult(
-            type="pdf", pages=make_pages(texts, ocr_flags=ocr_flags), metadata=frozen(meta)
+            type="pdf",
+            pages=make_pages(texts, ocr_flags=ocr_flags, suspects=suspects),
+            metadata=frozen(meta),
         )
 
 
-def _read_text(doc) -> tuple[list[str], list[int], dict[str, str]]:
-    import pypdfium2.raw as raw
+def _page_list(indexes) -> str:
+    return ",".join(str(i + 1) for i in indexes)
 
+
+_AFTER = {  # what OCR did about it: English, Korean
+    "ran": (" OCR could not read it either.", " OCR로도 읽지 못했습니다."),
+    "missing": (
+        " OCR (tesseract) is not installed on the server to read it.",
+        " 이를 읽을 OCR(tesseract)이 서버에 설치되어 있지 않습니다.",
+    ),
+    "off": (" Turn OCR on to read it.", " OCR을 켜면 읽을 수 있습니다."),
+}
+
+
+def _refuse_unreadable(reasons: set[str], ocr: str) -> None:
+    """No page has text: raise the error that says why (``reasons``: the pages' suspect codes;
+    ``ocr``: "ran", "missing" or "off"). Returns when there is nothing more specific to say
+    than extract()'s plain ``no_text``."""
+    after, after_ko = _AFTER[ocr]
+    if "garbled" in reasons:
+        raise ExtractionError(
+            "no_text",
+            "The PDF's text decodes to meaningless symbols (its fonts have no usable character "
+            "map)." + after + " Or ask for a PDF saved again with its text.",
+            "PDF의 글꼴에 쓸 수 있는 문자 대응표가 없어 텍스트가 의미 없는 기호로 읽힙니다."
+            + after_ko
+            + " 또는 텍스트를 살려 다시 저장한 PDF를 받아 주세요.",
+        )
+    if "vector" in reasons:
+        raise ExtractionError(
+            "no_text",
+            "The PDF's text is drawn as outlines (shapes), not stored as text." + after,
+            "PDF의 글자가 텍스트가 아닌 도형(윤곽선)으로 그려져 있습니다." + after_ko,
+        )
+    if "scan" in reasons and ocr == "missing":
+        raise ExtractionError("ocr_unavailable")
+
+
+def _read_text(doc) -> tuple[list[str], list[str], dict[str, str]]:
+    """Per page: the usable text layer and the verdict of _pdf_judge ("" = fine); metadata."""
     texts: list[str] = []
-    scans: list[int] = []
+    verdicts: list[str] = []
     for index in range(len(doc)):
         page = doc[index]
         try:
             textpage = page.get_textpage()
             try:
                 text = textpage.get_text_range()
+                signals = judge.measure(page, textpage, text)
+                verdict = judge.verdict(signals)
+                if verdict == "garbled":
+                    text = judge.readable_lines(judge.marked_text(textpage))
             finally:
                 textpage.close()
-            text = rejoin_broken_words(text)
-            texts.append(text)
-            if len(normalize(text).replace(" ", "").replace("\n", "")) < MIN_TEXT_CHARS and any(
-                obj.type == raw.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects(max_depth=2)
-            ):
-                scans.append(index)
+            texts.append(rejoin_broken_words(text))
+            verdicts.append(verdict)
         finally:
             page.close()
     meta: dict[str, str] = {}
@@ -97,7 +156,7 @@ def _read_text(doc) -> tuple[list[str], list[int], dict[str, str]]:
     ):
         if info.get(key):
             meta[key.lower()] = info[key]
-    return texts, scans, meta
+    return texts, verdicts, meta
 
 
 def _render(page):

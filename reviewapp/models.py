@@ -290,6 +290,9 @@ class Page(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text, default="")
     ocr: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why the text may not be what the page prints ("" = fine): an extractors.SUSPECT_REASONS
+    # code, e.g. "scan" for a scanned page that was not OCR'd.
+    suspect_reason: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
     document: Mapped[Document] = relationship(back_populates="pages")
 

@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from extractors import ExtractionError, extract
+from extractors import SUSPECT_REASONS, ExtractionError, extract
 
 from ..models import DocumentType
 from ..services.errors import ServiceError
@@ -27,7 +27,8 @@ from ._common import fail, with_database
 @click.option("--no-ocr", is_flag=True, help="Do not OCR pages without a text layer.")
 @with_appcontext
 def extract_cmd(file: Path, as_json: bool, no_ocr: bool) -> None:
-    """Extract text per page from one file; touches no database."""
+    """Extract text per page from one file; touches no database. A page whose text may not be
+    what it prints says why ("suspect" in JSON, a note in the page line)."""
     if not file.is_file():
         fail(f"{file}: no such file", code=2)
     try:
@@ -38,12 +39,22 @@ def extract_cmd(file: Path, as_json: bool, no_ocr: bool) -> None:
         payload = {
             "file": file.name,
             "type": result.type,
-            "pages": [{"number": p.number, "text": p.text} for p in result.pages],
+            "pages": [
+                {
+                    "number": p.number,
+                    "text": p.text,
+                    **({"suspect": p.suspect} if p.suspect else {}),
+                }
+                for p in result.pages
+            ],
         }
         click.echo(json.dumps(payload, ensure_ascii=False))
     else:
         for page in result.pages:
-            click.echo(f"--- page {page.number}{' (OCR)' if page.ocr else ''} ---")
+            notes = " (OCR)" if page.ocr else ""
+            if page.suspect:
+                notes += f" (check the text: {SUSPECT_REASONS.get(page.suspect, page.suspect)})"
+            click.echo(f"--- page {page.number}{notes} ---")
             click.echo(page.text)
 
 

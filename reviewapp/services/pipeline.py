@@ -80,7 +80,13 @@ def process_document(document_id: int) -> Processed:
     document.doc_metadata = {**(document.doc_metadata or {}), **dict(result.metadata)}
     for page in result.pages:
         db.session.add(
-            Page(document_id=document.id, number=page.number, text=page.text, ocr=page.ocr)
+            Page(
+                document_id=document.id,
+                number=page.number,
+                text=page.text,
+                ocr=page.ocr,
+                suspect_reason=page.suspect,
+            )
         )
     passages = chunk_pages([(p.number, p.text) for p in result.pages])
     chunks = [

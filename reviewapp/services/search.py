@@ -12,7 +12,7 @@ from sqlalchemy import select
 from search_index import MODES, QueryRejected
 
 from ..extensions import db
-from ..models import Document
+from ..models import Document, Page
 from .indexing import get_index
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ class DocumentHits:
     detected_type: str
     submission_id: int
     hits: list[Hit] = field(default_factory=list)
+    # page number -> Page.suspect_reason, for the hits' pages whose text may be incomplete
+    suspect_pages: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,7 +92,7 @@ def search(query: str, filters: SearchFilters, submission_ids: list[int]) -> Sea
 
 
 def group_by_document(hits: list[Hit]) -> list[DocumentHits]:
-    """Groups in the order of each document's best hit."""
+    """Groups in the order of each document's best hit, each with its suspect pages."""
     if not hits:
         return []
     docs = {
@@ -110,6 +112,13 @@ def group_by_document(hits: list[Hit]) -> list[DocumentHits]:
                 doc.id, doc.filename, doc.doc_type, doc.detected_type, doc.submission_id
             )
         group.hits.append(hit)
+    suspects = db.session.execute(
+        select(Page.document_id, Page.number, Page.suspect_reason).where(
+            Page.document_id.in_(list(groups)), Page.suspect_reason != ""
+        )
+    )
+    for document_id, number, reason in suspects:
+        groups[document_id].suspect_pages[number] = reason
     return list(groups.values())
 
 

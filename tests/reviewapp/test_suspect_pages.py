@@ -1,0 +1,85 @@
+"""Pages whose text may not be what they print are marked where evaluators read them: the
+document view (a badge and the reason, in Korean) and search hits (a small marker).
+
+A real upload through the pipeline with OCR off: page 1 a corpus text page, page 2 the shared
+scan under a digital stamp (its scanned lines are not in the text layer); real whoosh index.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from flask import Flask
+from flask.testing import FlaskClient
+
+from reviewapp.extensions import db
+from reviewapp.models import Document
+from reviewapp.services import uploads
+from tests.conftest import SHARED, World, login
+from tests.reviewapp.helpers import SPRI
+
+STAMP_SCAN = SHARED / "fidelity-cases" / "pdf_scan_with_stamp.pdf"
+BADGE = "텍스트 확인 필요"
+REASON = "이미지(스캔)로 된 쪽인데 OCR로 읽지 않아"
+
+
+def _text_page_and_scan(tmp_path: Path) -> bytes:
+    doc = pdfium.PdfDocument.new()
+    doc.import_pages(pdfium.PdfDocument(str(SPRI)), [4])
+    doc.import_pages(pdfium.PdfDocument(str(STAMP_SCAN)), [0])
+    path = tmp_path / "mixed.pdf"
+    doc.save(str(path))
+    return path.read_bytes()
+
+
+def _upload_without_ocr(app: Flask, world: World, tmp_path: Path) -> Document:
+    app.config["OCR_ENABLED"] = False
+    (outcome,) = uploads.add_upload(
+        world.large, "실적보고_스캔.pdf", io.BytesIO(_text_page_and_scan(tmp_path))
+    ).outcomes
+    document = db.session.get(Document, outcome.document_id)
+    assert document is not None and document.status == "ready", document and document.error
+    return document
+
+
+def test_document_view_marks_the_scanned_page_with_its_reason(
+    app: Flask, world: World, client: FlaskClient, tmp_path: Path
+) -> None:
+    document = _upload_without_ocr(app, world, tmp_path)
+    assert [p.suspect_reason for p in document.pages] == ["", "scan"]
+    login(client, "admin")
+    html = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    page1 = html[html.index('id="page-1"') : html.index('id="page-2"')]
+    page2 = html[html.index('id="page-2"') :]
+    assert BADGE not in page1 and REASON not in page1
+    assert BADGE in page2 and REASON in page2
+    assert f"/documents/{document.id}/original#page=2" in page2
+
+
+def test_search_hit_on_a_suspect_page_carries_the_marker(
+    app: Flask, world: World, client: FlaskClient, tmp_path: Path
+) -> None:
+    _upload_without_ocr(app, world, tmp_path)
+    login(client, "admin")
+    stamp = client.get("/search", query_string={"q": "문서확인번호", "mode": "bm25"})
+    html = stamp.get_data(as_text=True)
+    assert "문서확인번호" in html and BADGE in html and REASON in html  # reason as the title
+    text = client.get("/search", query_string={"q": "히로시마", "mode": "bm25"})
+    html = text.get_data(as_text=True)
+    assert "히로시마" in html and BADGE not in html
+
+
+def test_cli_extract_says_which_pages_to_check(app: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.pdf"
+    path.write_bytes(_text_page_and_scan(tmp_path))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["extract", str(path), "--json", "--no-ocr"])
+    assert result.exit_code == 0, result.output
+    pages = json.loads(result.stdout)["pages"]
+    assert "suspect" not in pages[0] and pages[1]["suspect"] == "scan"
+    plain = runner.invoke(args=["extract", str(path), "--no-ocr"])
+    assert "--- page 1 ---" in plain.stdout
+    assert "--- page 2 (check the text: the printed content is an image" in plain.stdout
