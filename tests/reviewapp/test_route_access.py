@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,13 @@ KNOWN = {
     "rounds.finalize",
     "rounds.reopen",
     "rounds.audit_trail",
+    "results.round_page",
+    "results.progress",
+    "results.disagreements",
+    "results.adjudicate",
+    "results.submission",
+    "results.save_opinions",
+    "results.export_file",
     "submissions.show",
     "submissions.coverage",
     "documents.upload",
@@ -78,6 +86,7 @@ class Foreign:
     chunk_id: int
     link_id: int
     indicator_code: str
+    indicator_id: int
     user_id: int  # another evaluator (evb), assigned there
 
     def path_args(self) -> dict[str, object]:
@@ -89,6 +98,8 @@ class Foreign:
             "round_id": self.round_id,
             "batch": self.batch,
             "code": self.indicator_code,
+            "indicator_id": self.indicator_id,
+            "fmt": "docx",  # an export: with ?submission= below, one applicant's report
             "chunk_id": self.chunk_id,
             "passage_id": self.chunk_id,
             "user_id": self.user_id,
@@ -143,6 +154,7 @@ def foreign(app: Flask, world: World) -> Foreign:
         chunk_id=chunk_id,
         link_id=link.id,
         indicator_code=indicator.code,
+        indicator_id=indicator.id,
         user_id=evb.id,
     )
 
@@ -232,7 +244,7 @@ def test_the_foreign_ids_are_real(
     rules = [r for r in guarded_rules(app, set(foreign.path_args())) if "GET" in _methods(r)]
     login(client, "admin")
     for rule in rules:
-        if rule.endpoint in EVALUATOR_ONLY:
+        if rule.endpoint in EVALUATOR_ONLY or rule.endpoint in NOT_MERGED_YET:
             continue
         url = url_of(app, rule, foreign)
         response = client.get(url, query_string=foreign.query())
@@ -250,6 +262,10 @@ def test_the_foreign_ids_are_real(
 
 # fragments only an assigned evaluator has (their own score form's evidence checkboxes)
 EVALUATOR_ONLY = {"indicators.score_links"}
+
+# the exports come from reviewapp/reports/, built on its own branch: until it is merged the
+# route answers 501 (its refusals are still walked above)
+NOT_MERGED_YET = set() if find_spec("reviewapp.reports") else {"results.export_file"}
 
 
 def test_the_assigned_evaluator_reaches_the_same_routes(
