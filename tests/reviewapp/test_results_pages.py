@@ -29,11 +29,11 @@ from sqlalchemy import select
 from reviewapp.extensions import db
 from reviewapp.models import Adjudication, AuditEvent, CommitteeOpinion, EvidenceLink, Indicator
 from reviewapp.services import results as results_service
-from reviewapp.services import rounds
+from reviewapp.services import rounds, scoring
 from reviewapp.services.frameworks import import_framework
 from tests.conftest import FRAMEWORK, World, csrf_token, login
 
-from .helpers import ScoredRound, count, scored_round, second_browser, user
+from .helpers import ScoredRound, count, indicators_of, scored_round, second_browser, user
 
 # ---------------------------------------------------------------- fixtures and helpers
 
@@ -612,18 +612,49 @@ def test_opinions_are_read_only_once_finalized(coord: FlaskClient, scored: Score
     assert row.text == "확정 전 의견"
 
 
-def test_a_finalized_complete_round_shows_final_grades(
+def test_grades_are_final_once_complete_and_finalized(
     coord: FlaskClient, scored: ScoredRound
 ) -> None:
-    """Not provisional once every indicator is scored and the round is finalized."""
+    """솔내시 scored on every indicator by evb; after finalization its grade is no longer
+    provisional, while 한빛시 (incomplete) stays provisional."""
     world = scored.world
-    sheet = results_service.round_results(world.round_id).sheets[0]
-    assert sheet.provisional
+    evb = user("evb")
+    for indicator in indicators_of(world)[1:]:  # INN-01 is scored already
+        form = (
+            scoring.ScoreForm(level=5, no_evidence_reason="현장 확인")
+            if indicator.kind == "qualitative"
+            else scoring.ScoreForm(points=indicator.max_points, no_evidence_reason="현장 확인")
+        )
+        scoring.save_score(evb.id, world.small, indicator.id, "document", form)
+    html = _get(coord, _url(scored, "results"))
+    assert "잠정" in _cell(_element(html, "tr", f"sub-{world.small}"), "grade-cell")  # open
     _finalize(scored)
     html = _get(coord, _url(scored, "results"))
     assert "이 라운드는 확정되었습니다" in html
-    # still incomplete: provisional stays
+    small = _element(html, "tr", f"sub-{world.small}")
+    assert _cell(small, "grade-cell") == "1등급"  # 1,984 of 2,000 points: 99.2 %
+    assert _cell(small, "certified-cell") == "인증"
+    assert _cell(small, "completeness") == "평가 완료"
+    assert "최고 등급, 인증" in _cell(small, "what-if-cell")
     assert "잠정" in _cell(_element(html, "tr", f"sub-{world.large}"), "grade-cell")
+    assert [int(i) for i in re.findall(r'<tr class="result" id="sub-(\d+)">', html)] == [
+        world.large,
+        world.small,
+    ]
+    certified = _get(coord, _url(scored, "results"), status="certified")
+    assert re.findall(r'<tr class="result" id="sub-(\d+)">', certified) == [str(world.small)]
+
+
+def test_the_pages_speak_english_too(coord: FlaskClient, scored: ScoredRound) -> None:
+    token = csrf_token(coord, _url(scored, "results"))
+    coord.post("/lang/en", data={"csrf_token": token, "next": "/rounds"})
+    html = _get(coord, _url(scored, "results"))
+    assert '<html lang="en">' in html
+    assert "What it would take" in html and "Grade 5" in html and "provisional" in html
+    assert "Large city" in html and "Document review" in html
+    assert "Spread" in _get(coord, _url(scored, "disagreements"))
+    assert "Next unscored indicator" in _get(coord, _url(scored, "progress"))
+    assert "Overall opinion" in _get(coord, _url(scored, f"results/{scored.world.large}"))
 
 
 # ---------------------------------------------------------------- exports (reviewapp/reports/)
