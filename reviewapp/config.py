@@ -15,6 +15,9 @@ DEFAULTS: dict[str, Any] = {
     "DATA_DIR": None,  # default: the instance folder
     "DATABASE_URL": None,  # default: SQLite (WAL) under DATA_DIR
     "REDIS_URL": None,  # job queue on Redis instead of SQLite
+    # The app's address as people reach it (e.g. "https://review.example.go.kr"): exported
+    # reports link each cited passage to {BASE_URL}/documents/<id>?chunk=<id>; None: no links.
+    "BASE_URL": None,
     "EMBEDDING_MODEL": str(PROJECT_ROOT / "models" / "multilingual-e5-small"),
     "EMBEDDINGS_ENABLED": True,
     # Embedding models, fastest first: each document gets the first model's vectors

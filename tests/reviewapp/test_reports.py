@@ -1,0 +1,572 @@
+"""The committee's exports, opened as the ministry would open them: the XLSX with openpyxl,
+the DOCX with python-docx, the CSV decoded as Excel reads it. Every figure is compared with
+what `reviewapp grades --round N --json` prints for the same round, never with numbers
+written here; `reviewapp export` is driven end to end, error paths included."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import docx
+import openpyxl
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import select
+
+from reviewapp import reports
+from reviewapp.config import from_env
+from reviewapp.extensions import db
+from reviewapp.models import Claim, EvidenceLink, Score
+from reviewapp.reports.xlsx import sheet_titles
+from reviewapp.services import committee, rounds
+from reviewapp.services.errors import Invalid, NotFound
+from tests.conftest import World
+from tests.reviewapp.helpers import ScoredRound, indicators_of, scored_round, user
+
+XLSX_HEAD = ["영역", "지표코드", "지표명", "배점"]
+XLSX_TAIL = ["집계 점수", "집계 단계", "이견", "평가 의견", "증빙 없음 사유", "연결 증빙 수"]
+EVA, EVB = "평가위원 eva · 서면평가", "평가위원 evb · 서면평가"
+
+
+def grades_json(runner: FlaskCliRunner, round_id: int) -> dict[str, Any]:
+    result = runner.invoke(args=["grades", "--round", str(round_id), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def by_applicant(payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {row["applicant"]: row for row in payload["submissions"]}
+
+
+def workbook(round_id: int, **kwargs: Any) -> openpyxl.Workbook:
+    made = reports.export(round_id, "xlsx", **kwargs)
+    assert made.mimetype == reports.MIMETYPES["xlsx"]
+    return openpyxl.load_workbook(io.BytesIO(made.data))
+
+
+def table(ws: Any) -> list[dict[str, Any]]:
+    """A sheet's rows under its header row as {header: value}."""
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def report_text(submission_id: int, round_id: int) -> tuple[str, Any]:
+    made = reports.export(round_id, "docx", submission_id=submission_id)
+    assert made.mimetype == reports.MIMETYPES["docx"]
+    document = docx.Document(io.BytesIO(made.data))
+    lines = [p.text for p in document.paragraphs]
+    for t in document.tables:
+        lines += [" | ".join(cell.text for cell in row.cells) for row in t.rows]
+    return "\n".join(lines), document
+
+
+def csv_rows(round_id: int, **kwargs: Any) -> tuple[bytes, list[list[str]]]:
+    made = reports.export(round_id, "csv", **kwargs)
+    assert made.mimetype.startswith("text/csv")
+    return made.data, list(csv.reader(io.StringIO(made.data.decode("utf-8-sig"), newline="")))
+
+
+@pytest.fixture()
+def scored(world: World) -> ScoredRound:
+    return scored_round(world)
+
+
+# ---------------------------------------------------------------- XLSX
+
+
+def test_workbook_summary_matches_grades_json(
+    scored: ScoredRound, runner: FlaskCliRunner, world: World
+) -> None:
+    payload = grades_json(runner, world.round_id)
+    book = workbook(world.round_id)
+    assert book.sheetnames == ["정보", "요약", "한빛시", "솔내시", "감사 기록"]
+    ws = book["요약"]
+    header = [cell.value for cell in ws[1]]
+    assert header[:9] == ["유형", "순위", "신청기관", "총점", "만점", "득점률", "등급"] + [
+        "인증 여부",
+        "완료 여부",
+    ]
+    assert header[9:] == ["INN 혁신", "GOV 거버넌스 및 제도", "SVC 서비스·기술·인프라"]
+    assert all(cell.font.bold for cell in ws[1])
+    assert ws.freeze_panes == "A2"
+    assert ws.column_dimensions["C"].width >= 10
+    expected = by_applicant(payload)
+    assert ws.max_row == 1 + len(expected)
+    for number, row in enumerate(table(ws), start=2):
+        want = expected[row["신청기관"]]
+        assert row["유형"] == {"large": "대도시", "small": "중소도시"}[want["track"]]
+        assert row["순위"] == want["rank"]
+        assert row["총점"] == pytest.approx(want["total"])
+        assert row["만점"] == pytest.approx(want["max_total"])
+        # a number the spreadsheet shows as the CLI's percent
+        assert isinstance(row["득점률"], float)
+        assert round(row["득점률"] * 100, 2) == want["percent"]
+        assert ws.cell(number, 6).number_format == "0.00%"
+        assert ws.cell(number, 4).number_format == "0.00"
+        assert row["등급"] == want["grade"]
+        assert row["인증 여부"] == ("인증" if want["certified"] else "미인증")
+        assert row["완료 여부"] == f"미완료 (미평가 {len(want['missing'])})"
+        for area in want["areas"]:
+            column = next(h for h in header if h.startswith(area["code"] + " "))
+            assert row[column] == pytest.approx(area["subtotal"])
+
+
+def test_applicant_sheet_holds_every_indicator_with_scores_comments_and_flags(
+    scored: ScoredRound, runner: FlaskCliRunner, world: World
+) -> None:
+    coord = user("coord")
+    committee.record_adjudication(
+        coord.id, world.large, scored.inn01, "위원회 논의 결과 평균 점수를 유지함"
+    )
+    payload = by_applicant(grades_json(runner, world.round_id))
+    book = workbook(world.round_id)
+    ws = book["한빛시"]
+    header = [cell.value for cell in ws[1]]
+    assert header == XLSX_HEAD + [EVA, EVB] + XLSX_TAIL + ["조정 의견"]  # no claim: no 자체평가
+    assert ws.freeze_panes == "D2" and all(cell.font.bold for cell in ws[1])
+    rows = table(ws)
+    large = payload["한빛시"]
+    assert [r["지표코드"] for r in rows[:-1]] == [i["code"] for i in large["indicators"]]
+    for row, want in zip(rows, large["indicators"], strict=False):
+        assert row["배점"] == pytest.approx(want["max"])
+        if want["stage_used"]:
+            assert row["집계 점수"] == pytest.approx(want["score"])
+            assert row["집계 단계"] == "서면평가"
+        else:
+            assert row["집계 점수"] is None and row["집계 단계"] == "미평가"
+        assert row["이견"] == ("Y" if want["flagged"] else None)
+    inn01, inn02 = rows[0], rows[1]
+    assert (inn01[EVA], inn01[EVB]) == (40, 8)
+    assert ws.cell(2, header.index(EVA) + 1).number_format == "0.00"
+    assert (
+        inn01["평가 의견"] == "eva(서면평가): 시민참여 운영이 우수함\nevb(서면평가): 실적 근거 부족"
+    )
+    assert inn01["연결 증빙 수"] == 2
+    assert inn01["조정 의견"] == "위원회 논의 결과 평균 점수를 유지함"
+    assert inn02["증빙 없음 사유"] == "eva(서면평가): 제출 자료 없음\nevb(서면평가): 제출 자료 없음"
+    assert (inn02[EVA], inn02[EVB]) == (30, 28)
+    total = rows[-1]
+    assert total["영역"] == "합계"
+    assert total["집계 점수"] == pytest.approx(large["total"])
+    assert total["배점"] == pytest.approx(large["max_total"])
+    assert ws.cell(ws.max_row, 1).font.bold
+    # only the applicant's own evaluators get columns
+    small_header = [cell.value for cell in book["솔내시"][1]]
+    assert EVB in small_header and EVA not in small_header
+
+
+def test_self_evaluation_column_appears_once_a_claim_gives_points(
+    scored: ScoredRound, world: World
+) -> None:
+    db.session.add(
+        Claim(submission_id=world.small, indicator_id=scored.inn02, claimed_points=Decimal("35"))
+    )
+    db.session.commit()
+    # a claim of another applicant still gives every sheet the column (one shape per round)
+    book = workbook(world.round_id, submission_id=world.large)
+    assert "자체평가 점수" in [cell.value for cell in book["한빛시"][1]]
+    small = table(workbook(world.round_id)["솔내시"])
+    assert small[1]["지표코드"] == "INN-02" and small[1]["자체평가 점수"] == 35
+    data, rows = csv_rows(world.round_id)
+    assert "자체평가 점수" in rows[0]
+
+
+def test_audit_and_info_sheets(scored: ScoredRound, runner: FlaskCliRunner, world: World) -> None:
+    payload = grades_json(runner, world.round_id)
+    book = workbook(world.round_id)
+    events = table(book["감사 기록"])
+    assert [cell.value for cell in book["감사 기록"][1]] == [
+        "시각(KST)",
+        "작업자",
+        "작업",
+        "대상",
+        "세부 내용",
+    ]
+    scores = [e for e in events if e["작업"] == "score.create"]
+    assert len(scores) == 5
+    assert {e["작업자"] for e in scores} == {"eva", "evb"}
+    assert all(e["대상"].startswith("score ") for e in scores)
+    assert all(isinstance(json.loads(e["세부 내용"]), dict) for e in events)
+    times = [e["시각(KST)"] for e in events]
+    assert times == sorted(times)  # oldest first
+    info = {row[0]: row[1] for row in book["정보"].iter_rows(values_only=True) if row[0]}
+    assert info["평가 차수"] == "2026 인증"
+    assert info["상태"] == "확정 전 결과(잠정)"
+    assert info["생성 시각"].endswith(" KST")
+    alpha = {row[0]: row[1:] for row in book["정보"].iter_rows(values_only=True) if row[0]}
+    assert "크리펜도르프 알파" in alpha["평가 단계"]
+    document_alpha, units = alpha["서면평가"]
+    if payload["alpha"]["document"] is None:
+        assert document_alpha == "산출 불가"
+    else:
+        assert document_alpha == pytest.approx(payload["alpha"]["document"])
+    assert units == 2  # 한빛시's INN-01 and INN-02 have two raters each
+    assert alpha["현장실사"] == ("산출 불가", 0)
+
+    rounds.finalize(world.round_id, actor_id=user("coord").id)
+    book = workbook(world.round_id)
+    info = {row[0]: row[1] for row in book["정보"].iter_rows(values_only=True) if row[0]}
+    assert info["상태"].startswith("확정 (") and info["상태"].endswith(" KST)")
+    assert table(book["감사 기록"])[-1]["작업"] == "round.finalize"
+
+
+def test_workbook_of_one_applicant_keeps_the_whole_summary(
+    scored: ScoredRound, world: World
+) -> None:
+    book = workbook(world.round_id, submission_id=world.small)
+    assert book.sheetnames == ["정보", "요약", "솔내시", "감사 기록"]
+    assert [row["신청기관"] for row in table(book["요약"])] == ["한빛시", "솔내시"]
+
+
+def test_text_that_looks_like_a_formula_stays_text(scored: ScoredRound, world: World) -> None:
+    committee.record_adjudication(user("coord").id, world.large, scored.inn01, "=1+1 유지")
+    ws = workbook(world.round_id)["한빛시"]
+    header = [cell.value for cell in ws[1]]
+    cell = ws.cell(2, header.index("조정 의견") + 1)
+    assert cell.value == "=1+1 유지" and cell.data_type == "s"
+    _data, rows = csv_rows(world.round_id)
+    assert rows[1][rows[0].index("조정 의견")] == "'=1+1 유지"
+
+
+def test_evaluator_columns_tell_evaluators_apart(scored: ScoredRound, world: World) -> None:
+    eva, evb = user("eva"), user("evb")
+    eva.display_name = evb.display_name = "김평가"  # two people, one display name
+    db.session.commit()
+    header = [cell.value for cell in workbook(world.round_id)["한빛시"][1]]
+    assert f"평가위원 김평가 #{eva.id} · 서면평가" in header
+    assert f"평가위원 김평가 #{evb.id} · 서면평가" in header
+    evb.display_name = "평가위원 2"  # a name that says it already is not said twice
+    db.session.commit()
+    header = [cell.value for cell in workbook(world.round_id)["한빛시"][1]]
+    assert "평가위원 김평가 · 서면평가" in header and "평가위원 2 · 서면평가" in header
+
+
+# ---------------------------------------------------------------- sheet titles
+
+
+def test_sheet_titles_are_valid_and_unique() -> None:
+    long = "가" * 40
+    titles = sheet_titles(["한빛/시:[A]*?\\", long, long + "나", "요약", "SUMMARY", "'인용'", ""])
+    assert titles[0] == "한빛_시__A____"
+    assert titles[1] == "가" * 31
+    assert titles[2] == "가" * 27 + " (2)"
+    assert titles[3] == "요약 (2)"  # the summary sheet's own name is taken
+    assert titles[5] == "인용"
+    assert titles[6] == "신청기관"
+    assert all(len(t) <= 31 for t in titles)
+    assert len({t.casefold() for t in titles}) == len(titles)
+    assert sheet_titles(["Seoul", "SEOUL"], ()) == ["Seoul", "SEOUL (2)"]
+
+
+def test_workbook_with_awkward_applicant_names(world: World) -> None:
+    long = "스마트도시특별자치시" * 4  # 40 characters: the first 31 collide
+    names = ["세종/특별:자치[시]*?", long + "가", long + "나"]
+    for name in names:
+        rounds.add_applicant(world.round_id, name, 700_000)
+    book = workbook(world.round_id)
+    applicant_sheets = book.sheetnames[2:-1]
+    assert "세종_특별_자치_시___" in applicant_sheets
+    assert long[:31] in applicant_sheets and long[:27] + " (2)" in applicant_sheets
+    assert len(applicant_sheets) == 5
+    # the sheet's own header row is followed by every indicator
+    assert book[long[:27] + " (2)"].max_row == 1 + len(indicators_of(world)) + 1
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def test_csv_rows_are_excel_ready(
+    scored: ScoredRound, runner: FlaskCliRunner, world: World
+) -> None:
+    payload = by_applicant(grades_json(runner, world.round_id))
+    data, rows = csv_rows(world.round_id)
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.count(b"\r\n") >= len(rows) and b"\n\n" not in data
+    assert rows[0][:6] == ["신청기관", "유형", *XLSX_HEAD]
+    assert rows[0][6:8] == [EVA, EVB]
+    n_indicators = len(indicators_of(world))
+    assert len(rows) - 1 == len(payload) * n_indicators
+    records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    for record in records:
+        want = next(
+            i for i in payload[record["신청기관"]]["indicators"] if i["code"] == record["지표코드"]
+        )
+        assert record["배점"] == f"{want['max']:.2f}"
+        assert record["집계 점수"] == (f"{want['score']:.2f}" if want["stage_used"] else "")
+        assert record["이견"] == ("Y" if want["flagged"] else "")
+    inn01 = records[0]
+    assert (inn01["신청기관"], inn01["유형"], inn01["지표코드"]) == ("한빛시", "대도시", "INN-01")
+    assert (inn01[EVA], inn01[EVB], inn01["집계 점수"]) == ("40.00", "8.00", "24.00")
+    assert "시민참여 운영이 우수함" in inn01["평가 의견"]
+    small = next(r for r in records if r["신청기관"] == "솔내시")
+    assert small["유형"] == "중소도시" and small[EVA] == "" and small[EVB] == "24.00"
+
+
+def test_csv_of_one_applicant_has_the_workbook_sheets_columns(
+    scored: ScoredRound, world: World
+) -> None:
+    _data, rows = csv_rows(world.round_id, submission_id=world.large)
+    assert len(rows) - 1 == len(indicators_of(world))
+    assert {row[0] for row in rows[1:]} == {"한빛시"}
+    sheet = workbook(world.round_id, submission_id=world.large)["한빛시"]
+    assert rows[0][2:] == [cell.value for cell in sheet[1]]
+
+
+# ---------------------------------------------------------------- DOCX
+
+
+def test_report_states_the_result_and_cites_the_evidence(
+    scored: ScoredRound, runner: FlaskCliRunner, world: World
+) -> None:
+    large = by_applicant(grades_json(runner, world.round_id))["한빛시"]
+    text, document = report_text(world.large, world.round_id)
+    assert document.paragraphs[0].text == "스마트도시 인증 평가 보고서"
+    assert "평가 차수 | 2026 인증" in text
+    assert "신청기관 | 한빛시" in text and "유형 | 대도시" in text
+    assert f"총점 | {large['total']:,.2f} / {large['max_total']:,.2f}점" in text
+    assert f"득점률 | {large['percent']:.2f}%" in text
+    assert f"등급 | {large['grade']}등급" in text
+    assert f"인증 여부 | {'인증' if large['certified'] else '미인증'}" in text
+    assert f"유형 내 순위 | {large['rank']}위 (대도시 1곳 중)" in text
+    assert "확정 전 결과(잠정)" in text
+    assert f"평가가 끝나지 않은 지표 {len(large['missing'])}개" in text
+    # the area table
+    assert "영역 | 득점 | 배점 | 득점률" in text
+    for area in large["areas"]:
+        assert any(
+            line.startswith(f"{area['code']} ") and f"| {area['subtotal']:,.2f} |" in line
+            for line in text.splitlines()
+        )
+    # every indicator, the unscored ones marked
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 3"]
+    assert len(headings) == len(indicators_of(world))
+    assert headings[0] == "INN-01 시민참여 거버넌스 운영"
+    assert "집계 점수: 24.00 / 40.00점 (서면평가)" in text
+    assert "집계 점수: 29.00 / 40.00점 (서면평가)" in text
+    assert text.count("집계 점수: 미평가") == len(large["missing"])
+    # the disagreement, the evaluators, their comments and the cited passages
+    assert "이견: 한 단계 안의 점수 차 32.00점(배점의 80.00%)" in text
+    assert "조정 의견: (작성되지 않음)" in text
+    assert "평가위원 eva · 서면평가: 40.00점 (수준 5) — 시민참여 운영이 우수함" in text
+    assert "평가위원 evb · 서면평가: 8.00점 (수준 1) — 실적 근거 부족" in text
+    assert "증빙 없음: 제출 자료 없음" in text
+    assert text.count("근거: 데이터기반행정법.md, 1쪽") == 2
+    quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
+    assert quotes == [f"“{scored.eva_quote.strip()}”", f"“{scored.evb_quote.strip()}”"]
+    # without BASE_URL, no links
+    assert not any(p.hyperlinks for p in document.paragraphs)
+
+
+def test_report_carries_opinions_and_adjudication(scored: ScoredRound, world: World) -> None:
+    text, _document = report_text(world.large, world.round_id)
+    assert "종합의견" in text and text.count("(작성되지 않음)") >= 4
+    coord = user("coord")
+    committee.save_opinions(
+        coord.id,
+        world.large,
+        overall="시민참여 기반이 탄탄하나 데이터 분야 보완이 필요함",
+        areas={"INN": "혁신 영역은 우수함"},
+    )
+    committee.record_adjudication(coord.id, world.large, scored.inn01, "첫 메모")
+    committee.record_adjudication(coord.id, world.large, scored.inn01, "평균 24점으로 확정")
+    text, document = report_text(world.large, world.round_id)
+    paragraphs = [p.text for p in document.paragraphs]
+    overall = paragraphs.index("종합의견")
+    assert paragraphs[overall + 1] == "시민참여 기반이 탄탄하나 데이터 분야 보완이 필요함"
+    assert "INN 혁신: 혁신 영역은 우수함" in paragraphs
+    assert "GOV 거버넌스 및 제도: (작성되지 않음)" in paragraphs
+    assert "조정 의견: 평균 24점으로 확정" in paragraphs  # the latest note
+    assert "조정 의견: 첫 메모" not in paragraphs
+
+
+def test_report_links_each_passage_when_base_url_is_set(
+    app: Flask, scored: ScoredRound, world: World
+) -> None:
+    app.config["BASE_URL"] = "https://review.example.go.kr/"
+    _text, document = report_text(world.large, world.round_id)
+    links = [(h.text, h.url) for p in document.paragraphs for h in p.hyperlinks]
+    chunks = {
+        link.id: link.chunk_id
+        for link in db.session.scalars(
+            select(EvidenceLink).where(EvidenceLink.id.in_([scored.eva_link, scored.evb_link]))
+        )
+    }
+    assert links == [
+        (
+            "데이터기반행정법.md",
+            f"https://review.example.go.kr/documents/{scored.doc_id}"
+            f"?chunk={chunks[link_id]}#chunk-{chunks[link_id]}",
+        )
+        for link_id in (scored.eva_link, scored.evb_link)
+    ]
+    # the same address the app answers with the passage marked
+    assert from_env({"REVIEWAPP_BASE_URL": "https://x.kr"}) == {"BASE_URL": "https://x.kr"}
+
+
+def test_report_and_workbook_drop_characters_xml_cannot_hold(
+    scored: ScoredRound, world: World
+) -> None:
+    link = db.session.get(EvidenceLink, scored.eva_link)
+    assert link is not None
+    link.quote = "제1조\x0c(목적)\x01 이 법은"
+    score = db.session.scalar(
+        select(Score).where(
+            Score.evaluator_id == user("eva").id, Score.indicator_id == scored.inn01
+        )
+    )
+    assert score is not None
+    score.comment = "우수\x0b함\x1f"
+    db.session.commit()
+    text, _document = report_text(world.large, world.round_id)
+    assert "“제1조(목적) 이 법은”" in text and "— 우수함" in text
+    rows = table(workbook(world.round_id)["한빛시"])
+    assert rows[0]["평가 의견"].startswith("eva(서면평가): 우수함\n")
+
+
+# ---------------------------------------------------------------- a round without scores
+
+
+def test_a_round_without_scores_exports_every_format(world: World) -> None:
+    book = workbook(world.round_id)
+    summary = table(book["요약"])
+    assert [row["득점률"] for row in summary] == [0, 0]
+    assert all(row["완료 여부"].startswith("미완료") for row in summary)
+    sheet = book["한빛시"]
+    assert [cell.value for cell in sheet[1]] == XLSX_HEAD + XLSX_TAIL + ["조정 의견"]
+    assert len(table(book["감사 기록"])) >= 3
+    _data, rows = csv_rows(world.round_id)
+    assert len(rows) - 1 == 2 * len(indicators_of(world))
+    text, _document = report_text(world.small, world.round_id)
+    assert text.count("집계 점수: 미평가") == len(indicators_of(world))
+    assert "인증 여부 | 미인증" in text
+
+
+# ---------------------------------------------------------------- the API's refusals and names
+
+
+def test_export_refuses_what_it_cannot_make(world: World) -> None:
+    with pytest.raises(Invalid) as bad_format:
+        reports.export(world.round_id, "pdf")
+    assert set(bad_format.value.fields) == {"format"}
+    with pytest.raises(Invalid) as no_submission:
+        reports.export(world.round_id, "docx")
+    assert set(no_submission.value.fields) == {"submission"}
+    with pytest.raises(NotFound):
+        reports.export(999, "xlsx")
+    other = rounds.create_round("2027 인증", world.framework_id)
+    stranger = rounds.add_applicant(other.id, "다른시", 200_000).submission_id
+    for fmt in reports.FORMATS:
+        with pytest.raises(NotFound):
+            reports.export(world.round_id, fmt, submission_id=stranger)
+
+
+def test_file_names_hold_no_path_separators(world: World) -> None:
+    assert reports.export(world.round_id, "xlsx").filename == "2026 인증-평가결과.xlsx"
+    assert reports.export(world.round_id, "csv").filename == "2026 인증-지표별점수.csv"
+    made = reports.export(world.round_id, "docx", submission_id=world.large)
+    assert made.filename == "2026 인증-한빛시-평가보고서.docx"
+    odd = rounds.create_round('2026/1차: "인증" <본>', world.framework_id)
+    sub = rounds.add_applicant(odd.id, "a\\b|c?", 200_000).submission_id
+    name = reports.export(odd.id, "xlsx", submission_id=sub).filename
+    assert name == "2026_1차_ _인증_ _본_-a_b_c_-평가결과.xlsx"
+    assert "/" not in name and "\\" not in name
+
+
+# ---------------------------------------------------------------- reviewapp export
+
+
+def test_cli_export_writes_each_format(
+    scored: ScoredRound, runner: FlaskCliRunner, world: World, tmp_path: Path
+) -> None:
+    payload = by_applicant(grades_json(runner, world.round_id))
+    for fmt, extra in (("xlsx", []), ("csv", []), ("docx", ["--submission", str(world.large)])):
+        out = tmp_path / f"result.{fmt}"
+        result = runner.invoke(
+            args=["export", str(world.round_id), "--format", fmt, "--out", str(out), *extra]
+        )
+        assert result.exit_code == 0, result.output
+        assert result.stderr == ""
+        assert json.loads(result.stdout) == {"path": str(out), "format": fmt}
+        assert out.stat().st_size > 0
+    book = openpyxl.load_workbook(tmp_path / "result.xlsx")
+    assert table(book["요약"])[0]["등급"] == payload["한빛시"]["grade"]
+    assert (tmp_path / "result.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "result.docx")).paragraphs)
+    assert "시민참여 운영이 우수함" in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "data",
+        "result.csv",
+        "result.docx",
+        "result.xlsx",
+    ]  # no temporary file left behind
+
+
+def test_cli_export_replaces_a_file_and_fills_a_directory(
+    world: World, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "old.csv"
+    out.write_bytes(b"old")
+    result = runner.invoke(
+        args=["export", str(world.round_id), "--format", "csv", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert out.stat().st_mode & 0o777 != 0o600  # not the temporary file's private mode
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    result = runner.invoke(
+        args=["export", str(world.round_id), "--format", "xlsx", "--out", str(folder)]
+    )
+    assert result.exit_code == 0, result.output
+    written = folder / "2026 인증-평가결과.xlsx"
+    assert json.loads(result.stdout) == {"path": str(written), "format": "xlsx"}
+    assert openpyxl.load_workbook(written).sheetnames[:2] == ["정보", "요약"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "pdf"], "format: "),
+        (["--format", "docx"], "submission: "),
+        (["--format", "xlsx", "--submission", "999"], "no submission with id 999"),
+    ],
+)
+def test_cli_export_refusals(
+    world: World, runner: FlaskCliRunner, tmp_path: Path, args: list[str], message: str
+) -> None:
+    out = tmp_path / "x.out"
+    result = runner.invoke(args=["export", str(world.round_id), "--out", str(out), *args])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_cli_export_unknown_round_and_unwritable_paths(
+    world: World, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    def fails(*args: str) -> str:
+        result = runner.invoke(args=["export", *args])
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith("error: ") and "Traceback" not in result.output
+        return result.stderr
+
+    assert "no round with id 999" in fails("999", "--format", "xlsx", "--out", str(tmp_path))
+    missing = tmp_path / "no-such-dir" / "x.xlsx"
+    assert f"cannot write {missing}" in fails(
+        str(world.round_id), "--format", "xlsx", "--out", str(missing)
+    )
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    under_file = a_file / "x.csv"
+    assert f"cannot write {under_file}" in fails(
+        str(world.round_id), "--format", "csv", "--out", str(under_file)
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "file.txt"]
+    result = runner.invoke(args=["export", str(world.round_id), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--format" in result.output  # a missing option: usage
