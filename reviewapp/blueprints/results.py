@@ -5,7 +5,6 @@ committee's opinions, and the exports (XLSX, CSV, DOCX) built by reviewapp/repor
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from typing import Any
 
@@ -15,16 +14,10 @@ from flask_login import current_user
 
 from ..converters import id_arg
 from ..models import Role, Round, Submission
+from ..reports import export
 from ..services import access, committee, results
 from ..services.errors import Invalid, NotFound
 from .auth import roles_required
-
-# reviewapp/reports/ is built on its own branch; until it is merged, the export route answers
-# 501. Once it is there, this is a plain `from ..reports import export`.
-if importlib.util.find_spec("reviewapp.reports") is not None:
-    from ..reports import export
-else:
-    export = None
 
 bp = Blueprint("results", __name__)
 
@@ -158,10 +151,6 @@ def export_file(round_id: int, fmt: str) -> Any:
         if submission_id is None:
             raise NotFound(f"no submission {request.args['submission']!r}")
         _submission_in(round_, submission_id)
-    if export is None:
-        return render_template(
-            "error.html", code=501, message=_("Exports are not installed on this server.")
-        ), 501
     made = export(round_.id, fmt, submission_id=submission_id)
     return send_file(
         io.BytesIO(made.data),

@@ -6,8 +6,8 @@ Built on helpers.scored_round (its docstring lists every score): 한빛시 (larg
 flagged (40 and 8, mean 24) and INN-02 at 29; 솔내시 (small) has INN-01 at 24. The figures
 on the pages are compared with `reviewapp grades --json` and with the read model.
 
-The tests named test_export_* need reviewapp/reports/ (its own branch): they pass once it is
-merged.
+The tests named test_export_* fetch the files of reviewapp/reports/ through the web (their
+contents are tested in test_reports.py).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from flask import Flask
@@ -660,13 +661,21 @@ def test_the_pages_speak_english_too(coord: FlaskClient, scored: ScoredRound) ->
 # ---------------------------------------------------------------- exports (reviewapp/reports/)
 
 
+def _download_name(response: Any) -> str:
+    """The file name offered: RFC 5987 ``filename*`` (UTF-8) for a Korean name."""
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and disposition.isascii(), disposition
+    encoded = re.search(r"filename\*=UTF-8''([^;]+)", disposition)
+    assert encoded, disposition
+    return unquote(encoded.group(1))
+
+
 def test_export_round_as_xlsx_and_csv(coord: FlaskClient, scored: ScoredRound) -> None:
     for fmt, magic in (("xlsx", b"PK"), ("csv", None)):
         response = coord.get(_url(scored, f"export/{fmt}"))
         assert response.status_code == 200, (fmt, response.get_data(as_text=True)[:300])
-        disposition = response.headers["Content-Disposition"]
-        assert disposition.startswith("attachment;"), disposition
-        assert re.search(rf"\.{fmt}\b", disposition), disposition
+        name = _download_name(response)
+        assert "2026 인증" in name and name.endswith(f".{fmt}"), name
         data = response.get_data()
         if magic:
             assert data.startswith(magic)
@@ -681,9 +690,8 @@ def test_export_docx_of_one_applicant(coord: FlaskClient, scored: ScoredRound) -
     response = coord.get(_url(scored, "export/docx"), query_string={"submission": world.large})
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     assert response.mimetype.endswith("wordprocessingml.document")
-    disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment;") and ".docx" in disposition
-    assert disposition.isascii()  # a Korean name travels as RFC 5987 filename*=UTF-8''...
+    name = _download_name(response)
+    assert "한빛시" in name and name.endswith(".docx"), name
 
     with zipfile.ZipFile(io.BytesIO(response.get_data())) as docx:
         assert "word/document.xml" in docx.namelist()

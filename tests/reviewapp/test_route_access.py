@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -244,7 +243,7 @@ def test_the_foreign_ids_are_real(
     rules = [r for r in guarded_rules(app, set(foreign.path_args())) if "GET" in _methods(r)]
     login(client, "admin")
     for rule in rules:
-        if rule.endpoint in EVALUATOR_ONLY or rule.endpoint in NOT_MERGED_YET:
+        if rule.endpoint in EVALUATOR_ONLY:
             continue
         url = url_of(app, rule, foreign)
         response = client.get(url, query_string=foreign.query())
@@ -262,10 +261,6 @@ def test_the_foreign_ids_are_real(
 
 # fragments only an assigned evaluator has (their own score form's evidence checkboxes)
 EVALUATOR_ONLY = {"indicators.score_links"}
-
-# the exports come from reviewapp/reports/, built on its own branch: until it is merged the
-# route answers 501 (its refusals are still walked above)
-NOT_MERGED_YET = set() if find_spec("reviewapp.reports") else {"results.export_file"}
 
 
 def test_the_assigned_evaluator_reaches_the_same_routes(
