@@ -14,7 +14,17 @@ from .. import security
 from ..services.access import can_manage
 from ..services.errors import Conflict, Forbidden, NotFound, ServiceError
 from ..services.session import WriteConflict
-from . import accounts, auth, documents, frameworks, indicators, rounds, search, submissions
+from . import (
+    accounts,
+    auth,
+    documents,
+    frameworks,
+    indicators,
+    results,
+    rounds,
+    search,
+    submissions,
+)
 from ._responses import error_response, is_htmx
 
 __all__ = ["error_response", "init_app", "is_htmx"]
@@ -24,6 +34,7 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(rounds.bp)
+    app.register_blueprint(results.bp)
     app.register_blueprint(frameworks.bp)
     app.register_blueprint(submissions.bp)
     app.register_blueprint(indicators.bp)

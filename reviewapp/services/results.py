@@ -26,11 +26,13 @@ from ..models import (
     Claim,
     Document,
     EvidenceLink,
+    Round,
     Score,
     Submission,
     User,
 )
 from . import committee
+from .errors import NotFound
 from .grades import RoundGrades, SubmissionGrade, round_grades, rules_of
 
 
@@ -87,15 +89,26 @@ class IndicatorRow:
     link_count: int
     adjudications: list[Adjudication]
 
+    @property
+    def by_evaluator(self) -> list[tuple[str, list[ScoreLine]]]:
+        """The scores side by side: (evaluator, their lines in stage order), by name."""
+        grouped: dict[tuple[str, int], list[ScoreLine]] = defaultdict(list)
+        for line in self.scores:
+            grouped[(line.evaluator, line.evaluator_id)].append(line)
+        return [(name, lines) for (name, _id), lines in sorted(grouped.items())]
+
 
 @dataclass(frozen=True)
 class SubmissionSheet:
-    """One applicant's full result: grade, rank, rows, what it would take, opinions."""
+    """One applicant's full result: grade, rank, rows, what it would take (``what_if``: the
+    fewest points to the next better grade and to certification, and where they could come
+    from), opinions."""
 
     grade: SubmissionGrade
     rows: list[IndicatorRow]
     evaluators: list[tuple[int, str]]  # (id, name) whose scores count, by name
     opinions: committee.Opinions
+    what_if: grading.WhatIf
 
     @property
     def submission(self) -> Submission:
@@ -105,6 +118,11 @@ class SubmissionSheet:
     def result(self) -> grading.SubmissionResult:
         return self.grade.result
 
+    @property
+    def provisional(self) -> bool:
+        """The grade may still change: indicators are unscored or the round is open."""
+        return not self.result.complete or self.submission.round.status != "finalized"
+
 
 @dataclass(frozen=True)
 class RoundResults:
@@ -113,6 +131,22 @@ class RoundResults:
     grades: RoundGrades
     sheets: list[SubmissionSheet]
     stages: list[tuple[str, str]]  # (code, Korean name) in evaluation order
+
+    @property
+    def round(self) -> Round:
+        return self.grades.round
+
+    @property
+    def finalized(self) -> bool:
+        return self.grades.round.status == "finalized"
+
+    @property
+    def area_titles(self) -> dict[str, tuple[str, str]]:
+        """Area code -> (Korean title, English title or the Korean one)."""
+        return {
+            area.code: (area.title_ko, area.title_en or area.title_ko)
+            for area in self.grades.round.framework.areas
+        }
 
 
 def _name(user: User) -> str:
@@ -162,7 +196,8 @@ def round_results(round_id: int, *, submission_id: int | None = None) -> RoundRe
     ]
     ids = [row.submission.id for row in wanted]
     framework = round_.framework
-    stage_order = list(rules_of(round_).stages)
+    rules = rules_of(round_)
+    stage_order = list(rules.stages)
     stage_names = {
         str(st["code"]): str(st.get("name_ko") or st["code"]) for st in round_.stages or []
     }
@@ -262,6 +297,7 @@ def round_results(round_id: int, *, submission_id: int | None = None) -> RoundRe
                 rows=rows,
                 evaluators=sorted(evaluators[sub_id].items(), key=lambda item: (item[1], item[0])),
                 opinions=committee.opinions_of(sub_id),
+                what_if=grading.what_if(grade.result, rules),
             )
         )
     return RoundResults(
@@ -378,3 +414,156 @@ def progress(results: RoundResults) -> list[ProgressRow]:
         )
     out.sort(key=lambda row: (row.submission.applicant.name, row.evaluator, row.evaluator_id))
     return out
+
+
+# --------------------------------------------------------------------------- pages
+
+STATUS_FILTERS = ("certified", "not_certified", "incomplete")
+
+
+@dataclass(frozen=True)
+class TrackTable:
+    """One track's applicants as the results page lists them, by rank."""
+
+    code: str
+    name_ko: str
+    name_en: str
+    sheets: list[SubmissionSheet]
+
+
+@dataclass(frozen=True)
+class ResultsPage:
+    """The results page: one table per track after the filters; ``track`` and ``status``
+    are the filters applied ("" where none, or where the value asked for is unknown)."""
+
+    results: RoundResults
+    tables: list[TrackTable]
+    track: str
+    status: str
+
+    @property
+    def tracks(self) -> list[tuple[str, str, str]]:
+        """Every track of the round (code, Korean name, English name), for the filter."""
+        return _tracks(self.results)
+
+
+def _tracks(results: RoundResults) -> list[tuple[str, str, str]]:
+    tracks = []
+    for track in results.round.tracks or []:
+        code = str(track["code"])
+        name_ko = str(track.get("name_ko") or code)
+        tracks.append((code, name_ko, str(track.get("name_en") or name_ko)))
+    listed = {code for code, _ko, _en in tracks}
+    for sheet in results.sheets:  # a track the round no longer lists still gets its table
+        if sheet.submission.track not in listed:
+            listed.add(sheet.submission.track)
+            tracks.append((sheet.submission.track,) * 3)
+    return tracks
+
+
+def _matches(sheet: SubmissionSheet, status: str) -> bool:
+    if status == "certified":
+        return sheet.result.certified
+    if status == "not_certified":
+        return not sheet.result.certified
+    if status == "incomplete":
+        return not sheet.result.complete
+    return True
+
+
+def results_page(
+    round_id: int, *, track: str | None = None, status: str | None = None
+) -> ResultsPage:
+    """The round's results, one table per track (the round's track order, each by rank),
+    filtered by track code and by status (one of STATUS_FILTERS). An unknown filter value is
+    ignored: the page then shows what it would show without it. NotFound for an unknown
+    round."""
+    results = round_results(round_id)
+    tracks = _tracks(results)
+    track = track if track in {code for code, _ko, _en in tracks} else ""
+    status = status if status in STATUS_FILTERS else ""
+    tables = [
+        TrackTable(
+            code,
+            name_ko,
+            name_en,
+            [
+                sheet
+                for sheet in results.sheets
+                if sheet.submission.track == code and _matches(sheet, status)
+            ],
+        )
+        for code, name_ko, name_en in tracks
+        if not track or code == track
+    ]
+    return ResultsPage(results=results, tables=tables, track=track, status=status)
+
+
+@dataclass(frozen=True)
+class AreaLine:
+    """One area of one applicant: its subtotal and the committee's opinion on it."""
+
+    code: str
+    title_ko: str
+    title_en: str
+    subtotal: Decimal
+    max: Decimal
+    opinion: str
+
+
+@dataclass(frozen=True)
+class SubmissionPage:
+    """One applicant's page: the round's results (for the round's rules and stages), the
+    applicant's sheet and its areas in framework order."""
+
+    results: RoundResults
+    sheet: SubmissionSheet
+    areas: list[AreaLine]
+
+
+def submission_page(round_id: int, submission_id: int) -> SubmissionPage:
+    """One applicant of the round with its grade, rank, rows and opinions; NotFound for an
+    unknown round or a submission that is not in it."""
+    results = round_results(round_id, submission_id=submission_id)
+    if not results.sheets:
+        raise NotFound(f"no submission {submission_id} in round {round_id}")
+    sheet = results.sheets[0]
+    subtotals = {area.code: area for area in sheet.result.areas}
+    areas = [
+        AreaLine(
+            code=area.code,
+            title_ko=area.title_ko,
+            title_en=area.title_en or area.title_ko,
+            subtotal=subtotals[area.code].subtotal,
+            max=subtotals[area.code].max,
+            opinion=sheet.opinions.areas.get(area.code, ""),
+        )
+        for area in results.round.framework.areas
+    ]
+    return SubmissionPage(results=results, sheet=sheet, areas=areas)
+
+
+@dataclass(frozen=True)
+class ProgressPage:
+    results: RoundResults
+    rows: list[ProgressRow]
+
+
+def progress_page(round_id: int) -> ProgressPage:
+    """Every assignment's progress in the round (see progress); NotFound for an unknown
+    round."""
+    results = round_results(round_id)
+    return ProgressPage(results=results, rows=progress(results))
+
+
+@dataclass(frozen=True)
+class DisagreementPage:
+    results: RoundResults
+    items: list[tuple[SubmissionSheet, IndicatorRow]]
+
+
+def disagreement_page(round_id: int) -> DisagreementPage:
+    """The round's flagged indicators, widest spread first (see disagreements); NotFound for
+    an unknown round."""
+    results = round_results(round_id)
+    return DisagreementPage(results=results, items=disagreements(results))

@@ -42,6 +42,13 @@ KNOWN = {
     "rounds.finalize",
     "rounds.reopen",
     "rounds.audit_trail",
+    "results.round_page",
+    "results.progress",
+    "results.disagreements",
+    "results.adjudicate",
+    "results.submission",
+    "results.save_opinions",
+    "results.export_file",
     "submissions.show",
     "submissions.coverage",
     "documents.upload",
@@ -78,6 +85,7 @@ class Foreign:
     chunk_id: int
     link_id: int
     indicator_code: str
+    indicator_id: int
     user_id: int  # another evaluator (evb), assigned there
 
     def path_args(self) -> dict[str, object]:
@@ -89,6 +97,8 @@ class Foreign:
             "round_id": self.round_id,
             "batch": self.batch,
             "code": self.indicator_code,
+            "indicator_id": self.indicator_id,
+            "fmt": "docx",  # an export: with ?submission= below, one applicant's report
             "chunk_id": self.chunk_id,
             "passage_id": self.chunk_id,
             "user_id": self.user_id,
@@ -143,6 +153,7 @@ def foreign(app: Flask, world: World) -> Foreign:
         chunk_id=chunk_id,
         link_id=link.id,
         indicator_code=indicator.code,
+        indicator_id=indicator.id,
         user_id=evb.id,
     )
 
