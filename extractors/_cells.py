@@ -23,12 +23,30 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Iterable
+from pathlib import Path
 
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 from xlfmt import format_value
 
-__all__ = ["KOREAN_BUILTIN_FORMATS", "cell_text", "display_text"]
+from ._text import frozen, make_pages
+from .base import ExtractionResult
+
+__all__ = [
+    "KOREAN_BUILTIN_FORMATS",
+    "Sheet",
+    "cell_text",
+    "display_text",
+    "read_calamine",
+    "rows_to_lines",
+    "sheets_result",
+]
+
+MAX_ROWS_PER_SHEET = 1_000_000
+
+Sheet = tuple[str, list[tuple[int, str]]]
+"""A sheet's name and its text lines, each with its 1-based row number in the sheet."""
 
 # Built-in ids whose code depends on the locale, as Korean Excel shows them (ECMA-376
 # Part 1, 18.8.30, ko-KR; 5-8 and 14-22 as Korean Windows' regional settings give them).
@@ -202,3 +220,60 @@ def _weekday(value: object, date1904: bool) -> int | None:
             return None
         return day.weekday() if isinstance(day, dt.datetime | dt.date) else None
     return None
+
+
+def rows_to_lines(rows: Iterable[Iterable[object]]) -> list[tuple[int, str]]:
+    """Rows from the sheet's first row on, as ``(row number, "cell | cell")``; empty rows are
+    left out, and so are leading columns empty in every row (tables that start at B2)."""
+    table: list[tuple[int, list[str]]] = []
+    for index, row in enumerate(rows):
+        if index >= MAX_ROWS_PER_SHEET:
+            break
+        cells = [cell_text(v) for v in row]
+        while cells and not cells[-1]:
+            cells.pop()
+        if cells:
+            table.append((index + 1, cells))
+    if not table:
+        return []
+    lead = min(next(i for i, c in enumerate(cells) if c) for _, cells in table)
+    return [(number, " | ".join(cells[lead:])) for number, cells in table]
+
+
+def read_calamine(path: Path) -> list[Sheet]:
+    """Every sheet through python-calamine (XLSX that openpyxl refuses, legacy XLS/BIFF):
+    stored values, dates in ISO form; calamine reads no number formats."""
+    from python_calamine import CalamineWorkbook
+
+    with open(path, "rb") as fh:  # by content: from_path would go by the file's extension
+        workbook = CalamineWorkbook.from_filelike(fh)
+    return [
+        (name, rows_to_lines(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)))
+        for name in workbook.sheet_names
+    ]
+
+
+def sheets_result(kind: str, sheets: list[Sheet], **metadata: str) -> ExtractionResult:
+    """One page per sheet, headed ``# 시트: name``. Metadata ``sheets`` names them (" | ")
+    and ``sheet_rows`` gives each one's row numbers as ranges ("1-25,27 | 2-9"), so that
+    a passage can be cited by sheet and row."""
+    texts = [f"# 시트: {name}\n" + "\n".join(line for _, line in lines) for name, lines in sheets]
+    meta = {
+        "page_count": str(len(texts)),
+        "sheet_count": str(len(texts)),
+        "sheets": " | ".join(name for name, _ in sheets),
+        "sheet_rows": " | ".join(_ranges([n for n, _ in lines]) or "-" for _, lines in sheets),
+        **metadata,
+    }
+    return ExtractionResult(type=kind, pages=make_pages(texts), metadata=frozen(meta))
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 5] -> "1-3,5"."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ",".join(f"{a}-{b}" if a != b else str(a) for a, b in spans)

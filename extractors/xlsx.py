@@ -23,13 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._cells import cell_text, display_text
-from ._text import frozen, make_pages
+from ._cells import Sheet, cell_text, display_text, read_calamine, rows_to_lines, sheets_result
 from .base import ExtractionError, ExtractionResult
 
 __all__ = ["XlsxExtractor", "cell_text"]
 
-MAX_ROWS_PER_SHEET = 1_000_000
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 
 
@@ -48,20 +46,13 @@ class XlsxExtractor:
         except Exception as first:
             reader = "calamine"
             try:
-                sheets = _read_calamine(path)
+                sheets = read_calamine(path)
             except Exception as second:
                 raise ExtractionError(
                     "corrupt",
                     detail=f"openpyxl: {type(first).__name__}: {first}; calamine: {second}",
                 ) from second
-        texts = [f"# 시트: {name}\n" + "\n".join(rows) for name, rows in sheets]
-        meta = {
-            "page_count": str(len(texts)),
-            "sheet_count": str(len(texts)),
-            "sheets": " | ".join(name for name, _ in sheets),
-            "reader": reader,
-        }
-        return ExtractionResult(type="xlsx", pages=make_pages(texts), metadata=frozen(meta))
+        return sheets_result("xlsx", sheets, reader=reader)
 
 
 def _check_package(path: Path) -> bool:
@@ -90,7 +81,7 @@ def _check_package(path: Path) -> bool:
         raise ExtractionError("corrupt", detail=f"zip: {exc}") from exc
 
 
-def _read_openpyxl(path: Path, has_formulas: bool) -> list[tuple[str, list[str]]]:
+def _read_openpyxl(path: Path, has_formulas: bool) -> list[Sheet]:
     import warnings
 
     import openpyxl
@@ -106,7 +97,7 @@ def _read_openpyxl(path: Path, has_formulas: bool) -> list[tuple[str, list[str]]
         )
         try:
             date1904 = values.epoch == CALENDAR_MAC_1904
-            sheets: list[tuple[str, list[str]]] = []
+            sheets: list[Sheet] = []
             for ws in values.worksheets:
                 ws.reset_dimensions()  # read to the last row, not to the declared size
                 rows: Iterable[tuple] = (
@@ -116,7 +107,7 @@ def _read_openpyxl(path: Path, has_formulas: bool) -> list[tuple[str, list[str]]
                     formula_ws = formulas[ws.title]
                     formula_ws.reset_dimensions()
                     rows = _fill_formulas(rows, formula_ws.iter_rows(values_only=True))
-                sheets.append((ws.title, _format_rows(rows)))
+                sheets.append((ws.title, rows_to_lines(rows)))
             return sheets
         finally:
             values.close()
@@ -143,31 +134,3 @@ def _fill_formulas(values: Iterable[tuple], formulas: Iterable[tuple]) -> Iterat
             f if v in (None, "") and isinstance(f, str) and f.startswith("=") else v
             for v, f in zip(value_row, formula_row, strict=False)
         )
-
-
-def _read_calamine(path: Path) -> list[tuple[str, list[str]]]:
-    from python_calamine import CalamineWorkbook
-
-    workbook = CalamineWorkbook.from_path(str(path))
-    sheets = []
-    for name in workbook.sheet_names:
-        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        sheets.append((name, _format_rows(rows)))
-    return sheets
-
-
-def _format_rows(rows: Iterable[Iterable[object]]) -> list[str]:
-    table: list[list[str]] = []
-    for count, row in enumerate(rows):
-        if count >= MAX_ROWS_PER_SHEET:
-            break
-        cells = [cell_text(v) for v in row]
-        while cells and not cells[-1]:
-            cells.pop()
-        if cells:
-            table.append(cells)
-    if not table:
-        return []
-    # Drop leading columns that are empty in every row (tables that start at B2).
-    lead = min(next(i for i, c in enumerate(cells) if c) for cells in table)
-    return [" | ".join(cells[lead:]) for cells in table]
