@@ -10,9 +10,10 @@ numbers as ranges, one text line per row after the ``# 시트:`` line).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from ..extensions import db
 from ..models import Chunk, Document, Page
@@ -82,7 +83,7 @@ def _rows(document: Document, page: int, chunk_id: int) -> tuple[int, int] | Non
     if not spans or chunk is None or chunk.document_id != document.id or chunk.page != page:
         return None
 
-    def breaks(text: object) -> object:
+    def breaks(text: Any) -> ColumnElement[int]:
         return func.length(text) - func.length(func.replace(text, "\n", ""))
 
     counts = db.session.execute(

@@ -19,14 +19,14 @@ LEGACY_XLS = Path(__file__).resolve().parents[1] / "data" / "legacy_biff8.xls"
 def test_legacy_xls_is_read_sheet_by_sheet() -> None:
     result = extract(LEGACY_XLS)
     assert result.type == "xls"
+    assert result.metadata["reader"] == "xlrd"
     assert result.metadata["sheets"] == "사업현황 | 행정코드"
     assert result.metadata["sheet_rows"] == "1-3 | 1-2,4"
     assert result.pages[0].text.splitlines() == [
         "# 시트: 사업현황",
         "사업명 | 담당부서 | 사업비 | 달성률 | 준공일",
-        # calamine reads no number formats: stored values, dates in ISO form
-        "지능형 CCTV 통합 | 안전총괄과 | 350000000 | 0.853 | 2024-03-15",
-        "스마트 버스정류장 | 교통정책과 | 1200000000 | 0.92 | 2023-11-30",
+        "지능형 CCTV 통합 | 안전총괄과 | 350,000,000원 | 85.3% | 2024-03-15",
+        "스마트 버스정류장 | 교통정책과 | 1,200,000,000원 | 92.0% | 2023-11-30",
     ]
     assert result.pages[1].text.splitlines() == [
         "# 시트: 행정코드",
@@ -52,7 +52,7 @@ def test_damaged_legacy_xls_fails_readably(tmp_path: Path) -> None:
     assert detect_type(path) == "xls"
     with pytest.raises(ExtractionError) as info:
         extract(path)
-    assert info.value.code in {"corrupt", "no_text"}  # calamine finds no sheet in it
+    assert info.value.code in {"corrupt", "no_text"}
 
 
 def test_truncated_legacy_xls_is_refused_readably(tmp_path: Path) -> None:
