@@ -24,6 +24,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from openpyxl.styles.numbers import is_date_format
@@ -88,6 +89,7 @@ _SYSTEM_FORMATS = {
 _WEEKDAYS = ("월", "화", "수", "목", "금", "토", "일")  # date.weekday() order
 _LOCALE_BLOCK = re.compile(r"\[\$([^\]-]*)(?:-([^\]]*))?\]")
 _DAY_RUN = re.compile(r"[aA]+|[dD]+")
+_DAY_LETTERS = re.compile(r"[aAdD]{3}|\[\$-F800\]", re.IGNORECASE)
 _MERIDIEM = {"AM": "오전", "PM": "오후"}
 
 
@@ -126,7 +128,8 @@ def display_text(
     if isinstance(value, float) and not math.isfinite(value):
         return cell_text(value)
     try:
-        korean_code, korean = _korean(code, value, date1904)
+        weekday = _weekday(value, date1904) if _DAY_LETTERS.search(code) else None
+        korean_code, korean = _korean(code, weekday)
         # xlfmt takes durations ([h]:mm) as the fraction of days Excel stores
         stored = value.total_seconds() / 86400 if isinstance(value, dt.timedelta) else value
         shown = " ".join(str(format_value(stored, korean_code, date1904=date1904)).split())
@@ -136,7 +139,7 @@ def display_text(
         shown = re.sub(r"\b(AM|PM)\b", lambda m: _MERIDIEM[m.group()], shown)
     if shown and shown == "#" * len(shown):  # a negative date: Excel fills the cell with #
         return cell_text(value)
-    if not isinstance(value, (int, float)) or is_date_format(code):
+    if not isinstance(value, (int, float)) or _is_date(code):
         return shown or f"[{cell_text(value)}]"  # hidden (;;;) or unrenderable: still there
     formula_bar = _stored(float(value), code)
     if _digits(shown) == _digits(formula_bar):
@@ -161,16 +164,21 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text).strip("0")
 
 
-def _korean(code: str, value: object, date1904: bool) -> tuple[str, bool]:
-    """``code`` rewritten so that xlfmt renders what Korean Excel shows, and whether its
-    AM/PM are to be shown as 오전/오후."""
+@lru_cache(maxsize=4096)
+def _is_date(code: str) -> bool:
+    return is_date_format(code)
+
+
+@lru_cache(maxsize=4096)
+def _korean(code: str, weekday: int | None) -> tuple[str, bool]:
+    """``code`` rewritten so that xlfmt renders what Korean Excel shows (``weekday``: the
+    value's, Monday 0, for aaa/dddd), and whether its AM/PM are to be shown as 오전/오후."""
     locales = {m.group(2).lower() for m in _LOCALE_BLOCK.finditer(code) if m.group(2)}
     system = next((_SYSTEM_FORMATS[tag] for tag in sorted(locales) if tag in _SYSTEM_FORMATS), None)
     if system is not None:
         code, locales = system, {"412"}
     korean = bool(locales & _KOREAN_LOCALES)
-    weekday = _weekday(value, date1904)
-    dated = is_date_format(code)
+    dated = _is_date(code)
     out: list[str] = []
     i, n = 0, len(code)
     while i < n:
