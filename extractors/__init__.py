@@ -106,10 +106,5 @@ def _not_extractable(path: Path, detected: str, claimed: str | None) -> Extracti
         return ExtractionError("encrypted", detail="encrypted OOXML package")
     if detected in UNSUPPORTED_NAMES:
         en, ko = UNSUPPORTED_NAMES[detected]
-        return ExtractionError(
-            "unsupported",
-            f"This file is {en}; it cannot be read as a document.",
-            f"이 파일은 {ko}로, 문서로 읽을 수 없습니다.",
-            detail=f"detected {detected}",
-        )
+        return ExtractionError("unsupported", en, ko, detail=f"detected {detected}")
     return ExtractionError("unsupported", detail=f"detected {detected}, name {suffix}")

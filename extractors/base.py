@@ -76,9 +76,9 @@ ERROR_CODES: dict[str, tuple[str, str]] = {
         "본문이 암호화된 한글 배포용 문서입니다. 일반 HWP/HWPX 파일이나 PDF로 다시 받아 주세요.",
     ),
     "unsupported": (
-        "This file type is not supported. Convert it to PDF, HWP/HWPX, DOCX, XLSX, "
+        "This file type is not supported. Convert it to PDF, HWP/HWPX, DOCX, XLSX, PPTX, "
         "text or an image and upload it again.",
-        "지원하지 않는 파일 형식입니다. PDF, HWP/HWPX, DOCX, XLSX, 텍스트 또는 이미지로 변환해 올려 주세요.",
+        "지원하지 않는 파일 형식입니다. PDF, HWP/HWPX, DOCX, XLSX, PPTX, 텍스트 또는 이미지로 변환해 올려 주세요.",
     ),
     "too_large": (
         "The file is larger than the allowed size. Split it or compress its images and upload it again.",

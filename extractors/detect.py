@@ -36,6 +36,8 @@ EXTENSION_TYPES: dict[str, str] = {
     ".xls": "xls",
     ".ppt": "ppt",
     ".pptx": "pptx",
+    ".htm": "html",
+    ".html": "html",
 }
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -59,9 +61,10 @@ def type_from_name(path: Path) -> str | None:
 def detect_type(path: Path) -> str:
     """Detect a file's type from its bytes (magic numbers, zip members, OLE streams).
 
-    Returns one of the registered types, ``"zip"`` for a plain archive, a few
-    recognized-but-unsupported kinds (``"doc"``, ``"xls"``, ``"ppt"``, ``"pptx"``,
-    ``"hwp3"``, ``"ole"``), or ``"unknown"``. Never raises for unreadable content.
+    Returns one of the registered types (HTML and Excel 2003 XML, the usual "Excel
+    download" named ``.xls``, as ``"html"`` and ``"spreadsheetml"``), ``"zip"`` for a plain
+    archive, a few recognized-but-unsupported kinds (``"doc"``, ``"ppt"``, ``"hwp3"``,
+    ``"ole"``), or ``"unknown"``. Never raises for unreadable content.
     """
     try:
         with open(path, "rb") as fh:
@@ -86,6 +89,9 @@ def detect_type(path: Path) -> str:
                 return kind
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
         return "image"
+    markup = _detect_markup(head)
+    if markup is not None:
+        return markup
     if _looks_like_text(head):
         return "text"
     return "unknown"
@@ -106,12 +112,23 @@ def _detect_ole(path: Path) -> str:
                 return "ppt"
             if ole.exists("EncryptedPackage"):
                 return "ooxml_encrypted"
-    except Exception:  # a damaged OLE file: look for the HWP signature in the raw bytes
+    except Exception:  # a damaged OLE file: look for the signature or stream names in the raw bytes
         with open(path, "rb") as fh:
             data = fh.read(4 * 1024 * 1024)
         if b"HWP Document File" in data or "FileHeader".encode("utf-16-le") in data:
             return "hwp"
+        for stream, kind in _OLE_STREAMS:
+            if stream.encode("utf-16-le") + b"\x00\x00" in data:
+                return kind  # its extractor reports it as damaged, or refuses the format
     return "ole"
+
+
+_OLE_STREAMS = (
+    ("WordDocument", "doc"),
+    ("Workbook", "xls"),
+    ("Book", "xls"),
+    ("PowerPoint Document", "ppt"),
+)
 
 
 _ZIP_HINTS: tuple[tuple[bytes, str], ...] = (
@@ -186,3 +203,24 @@ def _mostly_printable(text: str) -> bool:
         return False
     bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r\f") or 0x7F <= ord(ch) < 0xA0)
     return bad / len(text) < 0.01
+
+
+_MARKUP_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<")
+_SPREADSHEETML = re.compile(
+    rb"urn:schemas-microsoft-com:office:spreadsheet|progid=.Excel\.Sheet", re.I
+)
+_HTML_TAGS = re.compile(rb"<(?:!doctype\s+html|html|head|body|table|meta)\b", re.I)
+
+
+def _detect_markup(head: bytes) -> str | None:
+    """Excel 2003 XML or HTML (what web systems' "Excel downloads" are): markup from the
+    first byte, naming the SpreadsheetML namespace or an HTML document/table tag."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: look at it as ASCII
+        head = head[2:].replace(b"\x00", b"")
+    if not _MARKUP_START.match(head):
+        return None
+    if b"<Workbook" in head and _SPREADSHEETML.search(head):
+        return "spreadsheetml"
+    if _HTML_TAGS.search(head[:8192]):
+        return "html"
+    return None

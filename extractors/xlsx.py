@@ -5,26 +5,29 @@ Choices, so readers know what to expect:
   the file stores it, and repeating it would inflate term counts in search).
 - Formulas: the cached value (``data_only=True``); a formula cell without a cached
   value (a file written by a library, never opened in Excel) falls back to its formula.
-- Numbers: integral floats are written without ".0" or exponent, so administrative
-  codes such as 1111051500 stay whole.
+- Numbers and dates: as Excel shows them under their number format (``85.3%``,
+  ``120,000,000,000원``, ``2024년 3월 15일``), with the stored number in brackets where
+  the shown digits differ (``4.26 [4.256]``); see ``_cells``. General numbers are written
+  without ".0" or exponent, so administrative codes such as 1111051500 stay whole.
+- Every row is read, whatever the sheet's declared ``<dimension>`` says (writers that
+  never update it leave ``A1`` on a full sheet).
 - openpyxl fails on some real files (e.g. a named style without a name): python-calamine
-  reads those.
+  reads those, without number formats (stored values, dates in ISO form).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ._text import frozen, make_pages
+from ._cells import Sheet, cell_text, display_text, read_calamine, rows_to_lines, sheets_result
 from .base import ExtractionError, ExtractionResult
 
 __all__ = ["XlsxExtractor", "cell_text"]
 
-MAX_ROWS_PER_SHEET = 1_000_000
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 
 
@@ -43,20 +46,13 @@ class XlsxExtractor:
         except Exception as first:
             reader = "calamine"
             try:
-                sheets = _read_calamine(path)
+                sheets = read_calamine(path)
             except Exception as second:
                 raise ExtractionError(
                     "corrupt",
                     detail=f"openpyxl: {type(first).__name__}: {first}; calamine: {second}",
                 ) from second
-        texts = [f"# 시트: {name}\n" + "\n".join(rows) for name, rows in sheets]
-        meta = {
-            "page_count": str(len(texts)),
-            "sheet_count": str(len(texts)),
-            "sheets": " | ".join(name for name, _ in sheets),
-            "reader": reader,
-        }
-        return ExtractionResult(type="xlsx", pages=make_pages(texts), metadata=frozen(meta))
+        return sheets_result("xlsx", sheets, reader=reader)
 
 
 def _check_package(path: Path) -> bool:
@@ -85,10 +81,11 @@ def _check_package(path: Path) -> bool:
         raise ExtractionError("corrupt", detail=f"zip: {exc}") from exc
 
 
-def _read_openpyxl(path: Path, has_formulas: bool) -> list[tuple[str, list[str]]]:
+def _read_openpyxl(path: Path, has_formulas: bool) -> list[Sheet]:
     import warnings
 
     import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
@@ -99,12 +96,18 @@ def _read_openpyxl(path: Path, has_formulas: bool) -> list[tuple[str, list[str]]
             else None
         )
         try:
-            sheets: list[tuple[str, list[str]]] = []
+            date1904 = values.epoch == CALENDAR_MAC_1904
+            sheets: list[Sheet] = []
             for ws in values.worksheets:
-                rows = ws.iter_rows(values_only=True)
+                ws.reset_dimensions()  # read to the last row, not to the declared size
+                rows: Iterable[tuple] = (
+                    tuple(_shown(cell, date1904) for cell in row) for row in ws.iter_rows()
+                )
                 if formulas is not None:
-                    rows = _fill_formulas(rows, formulas[ws.title].iter_rows(values_only=True))
-                sheets.append((ws.title, _format_rows(rows)))
+                    formula_ws = formulas[ws.title]
+                    formula_ws.reset_dimensions()
+                    rows = _fill_formulas(rows, formula_ws.iter_rows(values_only=True))
+                sheets.append((ws.title, rows_to_lines(rows)))
             return sheets
         finally:
             values.close()
@@ -112,56 +115,22 @@ def _read_openpyxl(path: Path, has_formulas: bool) -> list[tuple[str, list[str]]
                 formulas.close()
 
 
+def _shown(cell: Any, date1904: bool) -> object:
+    """A read-only cell's value as Excel shows it (text and empty cells as they are)."""
+    value = cell.value
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        format_id = cell.style_array.numFmtId
+        code = cell.number_format
+    except (AttributeError, IndexError, KeyError):  # a style the file does not define
+        format_id, code = None, None
+    return display_text(value, code, format_id=format_id, date1904=date1904)
+
+
 def _fill_formulas(values: Iterable[tuple], formulas: Iterable[tuple]) -> Iterator[tuple]:
     for value_row, formula_row in zip(values, formulas, strict=False):
         yield tuple(
-            f if v is None and isinstance(f, str) and f.startswith("=") else v
+            f if v in (None, "") and isinstance(f, str) and f.startswith("=") else v
             for v, f in zip(value_row, formula_row, strict=False)
         )
-
-
-def _read_calamine(path: Path) -> list[tuple[str, list[str]]]:
-    from python_calamine import CalamineWorkbook
-
-    workbook = CalamineWorkbook.from_path(str(path))
-    sheets = []
-    for name in workbook.sheet_names:
-        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        sheets.append((name, _format_rows(rows)))
-    return sheets
-
-
-def cell_text(value: object) -> str:
-    """A cell as text: whole numbers without exponent, dates in ISO form."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    return " ".join(str(value).split())
-
-
-def _format_rows(rows: Iterable[Iterable[object]]) -> list[str]:
-    table: list[list[str]] = []
-    for count, row in enumerate(rows):
-        if count >= MAX_ROWS_PER_SHEET:
-            break
-        cells = [cell_text(v) for v in row]
-        while cells and not cells[-1]:
-            cells.pop()
-        if cells:
-            table.append(cells)
-    if not table:
-        return []
-    # Drop leading columns that are empty in every row (tables that start at B2).
-    lead = min(next(i for i, c in enumerate(cells) if c) for cells in table)
-    return [" | ".join(cells[lead:]) for cells in table]

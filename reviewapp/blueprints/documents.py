@@ -25,7 +25,7 @@ from extractors import detect_type
 
 from ..converters import id_arg
 from ..models import DocumentType, Role
-from ..services import access, documents, rounds, uploads
+from ..services import access, documents, places, rounds, uploads
 from ..services.errors import ServiceError
 from ._responses import is_htmx
 from .auth import roles_required
@@ -220,6 +220,11 @@ def inline_mimetype(path: Path) -> str | None:
         if head.startswith(magic):
             return mimetype
     return None
+
+
+# A citation's place ("Page 3", or a spreadsheet's sheet and rows) in every template.
+bp.add_app_template_global(places.place_of, "place_of")
+bp.add_app_template_global(places.place_at, "place_at")
 
 
 @bp.app_template_filter("filesize")

@@ -18,6 +18,7 @@ from search_index import QueryRejected
 from ..extensions import db
 from ..models import Indicator, Submission
 from ..services.indexing import get_index
+from ..services.places import place_at
 from ..services.search import plain_snippet
 from ..services.suggestions import prepare_indicator_queries, rank
 from ._common import fail, with_database
@@ -44,6 +45,7 @@ def search_cmd(query: str, submission_id: int, mode: str, limit: int, as_json: b
             "document": h.document_name,
             "document_id": h.document_id,
             "page": h.page,
+            "place": place_at(h.document_id, h.page, h.chunk_id).label,
             "score": round(float(h.score), 6),
             "snippet": plain_snippet(h.snippet),
         }
@@ -53,7 +55,7 @@ def search_cmd(query: str, submission_id: int, mode: str, limit: int, as_json: b
         click.echo(json.dumps({"hits": rows}, ensure_ascii=False))
         return
     for i, r in enumerate(rows, 1):
-        click.echo(f"{i:>2}. {r['score']:.3f}  {r['document']} p.{r['page']}  {r['snippet'][:160]}")
+        click.echo(f"{i:>2}. {r['score']:.3f}  {r['document']}, {r['place']}  {r['snippet'][:160]}")
 
 
 @click.command("suggest")
@@ -84,6 +86,7 @@ def suggest_cmd(submission_id: int, code: str | None, limit: int, as_json: bool)
                     "document": p.document_name,
                     "document_id": p.document_id,
                     "page": p.page,
+                    "place": place_at(p.document_id, p.page, p.chunk_id).label,
                     "score": p.score,
                     "snippet": plain_snippet(p.snippet),
                 }
@@ -94,7 +97,7 @@ def suggest_cmd(submission_id: int, code: str | None, limit: int, as_json: bool)
         return
     for r, label in zip(rows, labels, strict=True):
         click.echo(
-            f"{r['indicator']:<8} {r['score']:.3f} {label:<6} {r['document']} p.{r['page']}"
+            f"{r['indicator']:<8} {r['score']:.3f} {label:<6} {r['document']}, {r['place']}"
             f"  {r['snippet'][:100]}"
         )
 

@@ -24,7 +24,6 @@ from ..models import (
     Adjudication,
     Assignment,
     Claim,
-    Document,
     EvidenceLink,
     Round,
     Score,
@@ -34,6 +33,7 @@ from ..models import (
 from . import committee
 from .errors import NotFound
 from .grades import RoundGrades, SubmissionGrade, round_grades, rules_of
+from .places import sheet_name
 
 
 @dataclass(frozen=True)
@@ -151,16 +151,6 @@ class RoundResults:
 
 def _name(user: User) -> str:
     return user.display_name or user.username
-
-
-def sheet_name(document: Document, page: int) -> str | None:
-    """The sheet's name when ``document`` is a spreadsheet whose sheet ``page`` (1-based) is
-    known from extraction (``doc_metadata["sheets"]``, names joined by " | "); else None."""
-    names = str((document.doc_metadata or {}).get("sheets") or "")
-    if document.detected_type != "xlsx" or not names:
-        return None
-    parts = names.split(" | ")
-    return parts[page - 1] if 0 < page <= len(parts) else None
 
 
 def _citation(link: EvidenceLink) -> Citation:

@@ -38,7 +38,21 @@ EXPECTED_TYPES = {
 
 
 def test_registered_types() -> None:
-    assert registered_types() == frozenset({"pdf", "hwp", "hwpx", "docx", "xlsx", "text", "image"})
+    assert registered_types() == frozenset(
+        {
+            "pdf",
+            "hwp",
+            "hwpx",
+            "docx",
+            "xlsx",
+            "xls",
+            "spreadsheetml",
+            "html",
+            "pptx",
+            "text",
+            "image",
+        }
+    )
     for kind, extractor in REGISTRY.items():
         assert isinstance(extractor, Extractor)
         assert kind in extractor.types

@@ -53,10 +53,34 @@ def _sources(small_pdf: Path, small_docx: Path) -> dict[str, Path]:
         "docx": small_docx,
         "xlsx": corpus_file("kma-warning-zone-codes-2020.xlsx"),
         "text": corpus_file("law-data-based-administration-act.md"),
+        "xls": Path(__file__).resolve().parents[1] / "data" / "legacy_biff8.xls",
+        "xlsx_formats": _fidelity("xlsx_number_formats.xlsx"),
+        "html_as_xls": _fidelity("html_as_xls.xls"),
     }
 
 
-@pytest.mark.parametrize("kind", ["pdf", "hwp", "hwp_uncompressed", "hwpx", "docx", "xlsx", "text"])
+def _fidelity(name: str) -> Path:
+    for folder in (Path(__file__).resolve().parents[3] / "shared", Path("/work/shared")):
+        if (folder / "fidelity-cases" / name).exists():
+            return folder / "fidelity-cases" / name
+    pytest.skip(f"fidelity case {name} is not available")
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "pdf",
+        "hwp",
+        "hwp_uncompressed",
+        "hwpx",
+        "docx",
+        "xlsx",
+        "text",
+        "xls",
+        "xlsx_formats",
+        "html_as_xls",
+    ],
+)
 def test_mutations_raise_only_extraction_error(
     kind: str, small_pdf: Path, small_docx: Path
 ) -> None:

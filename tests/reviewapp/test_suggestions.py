@@ -204,7 +204,15 @@ def test_suggest_cli_json(ingested: World, runner) -> None:  # type: ignore[no-u
     rows = data["suggestions"]
     assert 1 <= len(rows) <= 3
     for row in rows:
-        assert set(row) == {"indicator", "document", "document_id", "page", "score", "snippet"}
+        assert set(row) == {
+            "indicator",
+            "document",
+            "document_id",
+            "page",
+            "place",
+            "score",
+            "snippet",
+        }
         assert row["indicator"] == "SVC-07" and isinstance(row["page"], int)
         assert "<mark>" not in row["snippet"]
     assert db.session.get(Document, rows[0]["document_id"]).filename == rows[0]["document"]
