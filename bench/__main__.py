@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ("extract", "pipeline", "search", "models", "fusion", "learning", "suggest")
+BENCHES = ("extract", "pipeline", "search", "models", "fusion", "learning", "suggest", "ocr")
 
 
 def main(argv: list[str] | None = None) -> int:
