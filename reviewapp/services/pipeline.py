@@ -16,12 +16,13 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
 from extractors import ExtractionError, ExtractionResult, detect_type, extract
-from extractors.ocr import ocr_progress
+from extractors.ocr import ocr_progress, tesseract_available
 
 from ..extensions import db
 from ..models import (
@@ -79,7 +80,7 @@ def process_document(document_id: int, *, ocr_later: bool = False) -> Processed:
     max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
     ocr = current_app.config["OCR_ENABLED"]
     try:
-        if ocr and ocr_later:
+        if ocr and ocr_later and tesseract_available():
             result = _text_layers(work, max_bytes)
             if result is None:
                 _wait_for_ocr(document)
@@ -134,7 +135,7 @@ def process_document(document_id: int, *, ocr_later: bool = False) -> Processed:
     return Processed(document_id, ready=True, passages=len(chunks))
 
 
-def _text_layers(work, max_bytes: int) -> ExtractionResult | None:
+def _text_layers(work: Path, max_bytes: int) -> ExtractionResult | None:
     """The document read without OCR, or None when it needs OCR: an image, a PDF with no
     text at all, or a PDF whose extractor skipped scanned pages (``ocr_skipped_pages``).
     Other errors raise as from extract()."""
