@@ -25,7 +25,7 @@ from reviewapp.extensions import db
 from reviewapp.models import Document
 from reviewapp.services import documents, pipeline, uploads
 from tests.conftest import World, login, make_app
-from tests.reviewapp.helpers import MD
+from tests.reviewapp.helpers import MD, record_statuses
 from tests.reviewapp.test_jobs import _submission, queued_app  # noqa: F401 (a fixture)
 
 FIDELITY = Path(__file__).resolve().parents[3] / "shared" / "fidelity-cases"
@@ -119,6 +119,22 @@ def test_ocr_progress_is_stored_per_page_and_shown(
     login(client, "admin")
     row = _row(client, document.id)
     assert "OCR 3/12쪽" in row and 'hx-trigger="every 2s"' in row
+
+
+def test_without_tesseract_a_scan_fails_at_once(
+    app: Flask, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No OCR pass is queued that could not run: the scan fails with the reason."""
+    if not SCAN.exists():
+        pytest.skip(f"fidelity case {SCAN.name} is not available")
+    monkeypatch.setenv("REVIEWAPP_TESSERACT", str(tmp_path / "no-tesseract"))
+    seen = record_statuses(monkeypatch)
+    (outcome,) = uploads.add_upload(world.large, "스캔본.pdf", SCAN.open("rb")).outcomes
+    assert seen == ["extracting", "failed"]
+    db.session.expire_all()
+    document = db.session.get(Document, outcome.document_id)
+    assert document.error_code == "ocr_unavailable"
+    assert pipeline.OCR_WAITING not in document.doc_metadata
 
 
 def test_redis_queue_keeps_the_priorities(tmp_path: Path) -> None:
