@@ -56,24 +56,28 @@ MAX_OCR_PIXELS = 40_000_000  # ~A3 at 300 dpi; larger images are scaled down fir
 OCR_PSM = 6
 """Tesseract page segmentation mode: 6, the page as one uniform block of text.
 
-Chosen from bench/results/ocr.md: on the clean five-line scans mode 3 (tesseract's
-automatic layout, used before) kept 31-39 % of the characters and lost whole lines, mode 6
-keeps 97-100 % with every line; on the real scanned SPRi pages 5-6 mode 6 reads as much as
-mode 4 and more than mode 3, and on the made-up dense, table and degraded pages it is the
-best or within a point of it, at no more time.
+Chosen from bench/results/ocr.md (character recall; CPU seconds per page on one core):
+mode 3 (tesseract's automatic layout, used before) kept 31-39 % of the fidelity cases'
+five-line scans, 1 of their 15 lines, and 15 % of a dense made-up page. Mode 6 keeps
+96.5-100 % of those scans with all 15 lines, 0.903 of the real scanned SPRi pages 5-6
+(mode 3: 0.853; before: 0.867) with the most lines found (55/59), and 0.971 on average
+(at least 0.936) of the ten made-up scans, at 3.2 s per real page. Mode 4 reads the same
+to within 0.002; keeping the better of modes 4 and 6 gains 0.002 for twice the time.
 """
 
 PSM_CHOICES = frozenset({3, 4, 6, 11})
 """The modes bench/bench_ocr.py compares; read_pages accepts only these."""
 
 ORIENTATION_CHECK_BELOW = 70.0
-"""Mean word confidence (0-100) under which the page's orientation is checked. Upright
-pages in the bench read at 85-93; pages turned 90, 180 or 270 degrees at 0-58."""
+"""Mean word confidence (0-100) under which the page's orientation is checked. In
+bench/results/ocr.md upright pages read at 86-93 with mode 6, pages turned 90, 180 or 270
+degrees at 37-50. Checking only those keeps upright pages at one tesseract run; a turned
+page costs three (up to 9 CPU s for a dense one)."""
 
 OSD_MIN_CONFIDENCE = 4.0
-"""Tesseract's orientation confidence needed before a page is turned. The bench's turned
-pages are detected correctly at 8.7-21; a wrong turn costs only time, since the turned
-reading is kept only when it finds more confident text."""
+"""Tesseract's orientation confidence needed before a page is turned. The bench's six
+turned pages are all detected right, at 8.7-15.8; a wrong turn costs only time, since the
+turned reading is kept only when it finds more confident text."""
 
 CONFIDENT_WORD = 60.0
 """A word read with at least this confidence counts towards OcrPage.confident_chars."""
@@ -88,7 +92,8 @@ class OcrPage:
     ``confidence`` is the mean word confidence (tesseract's TSV ``conf``, 0-100; 0 when no
     word was read), ``confident_chars`` the characters of the words read with at least
     CONFIDENT_WORD, ``rotation`` the degrees (0, 90, 180, 270) the image was turned
-    clockwise before the reading that was kept.
+    clockwise before the reading that was kept, ``orientation_confidence`` tesseract's
+    confidence in the orientation it detected (0 when it was not asked or could not tell).
     """
 
     text: str
@@ -96,6 +101,7 @@ class OcrPage:
     words: int
     confident_chars: int
     rotation: int = 0
+    orientation_confidence: float = 0.0
 
 
 def tesseract_path() -> str | None:
@@ -185,12 +191,15 @@ def _read_page(
     page = _tesseract(binary, path, psm)
     if not orient or page.confidence >= ORIENTATION_CHECK_BELOW:
         return page
-    turn = _orientation(binary, path)
-    if not turn:
+    turn, sure = _orientation(binary, path)
+    page = replace(page, orientation_confidence=sure)
+    if not turn or sure < OSD_MIN_CONFIDENCE:
         return page
     turned_path = base.with_name(f"{base.name}-turned.png")
     image.rotate(-turn, expand=True).save(turned_path, format="PNG")  # rotate() turns anticlockwise
-    turned = replace(_tesseract(binary, turned_path, psm), rotation=turn)
+    turned = replace(
+        _tesseract(binary, turned_path, psm), rotation=turn, orientation_confidence=sure
+    )
     return turned if turned.confident_chars > page.confident_chars else page
 
 
@@ -258,11 +267,12 @@ def _tesseract(binary: str, image_path: Path, psm: int) -> OcrPage:
 _OSD_WARNED: list[bool] = []
 
 
-def _orientation(binary: str, image_path: Path) -> int:
-    """Degrees (90, 180, 270) to turn the page clockwise, or 0 when upright or unsure.
+def _orientation(binary: str, image_path: Path) -> tuple[int, float]:
+    """Degrees (0, 90, 180, 270) to turn the page clockwise, and tesseract's confidence.
 
     Tesseract's orientation and script detection (``--psm 0``, osd.traineddata from the
-    tesseract-ocr-osd package); 0 when that data is missing or the page has too little text.
+    tesseract-ocr-osd package); (0, 0.0) when that data is missing or the page has too
+    little text.
     """
     done = _run([binary, str(image_path), "stdout", "--psm", "0"])
     out = done.stdout.decode("utf-8", "replace")
@@ -273,13 +283,13 @@ def _orientation(binary: str, image_path: Path) -> int:
             log.warning(
                 "tesseract has no osd.traineddata (tesseract-ocr-osd): pages are not turned"
             )
-        return 0
+        return 0, 0.0
     rotate = re.search(r"Rotate:\s*(\d+)", out)
     confidence = re.search(r"Orientation confidence:\s*([\d.]+)", out)
-    if not rotate or not confidence or float(confidence.group(1)) < OSD_MIN_CONFIDENCE:
-        return 0
+    if not rotate or not confidence:
+        return 0, 0.0
     turn = int(rotate.group(1)) % 360
-    return turn if turn in (90, 180, 270) else 0
+    return (turn if turn in (90, 180, 270) else 0), float(confidence.group(1))
 
 
 _WORDLIKE = re.compile(r"[\uac00-\ud7a3A-Za-z0-9]")
@@ -328,9 +338,10 @@ RULE_MAX_WIDTH_IN = 0.04
 def _erase_rules(image: Image) -> Image:
     """White out table rules and box lines (grayscale in, grayscale out).
 
-    Tesseract reads a page whose text sits in a ruled table as one picture and returns
-    nothing or a few cells (bench/results/ocr.md: 0-33 % of a table's characters with the
-    rules, 96-100 % without). Resolution from the image's dpi, else OCR_DPI (page renders).
+    Tesseract takes a ruled table for a picture and returns nothing or a few cells: in
+    bench/results/ocr.md mode 6 reads 0 % of the made-up table's characters with its rules
+    and 98 % without, and no other page reads worse without them. Resolution from the
+    image's dpi, else OCR_DPI (what the PDF extractor renders at).
     """
     import numpy as np
     from PIL import Image as PILImage

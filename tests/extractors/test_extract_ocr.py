@@ -76,7 +76,7 @@ def test_scanned_page_under_a_stamp_keeps_every_line() -> None:
 @needs_tesseract
 def test_real_scanned_pages_match_their_text_layer() -> None:
     """Pages 5-6 of the SPRi brief, scanned (200 dpi, turned 0.6 degrees, blurred), against
-    the text layer of the same pages: measured 0.90 and 0.88 (bench/results/ocr.md)."""
+    the text layer of the same pages: measured 0.92 and 0.89 (bench/results/ocr.md)."""
     scanned = extract(corpus_file("spri-ai-brief-scanned-p5-6.pdf")).pages
     original = extract(corpus_file("spri-ai-brief-2023-12.pdf"), ocr=False).pages[4:6]
     for scan, page in zip(scanned, original, strict=True):
