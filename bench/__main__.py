@@ -20,6 +20,7 @@ BENCHES = (
     "extract",
     "fidelity",
     "pdf_pages",
+    "ocr",
     "pipeline",
     "search",
     "models",

@@ -1,4 +1,9 @@
-"""Images (PNG, JPEG, TIFF incl. multi-page, BMP, GIF, WebP): every frame is a page, OCR'd."""
+"""Images (PNG, JPEG, TIFF incl. multi-page, BMP, GIF, WebP): every frame is a page, OCR'd.
+
+A frame is first turned as its EXIF Orientation tag says (phones and some scanners store
+the pixels sideways and only the tag upright); OCR then checks pages that still read
+badly for orientation (extractors/ocr.py).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from pathlib import Path
 
 from ._text import frozen, make_pages
 from .base import ExtractionError, ExtractionResult
-from .ocr import clean_ocr_text, ocr_images, tesseract_available
+from .ocr import clean_ocr_text, read_pages, tesseract_available
 
 __all__ = ["ImageExtractor"]
 
@@ -38,19 +43,33 @@ class ImageExtractor:
                 for index, frame in enumerate(ImageSequence.Iterator(image)):
                     if index >= MAX_FRAMES:
                         break
-                    frames.append(frame.copy())
+                    frames.append(_upright(frame))
         except Image.DecompressionBombError as exc:
             raise ExtractionError("too_large", detail=str(exc)) from exc
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise ExtractionError("corrupt", detail=f"Pillow: {exc}") from exc
-        texts = [clean_ocr_text(t) for t in ocr_images(frames)]
+        read = read_pages(frames)
+        texts = [clean_ocr_text(page.text) for page in read]
         meta = {
             "format": fmt,
             "page_count": str(len(texts)),
             "ocr_pages": ",".join(str(i) for i in range(1, len(texts) + 1)),
         }
+        turned = [f"{i}:{page.rotation}" for i, page in enumerate(read, 1) if page.rotation]
+        if turned:
+            meta["ocr_turned_pages"] = ",".join(turned)  # page:degrees turned clockwise
         return ExtractionResult(
             type="image",
             pages=make_pages(texts, ocr_flags=[True] * len(texts)),
             metadata=frozen(meta),
         )
+
+
+def _upright(frame):
+    """A copy of ``frame`` turned as its EXIF Orientation tag says (unchanged without one)."""
+    from PIL import ImageOps
+
+    try:
+        return ImageOps.exif_transpose(frame)
+    except Exception:  # a damaged EXIF block: the pixels are still good, read them as stored
+        return frame.copy()

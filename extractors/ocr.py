@@ -2,17 +2,30 @@
 
 Why the CLI and not a binding: nothing to compile, the apt package is all that is
 needed, and a crash or hang in tesseract cannot take the worker down (timeout).
+
+How a page is read (each choice measured by bench/bench_ocr.py, figures in
+bench/results/ocr.md): the image is made grayscale and its table rules are erased, then
+tesseract reads it as one block of text (OCR_PSM). When the words come back with a low
+mean confidence (a page scanned sideways or upside down reads as noise), tesseract's
+orientation detection is asked and, when it is sure, the turned page is read again and
+the better reading kept.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import logging
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,12 +34,74 @@ from .base import ExtractionError
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-__all__ = ["OCR_DPI", "OCR_LANGUAGES", "ocr_images", "tesseract_available"]
+__all__ = [
+    "OCR_DPI",
+    "OCR_LANGUAGES",
+    "OCR_PSM",
+    "OcrPage",
+    "clean_ocr_text",
+    "ocr_images",
+    "ocr_progress",
+    "read_pages",
+    "tesseract_available",
+]
+
+log = logging.getLogger(__name__)
 
 OCR_DPI = 250
 OCR_LANGUAGES = "kor+eng"
 OCR_TIMEOUT_S = 120
 MAX_OCR_PIXELS = 40_000_000  # ~A3 at 300 dpi; larger images are scaled down first
+
+OCR_PSM = 6
+"""Tesseract page segmentation mode: 6, the page as one uniform block of text.
+
+Chosen from bench/results/ocr.md (character recall; CPU seconds per page on one core):
+mode 3 (tesseract's automatic layout, used before) kept 31-39 % of the fidelity cases'
+five-line scans, 1 of their 15 lines, and 15 % of a dense made-up page. Mode 6 keeps
+96.5-100 % of those scans with all 15 lines, 0.903 of the real scanned SPRi pages 5-6
+(mode 3: 0.853; before: 0.867) with the most lines found (55/59), and 0.971 on average
+(at least 0.936) of the ten made-up scans, at 3.2 s per real page. Mode 4 reads the same
+to within 0.002; keeping the better of modes 4 and 6 gains 0.002 for twice the time.
+"""
+
+PSM_CHOICES = frozenset({3, 4, 6, 11})
+"""The modes bench/bench_ocr.py compares; read_pages accepts only these."""
+
+ORIENTATION_CHECK_BELOW = 70.0
+"""Mean word confidence (0-100) under which the page's orientation is checked. In
+bench/results/ocr.md upright pages read at 86-93 with mode 6, pages turned 90, 180 or 270
+degrees at 37-50. Checking only those keeps upright pages at one tesseract run; a turned
+page costs three (up to 9 CPU s for a dense one)."""
+
+OSD_MIN_CONFIDENCE = 4.0
+"""Tesseract's orientation confidence needed before a page is turned. The bench's six
+turned pages are all detected right, at 8.7-15.8; a wrong turn costs only time, since the
+turned reading is kept only when it finds more confident text."""
+
+CONFIDENT_WORD = 60.0
+"""A word read with at least this confidence counts towards OcrPage.confident_chars."""
+
+_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar("ocr_progress", default=None)
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """What tesseract read on one page image.
+
+    ``confidence`` is the mean word confidence (tesseract's TSV ``conf``, 0-100; 0 when no
+    word was read), ``confident_chars`` the characters of the words read with at least
+    CONFIDENT_WORD, ``rotation`` the degrees (0, 90, 180, 270) the image was turned
+    clockwise before the reading that was kept, ``orientation_confidence`` tesseract's
+    confidence in the orientation it detected (0 when it was not asked or could not tell).
+    """
+
+    text: str
+    confidence: float
+    words: int
+    confident_chars: int
+    rotation: int = 0
+    orientation_confidence: float = 0.0
 
 
 def tesseract_path() -> str | None:
@@ -41,15 +116,98 @@ def tesseract_available() -> bool:
     return tesseract_path() is not None
 
 
-def _ocr_file(binary: str, image_path: Path) -> str:
+@contextmanager
+def ocr_progress(callback: Callable[[int, int], None]) -> Iterator[None]:
+    """Within the block, every page OCR'd (by any extractor) calls ``callback(done, total)``.
+
+    ``done`` counts the pages of one ``read_pages`` call finished so far (1..total), in
+    page order, from the thread that called it; an extractor that OCRs in several calls
+    reports each call's count.
+    """
+    token = _PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+def ocr_images(images: Sequence[Image], *, workers: int | None = None) -> list[str]:
+    """OCR page images in parallel (one tesseract process per core); text per image.
+
+    Raises ExtractionError: ``ocr_unavailable`` without tesseract or its Korean data,
+    ``corrupt`` when tesseract fails on or times out (OCR_TIMEOUT_S) on an image.
+    """
+    return [page.text for page in read_pages(images, workers=workers)]
+
+
+def read_pages(
+    images: Sequence[Image],
+    *,
+    psm: int = OCR_PSM,
+    orient: bool = True,
+    erase_rules: bool = True,
+    workers: int | None = None,
+) -> list[OcrPage]:
+    """Read page images with tesseract mode ``psm``; one OcrPage per image, in order.
+
+    ``orient`` turns pages that read badly when orientation detection is sure, and
+    ``erase_rules`` whites out table rules first (see the module docstring; both are off
+    only in bench/bench_ocr.py's comparisons). ``workers`` tesseract processes run at once (default: one per core).
+    Errors as ocr_images.
+    """
+    if psm not in PSM_CHOICES:
+        raise ValueError(f"psm must be one of {sorted(PSM_CHOICES)}, not {psm!r}")
+    binary = tesseract_path()
+    if binary is None:
+        raise ExtractionError("ocr_unavailable")
+    if not images:
+        return []
+    report = _PROGRESS.get()
+    total = len(images)
+    with tempfile.TemporaryDirectory(prefix="reviewapp-ocr-") as tmp:
+
+        def read(index: int) -> OcrPage:
+            base = Path(tmp) / f"page-{index:05d}"
+            return _read_page(binary, images[index], base, psm, orient, erase_rules)
+
+        workers = workers or max(1, min(total, os.cpu_count() or 1))
+        pages: list[OcrPage] = []
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for page in pool.map(read, range(total)):
+                pages.append(page)
+                if report is not None:
+                    report(len(pages), total)
+        return pages
+
+
+def _read_page(
+    binary: str, image: Image, base: Path, psm: int, orient: bool, erase_rules: bool
+) -> OcrPage:
+    image = _prepare(image)
+    if erase_rules:
+        image = _erase_rules(image)
+    path = base.with_suffix(".png")
+    image.save(path, format="PNG")
+    page = _tesseract(binary, path, psm)
+    if not orient or page.confidence >= ORIENTATION_CHECK_BELOW:
+        return page
+    turn, sure = _orientation(binary, path)
+    page = replace(page, orientation_confidence=sure)
+    if not turn or sure < OSD_MIN_CONFIDENCE:
+        return page
+    turned_path = base.with_name(f"{base.name}-turned.png")
+    image.rotate(-turn, expand=True).save(turned_path, format="PNG")  # rotate() turns anticlockwise
+    turned = replace(
+        _tesseract(binary, turned_path, psm), rotation=turn, orientation_confidence=sure
+    )
+    return turned if turned.confident_chars > page.confident_chars else page
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess[bytes]:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     try:
-        done = subprocess.run(
-            [binary, str(image_path), "stdout", "-l", OCR_LANGUAGES, "--psm", "3"],
-            capture_output=True,
-            env=env,
-            timeout=OCR_TIMEOUT_S,
-            check=False,
+        return subprocess.run(
+            args, capture_output=True, env=env, timeout=OCR_TIMEOUT_S, check=False
         )
     except subprocess.TimeoutExpired as exc:
         raise ExtractionError(
@@ -60,6 +218,20 @@ def _ocr_file(binary: str, image_path: Path) -> str:
         ) from exc
     except OSError as exc:
         raise ExtractionError("ocr_unavailable", detail=str(exc)) from exc
+
+
+def _tesseract(binary: str, image_path: Path, psm: int) -> OcrPage:
+    """One tesseract run writing the page's text and its words' confidences (TSV)."""
+    out = image_path.with_suffix("")
+    done = _run(
+        [
+            binary,
+            str(image_path),
+            str(out),
+            *("-l", OCR_LANGUAGES, "--psm", str(psm)),
+            *("-c", "tessedit_create_txt=1", "-c", "tessedit_create_tsv=1"),
+        ]
+    )
     if done.returncode != 0:
         err = done.stderr.decode("utf-8", "replace").strip()
         if "Failed loading language" in err or "Error opening data file" in err:
@@ -75,28 +247,49 @@ def _ocr_file(binary: str, image_path: Path) -> str:
             "OCR이 쪽 이미지를 읽지 못했습니다.",
             detail=err[-500:],
         )
-    return done.stdout.decode("utf-8", "replace")
+    try:
+        text = out.with_suffix(".txt").read_text(encoding="utf-8", errors="replace")
+        tsv = out.with_suffix(".tsv").read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:  # exit status 0 but no output: a broken installation
+        raise ExtractionError(
+            "ocr_unavailable", detail=f"tesseract wrote no result: {exc}"
+        ) from exc
+    words: list[tuple[str, float]] = []
+    for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
+        word = (row.get("text") or "").strip()
+        if row.get("level") == "5" and word:
+            words.append((word, float(row.get("conf") or 0)))
+    confidence = sum(c for _, c in words) / len(words) if words else 0.0
+    confident = sum(len(w) for w, c in words if c >= CONFIDENT_WORD)
+    return OcrPage(text, round(confidence, 1), len(words), confident)
 
 
-def ocr_images(images: Sequence[Image], *, workers: int | None = None) -> list[str]:
-    """OCR page images in parallel (one tesseract process per core); text per image."""
-    binary = tesseract_path()
-    if binary is None:
-        raise ExtractionError("ocr_unavailable")
-    if not images:
-        return []
-    with tempfile.TemporaryDirectory(prefix="reviewapp-ocr-") as tmp:
-        paths: list[Path] = []
-        for i, image in enumerate(images):
-            image = _prepare(image)
-            target = Path(tmp) / f"page-{i:05d}.png"
-            image.save(target, format="PNG")
-            paths.append(target)
-        workers = workers or max(1, min(len(paths), os.cpu_count() or 1))
-        if workers == 1:
-            return [_ocr_file(binary, p) for p in paths]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(lambda p: _ocr_file(binary, p), paths))
+_OSD_WARNED: list[bool] = []
+
+
+def _orientation(binary: str, image_path: Path) -> tuple[int, float]:
+    """Degrees (0, 90, 180, 270) to turn the page clockwise, and tesseract's confidence.
+
+    Tesseract's orientation and script detection (``--psm 0``, osd.traineddata from the
+    tesseract-ocr-osd package); (0, 0.0) when that data is missing or the page has too
+    little text.
+    """
+    done = _run([binary, str(image_path), "stdout", "--psm", "0"])
+    out = done.stdout.decode("utf-8", "replace")
+    if done.returncode != 0 or "Rotate:" not in out:
+        err = done.stderr.decode("utf-8", "replace")
+        if "osd" in err and ("Failed loading" in err or "Error opening" in err) and not _OSD_WARNED:
+            _OSD_WARNED.append(True)
+            log.warning(
+                "tesseract has no osd.traineddata (tesseract-ocr-osd): pages are not turned"
+            )
+        return 0, 0.0
+    rotate = re.search(r"Rotate:\s*(\d+)", out)
+    confidence = re.search(r"Orientation confidence:\s*([\d.]+)", out)
+    if not rotate or not confidence:
+        return 0, 0.0
+    turn = int(rotate.group(1)) % 360
+    return (turn if turn in (90, 180, 270) else 0), float(confidence.group(1))
 
 
 _WORDLIKE = re.compile(r"[\uac00-\ud7a3A-Za-z0-9]")
@@ -119,10 +312,10 @@ def clean_ocr_text(text: str) -> str:
 
 def _prepare(image: Image) -> Image:
     """Grayscale and at most MAX_OCR_PIXELS: what tesseract reads best and fastest."""
-    if image.mode not in ("L", "1"):
-        if image.mode in ("RGBA", "LA", "P"):
-            from PIL import Image as PILImage
+    from PIL import Image as PILImage
 
+    if image.mode != "L":
+        if image.mode in ("RGBA", "LA", "P", "PA"):
             rgba = image.convert("RGBA")
             background = PILImage.new("RGBA", rgba.size, (255, 255, 255, 255))
             image = PILImage.alpha_composite(background, rgba)
@@ -132,3 +325,74 @@ def _prepare(image: Image) -> Image:
         scale = (MAX_OCR_PIXELS / pixels) ** 0.5
         image = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))))
     return image
+
+
+RULE_MIN_LENGTH_IN = (1.0, 0.6)
+"""(horizontal, vertical) length in inches from which a straight line is a rule: longer than
+any stroke of a glyph under ~50 pt, shorter than a table's rows and columns."""
+
+RULE_MAX_WIDTH_IN = 0.04
+"""Rules are thinner than this (10 px at 250 dpi): a black bar behind white text stays."""
+
+
+def _erase_rules(image: Image) -> Image:
+    """White out table rules and box lines (grayscale in, grayscale out).
+
+    Tesseract takes a ruled table for a picture and returns nothing or a few cells: in
+    bench/results/ocr.md mode 6 reads 0 % of the made-up table's characters with its rules
+    and 98 % without, and no other page reads worse without them. Resolution from the
+    image's dpi, else OCR_DPI (what the PDF extractor renders at).
+    """
+    import numpy as np
+    from PIL import Image as PILImage
+
+    dpi = _dpi(image)
+    pixels = np.asarray(image)
+    dark = pixels < 160
+    long_h, long_v = (max(2, round(n * dpi)) for n in RULE_MIN_LENGTH_IN)
+    thick = max(2, round(RULE_MAX_WIDTH_IN * dpi)) + 1
+    # a rule drawn a little askew moves by a pixel now and then: look one pixel either side
+    fat_h = dark.copy()
+    fat_h[1:] |= dark[:-1]
+    fat_h[:-1] |= dark[1:]
+    fat_v = dark.copy()
+    fat_v[:, 1:] |= dark[:, :-1]
+    fat_v[:, :-1] |= dark[:, 1:]
+    rules = _runs(fat_h, long_h) & ~_runs(dark.T, thick).T
+    rules |= _runs(fat_v.T, long_v).T & ~_runs(dark, thick)
+    rules &= pixels < 200
+    if not rules.any():
+        return image
+    cleaned = pixels.copy()
+    cleaned[rules] = 255
+    return PILImage.fromarray(cleaned, mode="L")
+
+
+def _dpi(image: Image) -> float:
+    """The image's resolution where it says a plausible one (100-1200), else OCR_DPI."""
+    try:
+        value = float(image.info["dpi"][0])
+    except (KeyError, TypeError, ValueError, IndexError):
+        return OCR_DPI
+    return value if 100 <= value <= 1200 else OCR_DPI
+
+
+def _runs(mask, length: int):
+    """True where ``mask`` (2-D bool) lies on a run of >= ``length`` Trues along a row."""
+    import numpy as np
+
+    if length > mask.shape[1]:
+        return np.zeros_like(mask)
+    starts, span = mask, 1  # starts[:, j]: mask[:, j : j + span] all True
+    while span < length:
+        step = min(span, length - span)
+        starts = starts[:, :-step] & starts[:, step:]
+        span += step
+    covered = np.zeros_like(mask)
+    covered[:, : starts.shape[1]] = starts
+    span = 1  # covered: within span of a start
+    while span < length:
+        step = min(span, length - span)
+        covered[:, step:] |= covered[:, :-step]
+        span += step
+    return covered

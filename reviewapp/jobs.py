@@ -1,7 +1,8 @@
 """Background jobs: each takes ids and chains the pipeline's steps.
 
-process_document -> embed_document (the fastest model at once, the others behind newer
-documents) -> prepare the round's indicator queries. `reviewapp worker` runs the consumer;
+process_document (-> ocr_document, behind text documents, when it needs OCR) ->
+embed_document (the fastest model at once, the others behind newer documents) -> prepare
+the round's indicator queries. `reviewapp worker` runs the consumer;
 the queue itself (storage, priorities, `enqueue`) is reviewapp/queue.py.
 """
 
@@ -34,11 +35,24 @@ def _context() -> Any:
 @task("process_document", retries=1, retry_delay=5)
 def process_document_task(document_id: int) -> None:
     with _context():
-        outcome = pipeline.process_document(document_id)
-        for unpacked in outcome.unpacked:
-            enqueue("process_document", unpacked)
-        if outcome.ready and outcome.passages and current_app.config["EMBEDDINGS_ENABLED"]:
-            queue_embeddings(document_id)
+        outcome = pipeline.process_document(document_id, ocr_later=True)
+        if outcome.ocr_later:
+            enqueue("ocr_document", document_id)
+        _follow_up(outcome)
+
+
+@task("ocr_document", retries=1, retry_delay=5)
+def ocr_document_task(document_id: int) -> None:
+    """The OCR pass of a document that needs it, queued behind text documents."""
+    with _context():
+        _follow_up(pipeline.process_document(document_id))
+
+
+def _follow_up(outcome: pipeline.Processed) -> None:
+    for unpacked in outcome.unpacked:
+        enqueue("process_document", unpacked)
+    if outcome.ready and outcome.passages and current_app.config["EMBEDDINGS_ENABLED"]:
+        queue_embeddings(outcome.document_id)
 
 
 def queue_embeddings(document_id: int) -> None:

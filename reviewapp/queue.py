@@ -1,9 +1,10 @@
 """The job queue: one huey instance, its storage, priorities and one `enqueue()`.
 
-The queue lives in DATA_DIR/jobs.sqlite3, or on Redis when REVIEWAPP_REDIS_URL is set so that
-several worker processes or machines share it. Tasks are registered by name (`task`) in
-`reviewapp.jobs`; services start work with `enqueue(name, *ids)` and import no job, so the
-queue sits below the services and knows none of them.
+The queue lives in DATA_DIR/jobs.sqlite3, or on Redis (>= 5, for priorities) when
+REVIEWAPP_REDIS_URL is set so that several worker processes or machines share it. Tasks are
+registered by name (`task`) in `reviewapp.jobs`; services start work with
+`enqueue(name, *ids)` and import no job, so the queue sits below the services and knows
+none of them.
 """
 
 from __future__ import annotations
@@ -15,13 +16,18 @@ from typing import Any
 from flask import Flask
 from huey import Huey
 from huey.api import TaskWrapper
-from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from huey.storage import MemoryStorage, PriorityRedisStorage, SqliteStorage
 
 huey = Huey("reviewapp", storage_class=MemoryStorage, results=False)
 
 # Higher runs first: new documents become searchable before earlier ones get the
-# slower, better vectors.
-PRIORITY = {"process_document": 20, "embed_document": 10, "embed_document_slow": 0}
+# slower, better vectors, and text documents before scans (OCR takes seconds per page).
+PRIORITY = {
+    "process_document": 20,
+    "embed_document": 10,
+    "ocr_document": 5,
+    "embed_document_slow": 0,
+}
 
 _TASKS: dict[str, TaskWrapper] = {}
 
@@ -34,7 +40,9 @@ def init_app(app: Flask) -> None:
     else:
         huey.immediate = False
         if app.config.get("REDIS_URL"):
-            huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": app.config["REDIS_URL"]}
+            # the plain RedisStorage refuses priorities; this one needs Redis >= 5
+            huey.storage_class = PriorityRedisStorage
+            huey.storage_kwargs = {"url": app.config["REDIS_URL"]}
         else:
             path = Path(app.config["DATA_DIR"]) / "jobs.sqlite3"
             huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": str(path)}

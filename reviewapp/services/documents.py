@@ -205,7 +205,7 @@ def delete_document(document_id: int, *, actor_id: int | None = None) -> None:
 
 def resume_unfinished() -> int:
     """After a crash or restart, queue again every document that did not reach an end state."""
-    pending = queue.pending_ids("process_document")
+    pending = queue.pending_ids("process_document") | queue.pending_ids("ocr_document")
     ids = db.session.scalars(
         select(Document.id).where(Document.status.in_([s.value for s in UNFINISHED]))
     ).all()

@@ -3,6 +3,12 @@
 Called from the jobs (reviewapp/jobs.py chains the steps and queues what comes next) and,
 inline, from the command line and the demo loader. Safe to run twice, and after a crash:
 every step replaces what an earlier run left.
+
+Scans wait behind text: the job first reads a document without OCR; when pages need it
+(an image, or a PDF whose extractor skipped scanned pages) the document goes back to the
+queue at the lower "ocr_document" priority (reviewapp/queue.py), so text documents
+uploaded after a long scan are searchable first. During OCR the document's
+``doc_metadata["ocr_progress"]`` says "done/total" pages, for the row to show.
 """
 
 from __future__ import annotations
@@ -10,11 +16,13 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
-from extractors import ExtractionError, detect_type, extract
+from extractors import ExtractionError, ExtractionResult, detect_type, extract
+from extractors.ocr import ocr_progress, tesseract_available
 
 from ..extensions import db
 from ..models import (
@@ -45,10 +53,22 @@ class Processed:
     ready: bool = False
     passages: int = 0
     unpacked: list[int] = field(default_factory=list)
+    ocr_later: bool = False
 
 
-def process_document(document_id: int) -> Processed:
-    """The ingestion step. Failures end as status "failed" with a reason; nothing raises."""
+OCR_WAITING = "ocr_waiting"
+"""doc_metadata key: "true" while the document waits in the queue for its OCR pass."""
+OCR_PROGRESS = "ocr_progress"
+"""doc_metadata key: "done/total" pages OCR'd so far, while the OCR pass runs."""
+
+
+def process_document(document_id: int, *, ocr_later: bool = False) -> Processed:
+    """The ingestion step. Failures end as status "failed" with a reason; nothing raises.
+
+    With ``ocr_later`` (the queued job) a document that needs OCR is not OCR'd here: it is
+    put back to status "queued" and ``Processed.ocr_later`` asks the caller to queue the
+    OCR pass (process_document again, without the flag).
+    """
     document = db.session.get(Document, document_id)
     if document is None or document.status == DocumentStatus.READY.value:
         return Processed(document_id)
@@ -57,17 +77,24 @@ def process_document(document_id: int) -> Processed:
         return _process_archive(document)
     set_status(document, DocumentStatus.EXTRACTING)
     work = storage.materialize(document_path(document), document.filename, work_dir())
+    max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
+    ocr = current_app.config["OCR_ENABLED"]
     try:
-        result = extract(
-            work,
-            max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
-            ocr=current_app.config["OCR_ENABLED"],
-        )
+        if ocr and ocr_later and tesseract_available():
+            result = _text_layers(work, max_bytes)
+            if result is None:
+                _wait_for_ocr(document)
+                return Processed(document_id, ocr_later=True)
+        else:
+            with ocr_progress(lambda done, total: _record_ocr_progress(document, done, total)):
+                result = extract(work, max_bytes=max_bytes, ocr=ocr)
     except ExtractionError as exc:
+        _end_ocr_progress(document)
         fail(document, exc)
         return Processed(document_id)
     except Exception as exc:  # never let a bug in one document stop the worker
         log.exception("extraction crashed for document %s", document_id)
+        _end_ocr_progress(document)
         fail(document, ServiceError(f"internal error while reading the file: {exc}"))
         return Processed(document_id)
     finally:
@@ -77,6 +104,7 @@ def process_document(document_id: int) -> Processed:
     document.detected_type = result.type
     document.page_count = len(result.pages)
     document.pages_estimated = result.metadata.get("page_estimate") == "true"
+    _end_ocr_progress(document)
     document.doc_metadata = {**(document.doc_metadata or {}), **dict(result.metadata)}
     for page in result.pages:
         db.session.add(
@@ -111,6 +139,43 @@ def process_document(document_id: int) -> Processed:
         return Processed(document_id)
     set_status(document, DocumentStatus.READY)
     return Processed(document_id, ready=True, passages=len(chunks))
+
+
+def _text_layers(work: Path, max_bytes: int) -> ExtractionResult | None:
+    """The document read without OCR, or None when it needs OCR: an image, a PDF with no
+    text at all, or a PDF whose extractor skipped scanned pages (``ocr_skipped_pages``).
+    Other errors raise as from extract()."""
+    try:
+        result = extract(work, max_bytes=max_bytes, ocr=False)
+    except ExtractionError as exc:
+        if exc.code == "no_text" and detect_type(work) in ("image", "pdf"):
+            return None
+        raise
+    return None if result.metadata.get("ocr_skipped_pages") else result
+
+
+def _wait_for_ocr(document: Document) -> None:
+    document.doc_metadata = {**(document.doc_metadata or {}), OCR_WAITING: "true"}
+    set_status(document, DocumentStatus.QUEUED)
+
+
+def _record_ocr_progress(document: Document, done: int, total: int) -> None:
+    """Commit "done/total" pages OCR'd, for the polling row; a failure only loses the figure."""
+    metadata = {k: v for k, v in (document.doc_metadata or {}).items() if k != OCR_WAITING}
+    document.doc_metadata = {**metadata, OCR_PROGRESS: f"{done}/{total}"}
+    try:
+        db.session.commit()
+    except Exception:
+        log.warning("could not record OCR progress of document %s", document.id, exc_info=True)
+        db.session.rollback()
+
+
+def _end_ocr_progress(document: Document) -> None:
+    metadata = document.doc_metadata or {}
+    if OCR_WAITING in metadata or OCR_PROGRESS in metadata:
+        document.doc_metadata = {
+            k: v for k, v in metadata.items() if k not in (OCR_WAITING, OCR_PROGRESS)
+        }
 
 
 def _process_archive(document: Document) -> Processed:
