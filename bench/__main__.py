@@ -26,6 +26,7 @@ BENCHES = (
     "fusion",
     "learning",
     "suggest",
+    "claims",
 )
 
 
