@@ -27,6 +27,7 @@ BENCHES = (
     "fusion",
     "learning",
     "suggest",
+    "claims",
 )
 
 
