@@ -314,22 +314,76 @@ class Chunk(db.Model):
 
 
 class Claim(db.Model):
-    """A self-evaluation or quantitative claim per indicator, from the applicant's table."""
+    """One row of an applicant's self-evaluation (or quantitative) table: what it claims for an
+    indicator, and how that claim stands against the submitted evidence (issue 14).
+
+    ``indicator_id`` is None for a row whose indicator could not be matched (``indicator_ref``
+    keeps what the row said); such rows are listed as unmatched, never dropped.
+    ``source_document_id`` is the table the row was imported from and ``source_reference``
+    where in it ("시트 '자체평가' 5행"); ``cited_document``/``cited_page`` are what the row
+    names as its evidence, as written. ``problems`` lists what could not be read in the row.
+    The check (``status``: pending | supported | contradicted | weak | no_evidence | unmatched)
+    keeps its deciding passages and values in ``evidence`` (JSON list) and the normalized
+    claimed values in ``normalized``.
+    """
 
     __tablename__ = "claims"
     __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    indicator_id: Mapped[int | None] = mapped_column(ForeignKey("indicators.id"))
+    indicator_ref: Mapped[str] = mapped_column(String(300), default="")
     kind: Mapped[str] = mapped_column(String(20), default="self_evaluation")
     claimed_points: Mapped[Decimal | None] = mapped_column(Points)
     claimed_value: Mapped[str] = mapped_column(String(200), default="")
     text: Mapped[str] = mapped_column(Text, default="")
     source_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     source_reference: Mapped[str] = mapped_column(String(300), default="")
+    cited_document: Mapped[str] = mapped_column(String(300), default="")
+    cited_page: Mapped[str] = mapped_column(String(40), default="")
+    problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    cited_document_missing: Mapped[bool] = mapped_column(Boolean, default=False)
+    normalized: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    indicator: Mapped[Indicator] = relationship()
+    indicator: Mapped[Indicator | None] = relationship()
+    reviews: Mapped[list[ClaimReview]] = relationship(
+        back_populates="claim", order_by="ClaimReview.id.desc()"
+    )
+
+
+class ClaimReview(db.Model):
+    """An evaluator's mark that a claim was checked, with a note (audited)."""
+
+    __tablename__ = "claim_reviews"
+    __table_args__ = {"sqlite_autoincrement": True}
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    claim: Mapped[Claim] = relationship(back_populates="reviews")
+    evaluator: Mapped[User] = relationship()
+
+
+class ClaimMapping(db.Model):
+    """A coordinator's column mapping for a claims table layout the importer did not know,
+    saved per round and reused for tables with the same header row (``header``: the header
+    cells as read; ``columns``: field -> column index, fields being indicator, value,
+    points, document, page)."""
+
+    __tablename__ = "claim_mappings"
+    __table_args__ = {"sqlite_autoincrement": True}
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    header: Mapped[list[str]] = mapped_column(JSON, default=list)
+    columns: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class SuggestionDecision(db.Model):
