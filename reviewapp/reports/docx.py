@@ -72,7 +72,7 @@ def _provisional_notes(results: RoundResults, sheet: SubmissionSheet) -> list[st
     notes = []
     if not common.is_finalized(results.grades.round):
         notes.append(
-            f"{common.PROVISIONAL}: 이 평가 차수는 아직 확정되지 않았으며 결과가 바뀔 수 있습니다."
+            f"{common.PROVISIONAL}: 이 라운드는 아직 확정되지 않았으며 결과가 바뀔 수 있습니다."
         )
     if not sheet.result.complete:
         missing = sheet.result.missing
@@ -98,9 +98,9 @@ def _facts(
     if not result.complete:
         status += f", {common.completion(result)}"
     rows = [
-        ("평가 차수", round_.name),
+        ("라운드", round_.name),
         ("지표 체계", f"{round_.framework.name_ko} ({round_.framework.version})"),
-        ("신청기관", sheet.submission.applicant.name),
+        ("신청 지자체", sheet.submission.applicant.name),
         ("유형", track),
         (
             "총점",

@@ -86,7 +86,7 @@ def sheet_titles(names: list[str], reserved: tuple[str, ...] = RESERVED_TITLES) 
     titles = []
     for name in names:
         base = _BAD_TITLE.sub("_", common.clean(name)).strip().strip("'").strip()
-        base = base or "신청기관"
+        base = base or "신청 지자체"
         title = base[:MAX_TITLE]
         n = 2
         while title.casefold() in taken:
@@ -114,7 +114,7 @@ def _info_sheet(ws: Worksheet, results: RoundResults, generated_at: datetime) ->
     if round_.aggregation_rule == "trimmed_mean":
         aggregation += f" (평가 {round_.trim_min_evaluators}건 이상이면 최고·최저 제외)"
     lines: list[tuple[str, object]] = [
-        ("평가 차수", round_.name),
+        ("라운드", round_.name),
         ("지표 체계", f"{framework.name_ko} ({framework.code} {framework.version})"),
         ("상태", status),
         ("생성 시각", common.kst_text(generated_at)),
@@ -147,7 +147,7 @@ def _summary_sheet(ws: Worksheet, results: RoundResults) -> None:
     tracks = common.track_names(round_)
     areas = common.area_titles(round_)
     area_codes = list(areas)
-    headers = ["유형", "순위", "신청기관", "총점", "만점", "득점률", "등급", "인증 여부"]
+    headers = ["유형", "순위", "신청 지자체", "총점", "만점", "득점률", "등급", "인증 여부"]
     headers += ["완료 여부", *(f"{code} {areas[code]}" for code in area_codes)]
     kinds = ["text", "count", "text", "points", "points", "percent", "grade", "text", "text"]
     kinds += ["points" for _code in area_codes]
@@ -238,7 +238,13 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-_WIDE_TEXT = {"지표명": 34, "평가 의견": 48, "증빙 없음 사유": 36, "조정 의견": 40, "신청기관": 16}
+_WIDE_TEXT = {
+    "지표명": 34,
+    "평가 의견": 48,
+    "증빙 없음 사유": 36,
+    "조정 의견": 40,
+    "신청 지자체": 16,
+}
 
 
 def _widths(ws: Worksheet, headers: list[str], kinds: list[str]) -> None:

@@ -88,7 +88,7 @@ def test_workbook_summary_matches_grades_json(
     assert book.sheetnames == ["정보", "요약", "한빛시", "솔내시", "감사 기록"]
     ws = book["요약"]
     header = [cell.value for cell in ws[1]]
-    assert header[:9] == ["유형", "순위", "신청기관", "총점", "만점", "득점률", "등급"] + [
+    assert header[:9] == ["유형", "순위", "신청 지자체", "총점", "만점", "득점률", "등급"] + [
         "인증 여부",
         "완료 여부",
     ]
@@ -99,7 +99,7 @@ def test_workbook_summary_matches_grades_json(
     expected = by_applicant(payload)
     assert ws.max_row == 1 + len(expected)
     for number, row in enumerate(table(ws), start=2):
-        want = expected[row["신청기관"]]
+        want = expected[row["신청 지자체"]]
         assert row["유형"] == {"large": "대도시", "small": "중소도시"}[want["track"]]
         assert row["순위"] == want["rank"]
         assert row["총점"] == pytest.approx(want["total"])
@@ -196,7 +196,7 @@ def test_audit_and_info_sheets(scored: ScoredRound, runner: FlaskCliRunner, worl
     times = [e["시각(KST)"] for e in events]
     assert times == sorted(times)  # oldest first
     info = {row[0]: row[1] for row in book["정보"].iter_rows(values_only=True) if row[0]}
-    assert info["평가 차수"] == "2026 인증"
+    assert info["라운드"] == "2026 인증"
     assert info["상태"] == "확정 전 결과(잠정)"
     assert info["생성 시각"].endswith(" KST")
     alpha = {row[0]: row[1:] for row in book["정보"].iter_rows(values_only=True) if row[0]}
@@ -221,7 +221,7 @@ def test_workbook_of_one_applicant_keeps_the_whole_summary(
 ) -> None:
     book = workbook(world.round_id, submission_id=world.small)
     assert book.sheetnames == ["정보", "요약", "솔내시", "감사 기록"]
-    assert [row["신청기관"] for row in table(book["요약"])] == ["한빛시", "솔내시"]
+    assert [row["신청 지자체"] for row in table(book["요약"])] == ["한빛시", "솔내시"]
 
 
 def test_text_that_looks_like_a_formula_stays_text(scored: ScoredRound, world: World) -> None:
@@ -247,6 +247,33 @@ def test_evaluator_columns_tell_evaluators_apart(scored: ScoredRound, world: Wor
     assert "평가위원 김평가 · 서면평가" in header and "평가위원 2 · 서면평가" in header
 
 
+def every_text(round_id: int, submission_id: int) -> str:
+    """Every text the three exports hold: each workbook cell, the CSV, the report."""
+    book = workbook(round_id)
+    cells = [
+        str(value)
+        for ws in book.worksheets
+        for row in ws.iter_rows(values_only=True)
+        for value in row
+        if isinstance(value, str)
+    ]
+    _data, rows = csv_rows(round_id)
+    text, _document = report_text(submission_id, round_id)
+    return "\n".join([*book.sheetnames, *cells, *(",".join(row) for row in rows), text])
+
+
+def test_exports_use_the_terms_of_the_web_pages(scored: ScoredRound, world: World) -> None:
+    """신청 지자체 (not 신청기관), 라운드 (not 평가 차수), 이견 (not 평가 편차)."""
+    committee.record_adjudication(user("coord").id, world.large, scored.inn01, "평균 유지")
+    text = every_text(world.round_id, world.large)
+    for old in ("신청기관", "평가 차수", "차수", "평가 편차"):
+        assert old not in text, old
+    for term in ("신청 지자체", "라운드", "이견"):
+        assert term in text, term
+    info = {row[0]: row[1] for row in workbook(world.round_id)["정보"].iter_rows(values_only=True)}
+    assert info["라운드"] == "2026 인증"
+
+
 # ---------------------------------------------------------------- sheet titles
 
 
@@ -258,7 +285,7 @@ def test_sheet_titles_are_valid_and_unique() -> None:
     assert titles[2] == "가" * 27 + " (2)"
     assert titles[3] == "요약 (2)"  # the summary sheet's own name is taken
     assert titles[5] == "인용"
-    assert titles[6] == "신청기관"
+    assert titles[6] == "신청 지자체"
     assert all(len(t) <= 31 for t in titles)
     assert len({t.casefold() for t in titles}) == len(titles)
     assert sheet_titles(["Seoul", "SEOUL"], ()) == ["Seoul", "SEOUL (2)"]
@@ -288,23 +315,29 @@ def test_csv_rows_are_excel_ready(
     data, rows = csv_rows(world.round_id)
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.count(b"\r\n") >= len(rows) and b"\n\n" not in data
-    assert rows[0][:6] == ["신청기관", "유형", *XLSX_HEAD]
+    assert rows[0][:6] == ["신청 지자체", "유형", *XLSX_HEAD]
     assert rows[0][6:8] == [EVA, EVB]
     n_indicators = len(indicators_of(world))
     assert len(rows) - 1 == len(payload) * n_indicators
     records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     for record in records:
         want = next(
-            i for i in payload[record["신청기관"]]["indicators"] if i["code"] == record["지표코드"]
+            i
+            for i in payload[record["신청 지자체"]]["indicators"]
+            if i["code"] == record["지표코드"]
         )
         assert record["배점"] == f"{want['max']:.2f}"
         assert record["집계 점수"] == (f"{want['score']:.2f}" if want["stage_used"] else "")
         assert record["이견"] == ("Y" if want["flagged"] else "")
     inn01 = records[0]
-    assert (inn01["신청기관"], inn01["유형"], inn01["지표코드"]) == ("한빛시", "대도시", "INN-01")
+    assert (inn01["신청 지자체"], inn01["유형"], inn01["지표코드"]) == (
+        "한빛시",
+        "대도시",
+        "INN-01",
+    )
     assert (inn01[EVA], inn01[EVB], inn01["집계 점수"]) == ("40.00", "8.00", "24.00")
     assert "시민참여 운영이 우수함" in inn01["평가 의견"]
-    small = next(r for r in records if r["신청기관"] == "솔내시")
+    small = next(r for r in records if r["신청 지자체"] == "솔내시")
     assert small["유형"] == "중소도시" and small[EVA] == "" and small[EVB] == "24.00"
 
 
@@ -327,8 +360,8 @@ def test_report_states_the_result_and_cites_the_evidence(
     large = by_applicant(grades_json(runner, world.round_id))["한빛시"]
     text, document = report_text(world.large, world.round_id)
     assert document.paragraphs[0].text == "스마트도시 인증 평가 보고서"
-    assert "평가 차수 | 2026 인증" in text
-    assert "신청기관 | 한빛시" in text and "유형 | 대도시" in text
+    assert "라운드 | 2026 인증" in text
+    assert "신청 지자체 | 한빛시" in text and "유형 | 대도시" in text
     assert f"총점 | {large['total']:,.2f} / {large['max_total']:,.2f}점" in text
     assert f"득점률 | {large['percent']:.2f}%" in text
     assert f"등급 | {large['grade']}등급" in text
