@@ -13,7 +13,7 @@ from sqlalchemy import exists, select
 
 from .. import grading
 from ..extensions import db
-from ..models import Claim, Round, Submission
+from ..models import Adjudication, Claim, Round, Submission
 from ..services.results import IndicatorRow, RoundResults, ScoreLine, SubmissionSheet
 
 KST = timezone(timedelta(hours=9), "KST")
@@ -51,6 +51,19 @@ def evaluator_label(name: str) -> str:
     """ "평가위원 eva"; a display name that already says 평가위원 ("평가위원 1") as is."""
     name = clean(name)
     return name if name.startswith("평가위원") else f"평가위원 {name}"
+
+
+def note_heading(adjudication: Adjudication) -> str:
+    """Who wrote an adjudication note and when: "김조정 (2026-03-02 14:05 KST)"."""
+    author = adjudication.author
+    name = clean(author.display_name or author.username)
+    return f"{name} ({kst_text(adjudication.created_at)})"
+
+
+def notes_text(row: IndicatorRow) -> str:
+    """Every adjudication note of an indicator, newest first, one per line with its author
+    and time: "김조정 (2026-03-02 14:05 KST): 평균 점수를 유지함"."""
+    return "\n".join(f"{note_heading(a)}: {clean(a.note)}" for a in row.adjudications)
 
 
 def number(value: Decimal) -> str:
@@ -174,7 +187,7 @@ class IndicatorTable:
         ]
         if self.with_claims:
             cells.append(row.claimed_points)
-        cells.append(clean(row.adjudications[0].note) if row.adjudications else "")
+        cells.append(notes_text(row))
         return cells
 
 

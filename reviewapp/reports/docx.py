@@ -1,7 +1,8 @@
 """One applicant's evaluation report (DOCX, python-docx): the result, the area subtotals, the
-committee's opinions, and per indicator the aggregate, the disagreement and how it was
-settled, each evaluator's score and comment, and the evidence each score cites (document,
-page or sheet, the passage quoted, a link to the passage when BASE_URL is configured).
+committee's opinions, and per indicator the aggregate, the disagreement, every adjudication
+note (newest first, with author and time), each evaluator's score and comment, and the
+evidence each score cites (document, page or sheet, the passage quoted, a link to the
+passage when BASE_URL is configured).
 
 (This module is ``reviewapp.reports.docx``; imports are absolute, so ``import docx`` and
 ``from docx ...`` below are python-docx.)
@@ -190,6 +191,7 @@ def _indicator(
         paragraph.add_run(f"{common.points(row.claimed_points)}점")
     if result.flagged:
         _disagreement(doc, results, row)
+    _notes(doc, row)
     for line in row.scores:
         _score(doc, line, stage_names, evidence_url)
 
@@ -198,16 +200,23 @@ def _disagreement(doc: DocumentObject, results: RoundResults, row: IndicatorRow)
     limit = results.grades.round.disagreement_pct
     paragraph = doc.add_paragraph()
     paragraph.add_run("이견: ").bold = True
-    spread = ""
+    # the fact only: how far apart the scores are; what the committee made of it is in the
+    # notes below, when one was written
+    spread = "한 단계 안의 점수 차가 "
     if row.spread is not None and row.spread_pct is not None:
         spread = (
             f"한 단계 안의 점수 차 {common.points(row.spread)}점(배점의 {row.spread_pct:.2f}%)이 "
         )
-    paragraph.add_run(f"{spread}기준(배점의 {common.number(limit)}%)을 넘어 위원회가 검토했습니다.")
-    paragraph = doc.add_paragraph()
-    paragraph.add_run("조정 의견: ").bold = True
-    latest = row.adjudications[0].note if row.adjudications else ""
-    paragraph.add_run(common.clean(latest) or common.NOT_WRITTEN)
+    paragraph.add_run(f"{spread}기준(배점의 {common.number(limit)}%)을 넘었습니다.")
+
+
+def _notes(doc: DocumentObject, row: IndicatorRow) -> None:
+    """The committee's adjudication notes on the indicator, newest first, each with its
+    author and time (none written: nothing is said)."""
+    for adjudication in row.adjudications:
+        paragraph = doc.add_paragraph()
+        paragraph.add_run(f"조정 의견 — {common.note_heading(adjudication)}: ").bold = True
+        paragraph.add_run(common.clean(adjudication.note))
 
 
 def _score(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from sqlalchemy import select
 from reviewapp import reports
 from reviewapp.config import from_env
 from reviewapp.extensions import db
-from reviewapp.models import Claim, EvidenceLink, Score
+from reviewapp.models import Adjudication, Claim, EvidenceLink, Score
 from reviewapp.reports.xlsx import sheet_titles
 from reviewapp.services import committee, rounds
 from reviewapp.services.errors import Invalid, NotFound
@@ -32,6 +33,11 @@ from tests.reviewapp.helpers import ScoredRound, indicators_of, scored_round, us
 XLSX_HEAD = ["영역", "지표코드", "지표명", "배점"]
 XLSX_TAIL = ["집계 점수", "집계 단계", "이견", "평가 의견", "증빙 없음 사유", "연결 증빙 수"]
 EVA, EVB = "평가위원 eva · 서면평가", "평가위원 evb · 서면평가"
+
+
+def kst(utc: datetime) -> str:
+    """A stored UTC time as the exports write it in Korean time."""
+    return (utc + timedelta(hours=9)).strftime("%Y-%m-%d %H:%M KST")
 
 
 def grades_json(runner: FlaskCliRunner, round_id: int) -> dict[str, Any]:
@@ -121,7 +127,7 @@ def test_applicant_sheet_holds_every_indicator_with_scores_comments_and_flags(
     scored: ScoredRound, runner: FlaskCliRunner, world: World
 ) -> None:
     coord = user("coord")
-    committee.record_adjudication(
+    note = committee.record_adjudication(
         coord.id, world.large, scored.inn01, "위원회 논의 결과 평균 점수를 유지함"
     )
     payload = by_applicant(grades_json(runner, world.round_id))
@@ -148,7 +154,9 @@ def test_applicant_sheet_holds_every_indicator_with_scores_comments_and_flags(
         inn01["평가 의견"] == "eva(서면평가): 시민참여 운영이 우수함\nevb(서면평가): 실적 근거 부족"
     )
     assert inn01["연결 증빙 수"] == 2
-    assert inn01["조정 의견"] == "위원회 논의 결과 평균 점수를 유지함"
+    assert inn01["조정 의견"] == (
+        f"coord ({kst(note.created_at)}): 위원회 논의 결과 평균 점수를 유지함"
+    )
     assert inn02["증빙 없음 사유"] == "eva(서면평가): 제출 자료 없음\nevb(서면평가): 제출 자료 없음"
     assert (inn02[EVA], inn02[EVB]) == (30, 28)
     total = rows[-1]
@@ -224,14 +232,45 @@ def test_workbook_of_one_applicant_keeps_the_whole_summary(
     assert [row["신청 지자체"] for row in table(book["요약"])] == ["한빛시", "솔내시"]
 
 
+def test_workbook_and_csv_list_every_adjudication_note(scored: ScoredRound, world: World) -> None:
+    coord = user("coord")
+    coord.display_name = "김조정"
+    first = committee.record_adjudication(coord.id, world.large, scored.inn01, "첫 메모")
+    latest = committee.record_adjudication(
+        user("admin").id, world.large, scored.inn01, "평균 24점으로 확정"
+    )
+    first.created_at, latest.created_at = datetime(2026, 3, 2, 5, 5), datetime(2026, 3, 3, 1, 30)
+    # a note on an indicator that is not flagged is shown too
+    committee.record_adjudication(coord.id, world.large, scored.inn02, "점수 차 없음 확인")
+    db.session.commit()
+    assert db.session.query(Adjudication).count() == 3
+    both = (
+        "admin (2026-03-03 10:30 KST): 평균 24점으로 확정\n김조정 (2026-03-02 14:05 KST): 첫 메모"
+    )
+    rows = table(workbook(world.round_id)["한빛시"])
+    assert rows[0]["조정 의견"] == both
+    assert rows[1]["지표코드"] == "INN-02" and not rows[1]["이견"]
+    assert rows[1]["조정 의견"].startswith("김조정 (")
+    assert rows[1]["조정 의견"].endswith(" KST): 점수 차 없음 확인")
+    _data, csv_table = csv_rows(world.round_id)
+    records = [dict(zip(csv_table[0], row, strict=True)) for row in csv_table[1:]]
+    assert records[0]["지표코드"] == "INN-01" and records[0]["조정 의견"] == both
+    text, _document = report_text(world.large, world.round_id)
+    assert "조정 의견 — 김조정" in text and "점수 차 없음 확인" in text
+
+
 def test_text_that_looks_like_a_formula_stays_text(scored: ScoredRound, world: World) -> None:
-    committee.record_adjudication(user("coord").id, world.large, scored.inn01, "=1+1 유지")
+    coord = user("coord")
+    coord.display_name = "=1+1"  # the note's line starts with its author
+    db.session.commit()
+    note = committee.record_adjudication(coord.id, world.large, scored.inn01, "유지")
     ws = workbook(world.round_id)["한빛시"]
     header = [cell.value for cell in ws[1]]
     cell = ws.cell(2, header.index("조정 의견") + 1)
-    assert cell.value == "=1+1 유지" and cell.data_type == "s"
+    written = f"=1+1 ({kst(note.created_at)}): 유지"
+    assert cell.value == written and cell.data_type == "s"
     _data, rows = csv_rows(world.round_id)
-    assert rows[1][rows[0].index("조정 의견")] == "'=1+1 유지"
+    assert rows[1][rows[0].index("조정 의견")] == "'" + written
 
 
 def test_evaluator_columns_tell_evaluators_apart(scored: ScoredRound, world: World) -> None:
@@ -384,8 +423,10 @@ def test_report_states_the_result_and_cites_the_evidence(
     assert "집계 점수: 29.00 / 40.00점 (서면평가)" in text
     assert text.count("집계 점수: 미평가") == len(large["missing"])
     # the disagreement, the evaluators, their comments and the cited passages
-    assert "이견: 한 단계 안의 점수 차 32.00점(배점의 80.00%)" in text
-    assert "조정 의견: (작성되지 않음)" in text
+    assert "이견: 한 단계 안의 점수 차 32.00점(배점의 80.00%)이 기준(배점의 20%)을 넘었습니다." in [
+        p.text for p in document.paragraphs
+    ]
+    assert "검토" not in text and "조정 의견" not in text  # no note: none is claimed
     assert "평가위원 eva · 서면평가: 40.00점 (수준 5) — 시민참여 운영이 우수함" in text
     assert "평가위원 evb · 서면평가: 8.00점 (수준 1) — 실적 근거 부족" in text
     assert "증빙 없음: 제출 자료 없음" in text
@@ -406,16 +447,27 @@ def test_report_carries_opinions_and_adjudication(scored: ScoredRound, world: Wo
         overall="시민참여 기반이 탄탄하나 데이터 분야 보완이 필요함",
         areas={"INN": "혁신 영역은 우수함"},
     )
-    committee.record_adjudication(coord.id, world.large, scored.inn01, "첫 메모")
-    committee.record_adjudication(coord.id, world.large, scored.inn01, "평균 24점으로 확정")
+    first = committee.record_adjudication(coord.id, world.large, scored.inn01, "첫 메모")
+    latest = committee.record_adjudication(
+        user("admin").id, world.large, scored.inn01, "평균 24점으로 확정\n(위원 전원 동의)"
+    )
+    first.created_at, latest.created_at = datetime(2026, 3, 2, 5, 5), datetime(2026, 3, 3, 1, 30)
+    db.session.commit()
     text, document = report_text(world.large, world.round_id)
     paragraphs = [p.text for p in document.paragraphs]
     overall = paragraphs.index("종합의견")
     assert paragraphs[overall + 1] == "시민참여 기반이 탄탄하나 데이터 분야 보완이 필요함"
     assert "INN 혁신: 혁신 영역은 우수함" in paragraphs
     assert "GOV 거버넌스 및 제도: (작성되지 않음)" in paragraphs
-    assert "조정 의견: 평균 24점으로 확정" in paragraphs  # the latest note
-    assert "조정 의견: 첫 메모" not in paragraphs
+    # every note, newest first, each with its author and Korean time
+    notes = [p for p in paragraphs if p.startswith("조정 의견")]
+    assert notes == [
+        "조정 의견 — admin (2026-03-03 10:30 KST): 평균 24점으로 확정\n(위원 전원 동의)",
+        "조정 의견 — coord (2026-03-02 14:05 KST): 첫 메모",
+    ]
+    assert paragraphs.index(notes[0]) > paragraphs.index(
+        "이견: 한 단계 안의 점수 차 32.00점(배점의 80.00%)이 기준(배점의 20%)을 넘었습니다."
+    )
 
 
 def test_report_links_each_passage_when_base_url_is_set(
