@@ -250,17 +250,10 @@ def _evidence(doc: DocumentObject, citations: list[Citation], evidence_url: Evid
             _hyperlink(where, url, name)
         else:
             where.add_run(name)
-        where.add_run(f", {_place(citation)}")
+        where.add_run(f", {common.place(citation)}")
         quote = common.clean(citation.quote).strip()
         if quote:
             doc.add_paragraph(f"“{quote}”", style="Quote")
-
-
-def _place(citation: Citation) -> str:
-    """ "12쪽", or for a spreadsheet "시트 2 'name'"."""
-    if citation.sheet is not None:
-        return f"시트 {citation.page} '{common.clean(citation.sheet)}'"
-    return f"{citation.page}쪽"
 
 
 # ---------------------------------------------------------------- Word details

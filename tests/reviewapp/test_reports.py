@@ -24,14 +24,24 @@ from reviewapp import reports
 from reviewapp.config import from_env
 from reviewapp.extensions import db
 from reviewapp.models import Adjudication, Claim, EvidenceLink, Score
+from reviewapp.reports._common import place
 from reviewapp.reports.xlsx import sheet_titles
 from reviewapp.services import committee, rounds
 from reviewapp.services.errors import Invalid, NotFound
+from reviewapp.services.results import Citation
 from tests.conftest import World
 from tests.reviewapp.helpers import ScoredRound, indicators_of, scored_round, user
 
 XLSX_HEAD = ["영역", "지표코드", "지표명", "배점"]
-XLSX_TAIL = ["집계 점수", "집계 단계", "이견", "평가 의견", "증빙 없음 사유", "연결 증빙 수"]
+XLSX_TAIL = [
+    "집계 점수",
+    "집계 단계",
+    "이견",
+    "평가 의견",
+    "증빙 없음 사유",
+    "인용 증빙",
+    "연결 증빙 수",
+]
 EVA, EVB = "평가위원 eva · 서면평가", "평가위원 evb · 서면평가"
 
 
@@ -154,6 +164,12 @@ def test_applicant_sheet_holds_every_indicator_with_scores_comments_and_flags(
         inn01["평가 의견"] == "eva(서면평가): 시민참여 운영이 우수함\nevb(서면평가): 실적 근거 부족"
     )
     assert inn01["연결 증빙 수"] == 2
+    # the cited passages themselves, one line per citation: checkable without the app
+    assert inn01["인용 증빙"] == (
+        "eva(서면평가): 데이터기반행정법.md, 1쪽\nevb(서면평가): 데이터기반행정법.md, 1쪽"
+    )
+    assert ws.cell(2, header.index("인용 증빙") + 1).alignment.wrap_text
+    assert inn02["인용 증빙"] is None and inn02["연결 증빙 수"] == 0
     assert inn01["조정 의견"] == (
         f"coord ({kst(note.created_at)}): 위원회 논의 결과 평균 점수를 유지함"
     )
@@ -311,6 +327,14 @@ def test_exports_use_the_terms_of_the_web_pages(scored: ScoredRound, world: Worl
         assert term in text, term
     info = {row[0]: row[1] for row in workbook(world.round_id)["정보"].iter_rows(values_only=True)}
     assert info["라운드"] == "2026 인증"
+
+
+def test_a_citation_names_its_page_or_its_sheet() -> None:
+    def cited(page: int, sheet: str | None) -> Citation:
+        return Citation(1, 1, "자료.xlsx", page, sheet, "", None)
+
+    assert place(cited(12, None)) == "12쪽"
+    assert place(cited(2, "실적\x01")) == "시트 2 '실적'"
 
 
 # ---------------------------------------------------------------- sheet titles
