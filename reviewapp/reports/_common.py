@@ -68,9 +68,14 @@ def notes_text(row: IndicatorRow) -> str:
 
 def place(citation: Citation) -> str:
     """Where a cited passage is: "12쪽", or for a spreadsheet "시트 2 'name'"."""
-    if citation.sheet is not None:
-        return f"시트 {citation.page} '{clean(citation.sheet)}'"
-    return f"{citation.page}쪽"
+    return place_at(citation.page, citation.sheet)
+
+
+def place_at(page: int, sheet: str | None) -> str:
+    """ "12쪽", or with the name of sheet ``page`` of a spreadsheet "시트 2 'name'"."""
+    if sheet is not None:
+        return f"시트 {page} '{clean(sheet)}'"
+    return f"{page}쪽"
 
 
 def number(value: Decimal) -> str:

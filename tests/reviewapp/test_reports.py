@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from reviewapp import reports
@@ -211,12 +212,12 @@ def test_audit_and_info_sheets(scored: ScoredRound, runner: FlaskCliRunner, worl
         "작업",
         "대상",
         "세부 내용",
+        "작업 코드",
     ]
-    scores = [e for e in events if e["작업"] == "score.create"]
-    assert len(scores) == 5
+    scores = [e for e in events if e["작업"] == "점수 입력"]
+    assert len(scores) == 5 and {e["작업 코드"] for e in scores} == {"score.create"}
     assert {e["작업자"] for e in scores} == {"eva", "evb"}
-    assert all(e["대상"].startswith("score ") for e in scores)
-    assert all(isinstance(json.loads(e["세부 내용"]), dict) for e in events)
+    assert {e["대상"] for e in scores} == {"한빛시 · INN-01", "한빛시 · INN-02", "솔내시 · INN-01"}
     times = [e["시각(KST)"] for e in events]
     assert times == sorted(times)  # oldest first
     info = {row[0]: row[1] for row in book["정보"].iter_rows(values_only=True) if row[0]}
@@ -237,7 +238,10 @@ def test_audit_and_info_sheets(scored: ScoredRound, runner: FlaskCliRunner, worl
     book = workbook(world.round_id)
     info = {row[0]: row[1] for row in book["정보"].iter_rows(values_only=True) if row[0]}
     assert info["상태"].startswith("확정 (") and info["상태"].endswith(" KST)")
-    assert table(book["감사 기록"])[-1]["작업"] == "round.finalize"
+    finalized = table(book["감사 기록"])[-1]
+    assert (finalized["작업"], finalized["작업 코드"]) == ("라운드 확정", "round.finalize")
+    assert finalized["작업자"] == "coord" and finalized["대상"] == "라운드: 2026 인증"
+    assert finalized["세부 내용"] == "상태: 진행 중 → 확정"
 
 
 def test_workbook_of_one_applicant_keeps_the_whole_summary(
@@ -335,6 +339,62 @@ def test_a_citation_names_its_page_or_its_sheet() -> None:
 
     assert place(cited(12, None)) == "12쪽"
     assert place(cited(2, "실적\x01")) == "시트 2 '실적'"
+
+
+def test_audit_sheet_reads_like_the_web_audit_page(scored: ScoredRound, world: World) -> None:
+    """Korean actions and labels as the audit page shows them, the applicant's name for
+    "submission 1", "field: before → after" lines, and the command line as the actor of
+    what was done without a signed-in user."""
+    coord = user("coord")
+    coord.display_name = "김조정"
+    committee.record_adjudication(coord.id, world.large, scored.inn01, "평균 유지")
+    committee.save_opinions(coord.id, world.large, overall="우수", areas={"INN": "혁신 우수"})
+    with force_locale("en"):  # a browser in English still gets the Korean workbook
+        events = table(workbook(world.round_id)["감사 기록"])
+    text = "\n".join(str(value) for e in events for value in e.values())
+    for raw in ("score.create", "submission 1", "{", '"', "None", "document ", "score "):
+        assert raw not in "\n".join(
+            str(v) for e in events for k, v in e.items() if k != "작업 코드"
+        ), raw
+    by_action: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        by_action.setdefault(event["작업 코드"], []).append(event)
+    created = by_action["round.create"][0]
+    assert created["작업"] == "라운드 생성" and created["작업자"] == "명령줄(CLI)"
+    assert created["대상"] == "라운드: 2026 인증"
+    applicants = by_action["submission.create"]
+    assert [e["대상"] for e in applicants] == ["한빛시", "솔내시"]
+    assert applicants[0]["세부 내용"] == "신청 지자체: 한빛시\n유형: 대도시"
+    assigned = by_action["assignment.create"]
+    assert assigned[0]["작업"] == "평가위원 배정" and assigned[0]["대상"] == "한빛시"
+    assert assigned[0]["세부 내용"] == "평가위원: eva"
+    eva_score = next(
+        e
+        for e in by_action["score.create"]
+        if e["작업자"] == "eva" and e["대상"].endswith("INN-01")
+    )
+    lines = eva_score["세부 내용"].splitlines()
+    assert "평가 단계: — → 서면평가" in lines
+    assert "점수: — → 40.00" in lines and "수준: — → 5" in lines
+    assert "의견: — → 시민참여 운영이 우수함" in lines
+    assert "인용 링크: — → 데이터기반행정법.md 1쪽" in lines
+    linked = by_action["evidence.link"][0]
+    assert linked["작업"] == "증빙 연결" and linked["대상"] == "한빛시 · INN-01"
+    assert "문서: 데이터기반행정법.md" in linked["세부 내용"].splitlines()
+    assert "쪽: 1" in linked["세부 내용"].splitlines()
+    note = by_action["adjudication.add"][0]
+    assert (note["작업"], note["작업자"], note["대상"]) == (
+        "조정 의견 기록",
+        "김조정",
+        "한빛시 · INN-01",
+    )
+    assert note["세부 내용"] == "메모: 평균 유지"
+    opinions = {e["세부 내용"] for e in by_action["opinion.save"]}
+    assert opinions == {
+        "영역: 종합의견\n변경 전: —\n변경 후: 우수",
+        "영역: INN 혁신\n변경 전: —\n변경 후: 혁신 우수",
+    }
+    assert "한빛시" in text
 
 
 # ---------------------------------------------------------------- sheet titles
