@@ -3,9 +3,8 @@
 Sheets: "정보" (round, framework, whether final, when made, agreement per stage), "요약"
 (one row per applicant), one sheet per applicant (one row per indicator, the same columns as
 the CSV export) and "감사 기록" (the round's audit events, oldest first, worded as the web
-audit page words them, in Korean). Points and
-percentages are numbers with a number format, so a spreadsheet can compute with them and
-shows what `reviewapp grades` prints.
+audit page words them, in Korean). Points and percentages are numbers with a number format,
+so a spreadsheet can compute with them and shows what `reviewapp grades` prints.
 """
 
 from __future__ import annotations

@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import docx
 import openpyxl
 import pytest
+from docx.enum.section import WD_ORIENT
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -30,7 +32,7 @@ from reviewapp.reports.xlsx import sheet_titles
 from reviewapp.services import committee, rounds
 from reviewapp.services.errors import Invalid, NotFound
 from reviewapp.services.results import Citation
-from tests.conftest import World
+from tests.conftest import World, login
 from tests.reviewapp.helpers import ScoredRound, indicators_of, scored_round, user
 
 XLSX_HEAD = ["영역", "지표코드", "지표명", "배점"]
@@ -645,6 +647,45 @@ def test_file_names_hold_no_path_separators(world: World) -> None:
     name = reports.export(odd.id, "xlsx", submission_id=sub).filename
     assert name == "2026_1차_ _인증_ _본_-a_b_c_-평가결과.xlsx"
     assert "/" not in name and "\\" not in name
+
+
+def test_downloads_name_their_type_once_and_offer_an_ascii_name(
+    client: FlaskClient, scored: ScoredRound, world: World
+) -> None:
+    login(client, "coord")
+    base = f"/rounds/{world.round_id}/export"
+    expected = {
+        "xlsx": (f"round-{world.round_id}-results.xlsx", "2026 인증-평가결과.xlsx"),
+        "csv": (f"round-{world.round_id}-indicator-scores.csv", "2026 인증-지표별점수.csv"),
+    }
+    for fmt, (ascii_name, korean) in expected.items():
+        response = client.get(f"{base}/{fmt}")
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"] == (
+            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(korean)}"
+        )
+    csv_type = client.get(f"{base}/csv").headers["Content-Type"]
+    assert csv_type == "text/csv; charset=utf-8"
+    response = client.get(f"{base}/docx", query_string={"submission": world.large})
+    disposition = response.headers["Content-Disposition"]
+    assert f'filename="round-{world.round_id}-submission-{world.large}-report.docx"' in disposition
+    assert disposition.endswith("filename*=UTF-8''" + quote("2026 인증-한빛시-평가보고서.docx"))
+    one = client.get(f"{base}/xlsx", query_string={"submission": world.small})
+    assert (
+        f'filename="round-{world.round_id}-submission-{world.small}-results.xlsx"'
+        in (one.headers["Content-Disposition"])
+    )
+
+
+def test_report_page_is_a4(scored: ScoredRound, world: World) -> None:
+    _text, document = report_text(world.large, world.round_id)
+    for section in document.sections:
+        assert section.orientation == WD_ORIENT.PORTRAIT
+        assert round(section.page_width.cm, 1) == 21.0
+        assert round(section.page_height.cm, 1) == 29.7
+        margins = (section.top_margin, section.bottom_margin)
+        margins += (section.left_margin, section.right_margin)
+        assert all(1.5 <= round(margin.cm, 2) <= 3.0 for margin in margins)
 
 
 # ---------------------------------------------------------------- reviewapp export
