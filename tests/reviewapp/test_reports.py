@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +26,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from reviewapp import reports
+from reviewapp.cli.reports import not_replaceable
 from reviewapp.config import from_env
 from reviewapp.extensions import db
 from reviewapp.models import Adjudication, Claim, EvidenceLink, Score
@@ -755,6 +758,94 @@ def test_cli_export_refusals(
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert "Traceback" not in result.output and not out.exists()
+
+
+def test_cli_export_refuses_a_link_a_pipe_or_a_device_as_target(
+    world: World, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    """A target that is not a regular file is never replaced by one (nothing written)."""
+    real = tmp_path / "real.csv"
+    real.write_bytes(b"keep")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    dangling = tmp_path / "dangling.csv"
+    dangling.symlink_to(tmp_path / "nowhere.csv")
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    for target, kind in ((link, "symbolic link"), (dangling, "symbolic link"), (pipe, "pipe")):
+        result = runner.invoke(
+            args=["export", str(world.round_id), "--format", "csv", "--out", str(target)]
+        )
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith(f"error: {target} is a {kind}") and result.stdout == ""
+    assert link.is_symlink() and real.read_bytes() == b"keep"
+    assert dangling.is_symlink() and stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dangling.csv",
+        "data",
+        "link.csv",
+        "pipe.csv",
+        "real.csv",
+    ]
+    # a device or /dev/stdout (a link) is refused the same way; checked without writing
+    assert not_replaceable(Path("/dev/null")) == "a device"
+    assert not_replaceable(Path("/dev/stdout")) == "a symbolic link"
+    assert not_replaceable(real) is None and not_replaceable(tmp_path / "new.csv") is None
+    # a link to a directory is a directory: the export goes inside, the link stays
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (tmp_path / "to-exports").symlink_to(folder)
+    result = runner.invoke(
+        args=[
+            "export",
+            str(world.round_id),
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "to-exports"),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in folder.iterdir()] == ["2026 인증-지표별점수.csv"]
+
+
+def test_cli_export_out_paths_say_what_they_mean(
+    world: World, runner: FlaskCliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    def refused(fmt: str, out: str) -> str:
+        result = runner.invoke(args=["export", str(world.round_id), "--format", fmt, "--out", out])
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith("error: ") and "Traceback" not in result.output
+        assert result.stdout == ""
+        return result.stderr
+
+    # a trailing "/" says "a directory": a missing one is an error, not a file "nodir"
+    missing = tmp_path / "nodir"
+    assert "not an existing directory" in refused("xlsx", f"{missing}/")
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    assert "not an existing directory" in refused("xlsx", f"{a_file}/")
+    # no standard output, no empty path
+    assert "standard output" in refused("csv", "-")
+    assert "empty" in refused("csv", "")
+    # a name whose extension says another format
+    assert "a .docx name for an xlsx export" in refused("xlsx", str(tmp_path / "x.docx"))
+    assert "a .csv name for a docx export" in refused("docx", str(tmp_path / "x.csv"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "file.txt"]
+    # the right extension in any case, or one that names no other format, is fine
+    for name in ("결과.XLSX", "results.out"):
+        result = runner.invoke(
+            args=["export", str(world.round_id), "--format", "xlsx", "--out", name]
+        )
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / name).read_bytes().startswith(b"PK")
+    result = runner.invoke(
+        args=["export", str(world.round_id), "--format", "csv", "--out", f"{tmp_path}/"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "2026 인증-지표별점수.csv").exists()
 
 
 def test_cli_export_unknown_round_and_unwritable_paths(
