@@ -256,7 +256,7 @@ class _AuditReader:
             actor = self.names.get(event.actor_id, f"#{event.actor_id}")
         target = self._target(event, data)
         context = {k: v for k, v in data.items() if k not in ("before", "after")}
-        change = {k: data[k] for k in ("before", "after") if k in data}
+        change: dict[str, Any] = {k: data[k] for k in ("before", "after") if k in data}
         lines = audit.describe(self._readable(context)) + audit.describe(self._readable(change))
         details = "\n".join(f"{gettext(label)}: {text}" for label, text in lines)
         return _AuditLine(

@@ -686,8 +686,8 @@ def test_report_page_is_a4(scored: ScoredRound, world: World) -> None:
         assert section.orientation == WD_ORIENT.PORTRAIT
         assert round(section.page_width.cm, 1) == 21.0
         assert round(section.page_height.cm, 1) == 29.7
-        margins = (section.top_margin, section.bottom_margin)
-        margins += (section.left_margin, section.right_margin)
+        margins = [section.top_margin, section.bottom_margin]
+        margins += [section.left_margin, section.right_margin]
         assert all(1.5 <= round(margin.cm, 2) <= 3.0 for margin in margins)
 
 
