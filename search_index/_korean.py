@@ -26,13 +26,20 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.lang.porter import stem as _porter_stem
 
 __all__ = [
+    "ANALYSIS_VERSION",
     "BigramTokenizer",
     "KiwiTokenizer",
     "bigram_analyzer",
+    "fold_width",
     "kiwi_analyzer",
     "morphemes",
     "prime_cache",
 ]
+
+ANALYSIS_VERSION = 2
+"""The terms this module makes of a text, versioned: bump it with any change that gives a
+text other terms, so that an index made before is flagged for ``reviewapp reindex``
+(``search_index/_whoosh.py``). 1: kiwi morphemes and bigrams; 2: full-width forms folded."""
 
 # Content morphemes kept in the index; particles (J*), endings (E*), suffixes
 # (XS*), punctuation (S[FPSEOW]) and the like are dropped.
@@ -62,6 +69,11 @@ _WORD_RE = re.compile(r"\S+")
 _NEEDS_KIWI_RE = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3\u3400-\u9fff\uf900-\ufaff]")
 _PLAIN_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|\d+", re.UNICODE)
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+# Full-width ASCII (U+FF01-FF5E: Latin letters, digits and punctuation as Korean input methods
+# type them, "ＣＣＴＶ １，２５０대") and the ideographic space fold to their ASCII forms, one
+# character for one, so that offsets into the original text stay valid. Not NFKC: it also
+# turns Hangul compatibility letters (ㆍ U+318D, ㉠, half-width jamo) into other characters.
+_WIDTH_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _HANGUL_RUN_RE = re.compile(r"[\uac00-\ud7a3]+(?:\s+[\uac00-\ud7a3]+)*")
 _HANGUL_CHAR_RE = re.compile(r"[\uac00-\ud7a3]")
 
@@ -149,12 +161,19 @@ def _analyze_words(words: list[str]) -> None:
         _word_cache[w] = terms
 
 
+def fold_width(text: str) -> str:
+    """``text`` with full-width ASCII forms (U+FF01-FF5E) and the ideographic space (U+3000)
+    as ASCII, character for character (the same length and offsets); everything else, Hangul
+    compatibility letters such as ``ㆍ`` included, unchanged."""
+    return text.translate(_WIDTH_FOLD)
+
+
 def _clean(text: str) -> str:
     # Lone surrogates cannot be encoded for kiwi; replace them one for one so
     # character offsets stay valid.
     if _SURROGATE_RE.search(text):
         text = _SURROGATE_RE.sub(" ", text)
-    return text
+    return fold_width(text)
 
 
 def _split_words(text: str) -> Iterator[tuple[str, int]]:
