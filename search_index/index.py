@@ -353,7 +353,8 @@ class SearchIndex:
                 store.delete_documents([document_id])
 
     def rebuild(self, chunks: Iterable[ChunkRecord]) -> int:
-        """Replace the full-text index with ``chunks`` (streamed, batched, atomic)."""
+        """Replace the full-text index with ``chunks`` (streamed, batched, atomic); after
+        it :attr:`needs_reindex` is false."""
         n = 0
         with _whoosh.index_writer(self._ix, self._ft_dir, clear=True, optimize=True) as w:
             batch: list[ChunkRecord] = []
@@ -363,11 +364,21 @@ class SearchIndex:
                     n += _whoosh.add_documents(w, batch, update=False)
                     batch = []
             n += _whoosh.add_documents(w, batch, update=False)
+        _whoosh.mark_analysis_current(self._ft_dir)
         return n
+
+    @property
+    def needs_reindex(self) -> bool:
+        """True while the full-text index holds terms made by an older text analysis
+        (``search_index._korean.ANALYSIS_VERSION``): it still answers, but text that the
+        new analysis reads differently (e.g. full-width letters) is not found until
+        :meth:`rebuild` (``reviewapp reindex``)."""
+        return not _whoosh.analysis_current(self._ft_dir)
 
     def clear(self) -> None:
         with _whoosh.index_writer(self._ix, self._ft_dir, clear=True) as w:
             _whoosh.delete_all(w)
+        _whoosh.mark_analysis_current(self._ft_dir)
         for model in self._models.values():
             store = self._store(model)
             if store is not None:

@@ -1,5 +1,6 @@
 """Issue 13's text cases through the app: an almost-UTF-8 CSV ingested with its replaced
-bytes counted and shown on the document page.
+bytes counted and shown on the document page; full-width text found by ASCII queries, and an
+index from an older analysis flagged until `reviewapp reindex`.
 
 Files from ../shared/fidelity-cases, a real SQLite database and a real whoosh index;
 embeddings are off (the default app fixture).
@@ -7,12 +8,14 @@ embeddings are off (the default app fixture).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from search_index._whoosh import ANALYSIS_FILE
 from tests.conftest import SHARED, World, csrf_token, login
 from tests.reviewapp.helpers import bm25, by_name
 
@@ -65,3 +68,41 @@ def test_clean_text_document_shows_no_decoding_notice(
     login(client, "eva")
     page = client.get(f"/documents/{doc.id}").get_data(as_text=True)
     assert "읽을 수 없는 바이트" not in page
+
+
+def test_fullwidth_text_is_found_by_ascii_queries_from_the_command_line(
+    app: Flask, world: World
+) -> None:
+    path = _case("search_fullwidth.txt")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["ingest", str(path), "--submission", str(world.large)])
+    assert result.exit_code == 0, result.output
+    assert "reindex" not in result.stderr
+    original = path.read_text(encoding="utf-8").strip()
+    typed = {"CCTV": "ＣＣＴＶ", "LED": "ＬＥＤ", "IoT": "ＩｏＴ", "1,250": "１，２５０"}
+    for query, form in typed.items():
+        found = runner.invoke(
+            args=["search", query, "--submission", str(world.large), "--mode", "bm25", "--json"]
+        )
+        assert found.exit_code == 0, found.output
+        (hit,) = json.loads(found.stdout)["hits"]
+        assert hit["document"] == path.name, query
+        # the snippet (and so a citation) keeps the characters as typed
+        assert form in hit["snippet"] and hit["snippet"].strip("…") in original
+
+
+def test_index_from_an_older_analysis_is_flagged_until_reindexed(app: Flask, world: World) -> None:
+    path = _case("search_fullwidth.txt")
+    runner = app.test_cli_runner()
+    assert (
+        runner.invoke(args=["ingest", str(path), "--submission", str(world.large)]).exit_code == 0
+    )
+    (Path(app.config["INDEX_DIR"]) / "fulltext" / ANALYSIS_FILE).unlink()  # as before the stamp
+    args = ["search", "CCTV", "--submission", str(world.large), "--mode", "bm25"]
+    stale = runner.invoke(args=args)
+    assert stale.exit_code == 0 and path.name in stale.stdout
+    assert "run `reviewapp reindex`" in stale.stderr
+    reindexed = runner.invoke(args=["reindex"])
+    assert reindexed.exit_code == 0 and reindexed.stdout.strip() == "indexed 1 passages"
+    fresh = runner.invoke(args=args)
+    assert fresh.exit_code == 0 and path.name in fresh.stdout and "reindex" not in fresh.stderr
