@@ -16,6 +16,7 @@ Kiwi instance and keep their import path stable.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -33,6 +34,7 @@ __all__ = [
     "fold_width",
     "kiwi_analyzer",
     "morphemes",
+    "noun_runs",
     "prime_cache",
 ]
 
@@ -76,6 +78,8 @@ _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 _WIDTH_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _HANGUL_RUN_RE = re.compile(r"[\uac00-\ud7a3]+(?:\s+[\uac00-\ud7a3]+)*")
 _HANGUL_CHAR_RE = re.compile(r"[\uac00-\ud7a3]")
+_HANGUL_WORD_RE = re.compile(r"[\uac00-\ud7a3]+")
+_NOUN_TAGS = frozenset({"NNG", "NNP"})  # common and proper nouns: what names are made of
 
 _kiwi_lock = threading.Lock()
 _kiwi: Any = None
@@ -208,6 +212,43 @@ def morphemes(text: str) -> list[tuple[str, int, int]]:
         for term, s, e in terms:
             out.append((term, start + s, start + e))
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def noun_runs(text: str) -> tuple[tuple[str, ...], ...]:
+    """The runs of adjacent Hangul nouns in ``text`` (common and proper, nothing but spaces
+    between them), each as its nouns: the compound names a query spells with or without
+    spaces. ``"재난 안전 통신 망의 구축"`` -> ``(("재난", "안전", "통신", "망"), ("구축",))``;
+    a particle, ending, number or Latin word ends a run, and a noun that a predicate suffix
+    makes a verb or adjective (``구축했다``, ``가능한``) is left out. Each word is analysed on
+    its own, as :func:`morphemes` does; results are cached per text (queries repeat)."""
+    text = _clean(text or "")
+    pieces = [(w, start) for w, start in _split_words(text) if _NEEDS_KIWI_RE.search(w)]
+    if not pieces:
+        return ()
+    with _kiwi_lock:
+        kiwi = _get_kiwi()
+        analysed = [kiwi.tokenize(w) for w, _ in pieces]
+    runs: list[tuple[str, ...]] = []
+    current: list[str] = []
+    last_end = -1
+    for (_word, start), tokens in zip(pieces, analysed, strict=True):
+        for tok in tokens:
+            begin = start + tok.start
+            surface = text[begin : begin + tok.len]
+            noun = tok.tag in _NOUN_TAGS and _HANGUL_WORD_RE.fullmatch(surface) is not None
+            if tok.tag.startswith(("XSV", "XSA")) and current and last_end == begin:
+                current.pop()  # 구축(하다), 가능(했다): a noun made a predicate names nothing
+            if not (noun and current and not text[last_end:begin].strip()):
+                if current:
+                    runs.append(tuple(current))
+                current = []
+            if noun:
+                current.append(surface)
+            last_end = begin + tok.len
+    if current:
+        runs.append(tuple(current))
+    return tuple(runs)
 
 
 def hangul_bigrams(text: str) -> list[tuple[str, int, int]]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _bm25, _highlight, _query, _whoosh
+from . import _bm25, _contiguity, _highlight, _query, _whoosh
 from ._korean import morphemes
 from ._whoosh import RawHit
 from .embeddings import Embedder, load_embedder
@@ -45,6 +45,18 @@ def _keyword_coverage(searcher: Any, q: Any, bm25: Mapping[int, float]) -> float
     if not bm25 or not ceiling:
         return 1.0
     return min(1.0, max(bm25.values()) / ceiling)
+
+
+def _keyword_hits(
+    searcher: Any, q: Any, flt: Any, limit: int, names: _contiguity.QueryNames | None
+) -> list[RawHit]:
+    """The top ``limit`` BM25 hits; with ``names``, the bonus for passages holding them in
+    one piece (:mod:`search_index._contiguity`) chosen among the top
+    :data:`~search_index._contiguity.CONTIGUITY_POOL` (or ``limit``, when more)."""
+    if names is None:
+        return _bm25.run_query(searcher, q, flt, limit)
+    pool = _bm25.run_query(searcher, q, flt, max(limit, _contiguity.CONTIGUITY_POOL))
+    return _contiguity.rerank(names, pool)[:limit]
 
 
 @dataclass(frozen=True)
@@ -464,6 +476,7 @@ class SearchIndex:
         searcher = self._searcher()
         if feedback is not None and feedback.accepted:
             query = _expanded_query(searcher, query, feedback.accepted)
+        names = _contiguity.query_names(query)  # of the query BM25 scores, as a search of it
         q = self._parse(searcher, query)
         filters = dict(
             submission_ids=submission_ids,
@@ -480,7 +493,7 @@ class SearchIndex:
         signals: dict[str, dict[int, float]] = {}
         raw: dict[int, RawHit] = {}
         if mode == "bm25":
-            hits = _bm25.run_query(searcher, q, flt, limit)
+            hits = _keyword_hits(searcher, q, flt, limit, names)
             raw = {h.chunk_id: h for h in hits}
             signals["bm25"] = {h.chunk_id: h.score for h in hits}
             ranked = [(h.chunk_id, h.score) for h in hits]
@@ -494,7 +507,7 @@ class SearchIndex:
                 signals[model.name] = scores
                 raw.update(vraw)
             if mode == "hybrid":
-                hits = _bm25.run_query(searcher, q, flt, HYBRID_CANDIDATES)
+                hits = _keyword_hits(searcher, q, flt, HYBRID_CANDIDATES, names)
                 for h in hits:
                     raw.setdefault(h.chunk_id, h)
                 signals["bm25"] = {h.chunk_id: h.score for h in hits}
