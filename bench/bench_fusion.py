@@ -158,10 +158,10 @@ def bm25_matrix(task: dict, tmp: Path) -> np.ndarray:
 
 
 def _bm25_version() -> str:
-    from search_index import _bm25, _korean, _query, _whoosh, index
+    from search_index import _bm25, _contiguity, _korean, _query, _whoosh, index
 
     # the scorer's and analyzer's code and settings: a change there invalidates the cache
-    modules = (_bm25, _query, _whoosh, _korean, index)
+    modules = (_bm25, _query, _whoosh, _korean, _contiguity, index)
     code = b"".join(Path(m.__file__).read_bytes() for m in modules)
     return f"bm25:{hashlib.sha1(code).hexdigest()[:12]}:{CANDIDATES}"
 
