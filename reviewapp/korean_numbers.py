@@ -51,8 +51,10 @@ The rules, in order:
    fiscal year is the calendar year.
 7. Period: a quantity names the period of a date written in a parenthesis right after it
    (``1,020,000명(2025년 12월 기준)``), else of the nearest date with a year ending at most
-   40 characters before it on the same line (``2025년 설치 139개소`` -> ``2025``), unless that
-   date is a start (``2020년부터``). Periods are strings: ``2025``, ``2025-03``, ``2025-03-15``,
+   40 characters before it on the same line and in the same clause (``2025년 설치 139개소``
+   -> ``2025``), unless that date is a start (``2020년부터``) or closed in brackets, else of
+   a date opening a bracket at most 20 characters after it with no number between
+   (``120명이 참여한 시민 설문(2023년 5월)``). Periods are strings: ``2025``, ``2025-03``, ``2025-03-15``,
    ``2025-Q1``, ``2025-H1``, a range ``2024-03/2024-12``.
 8. Qualifiers, and the values a quantity allows (:meth:`Quantity.bounds`): plain -> value
    +- precision; ``approx`` (약, 대략, 가량, 내외, 정도, 쯤, 안팎) -> +- the larger of the
@@ -60,7 +62,8 @@ The rules, in order:
    -> from the value up to, not including, the value plus the place of its last non-zero
    digit (30 -> [30, 40), 1,500 -> [1500, 1600)), also ``approx``; ``at_least`` (이상, 최소),
    ``more_than`` (초과, 넘게), ``at_most`` (이하, 이내, 최대), ``less_than`` (미만) -> one side,
-   exact. Two quantities agree (:func:`values_agree`) when the values they allow meet; a
+   exact. 당 after a unit (``1만 명당``) marks a denominator: ``markers`` holds it, the
+   value is unchanged. Two quantities agree (:func:`values_agree`) when the values they allow meet; a
    bound is tested against the other side's written value(s), not its precision, so
    ``30명`` is not ``30명 초과``.
 """
@@ -1295,6 +1298,17 @@ def _finish(
                 end = second.end
         elif hyphen:
             return _skip_number(s, sep.end())
+    # 13/20명: a part of a whole counts in the whole's counter
+    if (
+        unit is None
+        and high_read is None
+        and end + 1 < n
+        and s[end] == "/"
+        and s[end + 1].isdigit()
+    ):
+        whole = _read_one(s, end + 1, mask)
+        if whole is not None and whole.unit is not None and whole.unit.kind == "count":
+            unit = whole.unit
     # the number must end where a word may end: 5G, 2단계 and 1호선 are names
     after = s[end] if end < n else ""
     if unit is None and after:
@@ -1353,6 +1367,10 @@ def _finish(
     if high_read is not None and high_read.markers:
         markers += high_read.markers
         qualifier = high_read.qualifier
+    # 1만 명당: a denominator (kept in markers)
+    if end < n and s[end] == "당" and unit is not None and not mask[end]:
+        markers.append("당")
+        end += 1
     # 1년여: 여 after the unit
     if end < n and s[end] == "여" and unit is not None and not mask[end]:
         after2 = s[end + 1] if end + 1 < n else ""
@@ -1403,6 +1421,23 @@ _CLAUSE_END = re.compile(
 )
 
 
+_PERIOD_AFTER = 20
+_FOLLOWING = re.compile(rf"[^\n().!?\d]{{0,{_PERIOD_AFTER}}}?\([ \t]*")
+
+
+def _following_parenthesis(
+    s: str, q: Quantity, dated: list[DateMention], starts: list[int]
+) -> str | None:
+    """``시민단 120명이 참여한 시민 설문(2023년 5월)``: a date in brackets a few words on."""
+    m = _FOLLOWING.match(s, q.span[1])
+    if m is None:
+        return None
+    k = bisect_left(starts, m.end())
+    if k < len(dated) and starts[k] == m.end():
+        return dated[k].period
+    return None
+
+
 def _attach_periods(s: str, quantities: list[Quantity], dates: list[DateMention]) -> list[Quantity]:
     dated = [d for d in dates if d.start is not None]
     if not dated:
@@ -1430,6 +1465,8 @@ def _attach_periods(s: str, quantities: list[Quantity], dates: list[DateMention]
                     and not _CLAUSE_END.search(gap)
                 ):
                     period = d.period
+        if period is None:
+            period = _following_parenthesis(s, q, dated, starts)
         out.append(replace(q, period=period) if period else q)
     return out
 

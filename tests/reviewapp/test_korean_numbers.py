@@ -197,7 +197,7 @@ QUANTITIES = [
     ("1천 명", ("1천 명", "1000", None, "명", "count", "500", None)),
     ("1,000명", ("1,000명", "1000", None, "명", "count", "0.5", None)),
     ("만 명", ("만 명", "10000", None, "명", "count", "5000", None)),
-    ("1만 명당", ("1만 명", "10000", None, "명", "count", "5000", None)),
+    ("1만 명당", ("1만 명당", "10000", None, "명", "count", "5000", None)),
     ("CCTV 1,250대", ("1,250대", "1250", None, "대", "count", "0.5", None)),
     ("3,010대로", ("3,010대", "3010", None, "대", "count", "0.5", None)),
     ("47건", ("47건", "47", None, "건", "count", "0.5", None)),
@@ -294,6 +294,7 @@ MANY = [
     ("365일 24시간, 4조 3교대", ["365", "24", "4", "3"]),
     ("4분 12초→2분 48초", ["4", "12", "2", "48"]),
     ("민간위원 13/20명", ["13", "20"]),
+    ("현원 4/5명", ["4", "5"]),
     ("100점 만점에 83.6점", ["100", "83.6"]),
     ("인구 1만 명당 38.4명", ["10000", "38.4"]),
     ("파일 241, 오픈API 77", ["241", "77"]),
@@ -389,6 +390,18 @@ def test_a_date_is_not_taken_apart() -> None:
     result = scan("2024. 3. 15. 제정, 3.15. 개정, 비율 3.15")
     assert [d.period for d in result.dates] == ["2024-03-15", "--03-15"]
     assert [f"{q.value:f}" for q in result.quantities] == ["3.15"]
+
+
+def test_a_denominator_is_marked() -> None:
+    per, rate = find_quantities("인구 1만 명당 38.4명")
+    assert (per.text, per.markers, rate.markers) == ("1만 명당", ("당",), ())
+
+
+def test_a_part_of_a_whole_takes_its_counter() -> None:
+    part, whole = find_quantities("민간위원 13/20명")
+    assert (part.text, part.unit, part.kind) == ("13", "명", "count")
+    assert (whole.text, whole.unit) == ("20명", "명")
+    assert [q.unit for q in find_quantities("13/20")] == ["", ""]
 
 
 def test_four_teams_but_two_trillion() -> None:
