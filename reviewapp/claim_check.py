@@ -72,7 +72,7 @@ from dataclasses import dataclass, field, replace
 from .korean_numbers import (
     DateMention,
     Quantity,
-    convert,
+    convertible,
     dates_agree,
     find_unit_header,
     parse_period,
@@ -312,13 +312,30 @@ STOP_WORDS = frozenset(
 _WORD = re.compile(r"[가-힣]+|[A-Za-z][A-Za-z0-9]*")
 
 
+_ENDINGS_BY_LENGTH = tuple(
+    (n, frozenset(e for e in _ENDINGS if len(e) == n))
+    for n in sorted({len(e) for e in _ENDINGS}, reverse=True)
+)
+_stems: dict[str, str] = {}
+
+
 def _stem(word: str) -> str:
+    """The word less one particle or verb ending, leaving two syllables or more."""
+    stem = _stems.get(word)
+    if stem is not None:
+        return stem
+    stem = word
     if not ("가" <= word[0] <= "힣"):
-        return word.lower()
-    for ending in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 2:
-            return word[: -len(ending)]
-    return word
+        stem = word.lower()
+    else:
+        for n, endings in _ENDINGS_BY_LENGTH:
+            if len(word) - n >= 2 and word[-n:] in endings:
+                stem = word[:-n]
+                break
+    if len(_stems) > 200_000:
+        _stems.clear()
+    _stems[word] = stem
+    return stem
 
 
 def _words_in(text: str) -> list[tuple[str, int, bool]]:
@@ -368,12 +385,21 @@ _MAX_AFTER_DATE = 4  # 2024년 6월 정보보호 관리체계(ISMS) 인증을 �
 
 
 def _blank(text: str, spans: Sequence[tuple[int, int]], lo: int, hi: int) -> str:
-    """text[lo:hi] with the spans inside replaced by spaces."""
-    piece = list(text[lo:hi])
-    for a, b in spans:
-        for k in range(max(a, lo), min(b, hi)):
-            piece[k - lo] = " "
-    return "".join(piece)
+    """text[lo:hi] with the (sorted) spans inside replaced by spaces."""
+    parts = []
+    pos = lo
+    for k in range(max(0, bisect.bisect_left(spans, (lo, lo)) - 1), len(spans)):
+        a, b = spans[k]
+        if a >= hi:
+            break
+        if b <= pos:
+            continue
+        a = max(a, pos)
+        parts.append(text[pos:a])
+        parts.append(" " * (min(b, hi) - a))
+        pos = min(b, hi)
+    parts.append(text[pos:hi])
+    return "".join(parts)
 
 
 def _period_mention(period: str | None) -> DateMention | None:
@@ -660,7 +686,7 @@ def _kinds_meet(claim: Value, evidence: Value) -> bool:
             claim.kind,
             "plain",
         )
-    return convert(evidence, claim.unit) is not None
+    return convertible(evidence.unit, claim.unit)
 
 
 _BOUNDS = ("at_least", "more_than", "at_most", "less_than")
@@ -705,13 +731,13 @@ def _score(claim: _Located, evidence: _Located) -> int:
 
 def _claim_values(
     text: str, claim_period: DateMention | None
-) -> tuple[list[_Located], list[Value], DateMention | None]:
-    """The claim's located values (rule 1), all its value spans, and its period."""
+) -> tuple[list[_Located], list[Value], DateMention | None, list[tuple[int, int]]]:
+    """The claim's located values (rule 1), the values, its period and every value span."""
     result = scan(text)
     tied = {q.period for q in result.quantities if q.period}
     period = claim_period
-    values: list[Value] = list(result.quantities)
-    values = [q for q in values if "당" not in q.markers]  # 1만 명당: a denominator
+    # 1만 명당 is a denominator, not a value to find
+    values: list[Value] = [q for q in result.quantities if "당" not in q.markers]
     for d in result.dates:
         as_of = bool(_AS_OF.match(text, d.span[1])) or (
             text[d.span[0] - 1 : d.span[0]] == "(" and text[d.span[1] : d.span[1] + 1] == ")"
@@ -722,12 +748,12 @@ def _claim_values(
             continue
         values.append(d)
     values.sort(key=lambda v: v.span)
-    spans = [v.span for v in (*result.quantities, *result.dates)]
+    spans = sorted([q.span for q in result.quantities] + [d.span for d in result.dates])
     period_of: dict[int, DateMention | None] = {}
     for q in result.quantities:
         period_of[id(q)] = _period_mention(q.period) or period
     located = _locate(text, values, all_spans=spans, period_of=period_of)
-    return located, values, period
+    return located, values, period, spans
 
 
 def _key_terms(text: str, spans: Sequence[tuple[int, int]]) -> tuple[str, ...]:
@@ -751,10 +777,7 @@ def check_claim(
     if parsed is None:
         parsed = parse_passages(passages)
     period = parse_period(claim_period) if claim_period else None
-    claim_located, values, period = _claim_values(claim_text, period)
-    spans = [v.span for v in values] + [
-        d.span for d in scan(claim_text).dates if all(d.span != s for s in (v.span for v in values))
-    ]
+    claim_located, values, period, spans = _claim_values(claim_text, period)
     key_terms = _key_terms(claim_text, spans)
     relevant = _relevant(parsed, key_terms)
 
@@ -823,11 +846,11 @@ def _find(
     by_passage: dict[int, list[tuple[int, _Located, bool]]] = {}
     for i in sorted(candidates):
         evidence = parsed.values[i]
-        if not _kinds_meet(claim.value, evidence.value) or not _comparable(claim, evidence):
-            continue
         forward = any(h in evidence.context for h in claim.heads)
         backward = any(h in claim.context for h in evidence.heads)
         if not (forward or backward):
+            continue
+        if not _kinds_meet(claim.value, evidence.value) or not _comparable(claim, evidence):
             continue
         if claim.period and evidence.period and not _periods_match(claim.period, evidence.period):
             continue

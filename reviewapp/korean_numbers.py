@@ -88,6 +88,7 @@ __all__ = [
     "Quantity",
     "Scan",
     "convert",
+    "convertible",
     "dates_agree",
     "find_dates",
     "find_quantities",
@@ -1474,6 +1475,10 @@ def _attach_periods(s: str, quantities: list[Quantity], dates: list[DateMention]
 # --------------------------------------------------------------------------- public API
 
 
+# digits alone, not a year with a month (2024.3)
+_PLAIN_NUMBER = re.compile(r"[ \t]*(?!(?:19|20)\d\d\.)(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?[ \t]*")
+
+
 @dataclass(frozen=True)
 class Scan:
     """Everything :func:`scan` found in one text: quantities and dates, each by position."""
@@ -1492,11 +1497,13 @@ def scan(text: str, *, scale: str | None = None) -> Scan:
     parsed_scale = parse_scale(scale) if scale else None
     s = _normalize(text)
     mask = bytearray(len(s))
-    _block(s, mask, _BLOCKS_FIRST)
-    dates = _find_dates(s, text, mask)
-    for d in dates:
-        _mark(mask, d.span[0], d.span[1])
-    _block(s, mask, _BLOCKS_AFTER_DATES)
+    dates: list[DateMention] = []
+    if not _PLAIN_NUMBER.fullmatch(s):  # a spreadsheet cell: no date, id or code to find
+        _block(s, mask, _BLOCKS_FIRST)
+        dates = _find_dates(s, text, mask)
+        for d in dates:
+            _mark(mask, d.span[0], d.span[1])
+        _block(s, mask, _BLOCKS_AFTER_DATES)
     quantities = _find_quantities(s, text, mask, parsed_scale)
     quantities = _attach_periods(s, quantities, dates)
     return Scan(quantities=quantities, dates=dates)
@@ -1590,6 +1597,14 @@ _FAMILIES: dict[str, tuple[str, Decimal]] = {
     "종류": ("kinds", Decimal(1)),
     "가지": ("kinds", Decimal(1)),
 }
+
+
+def convertible(unit: str, other: str) -> bool:
+    """Whether :func:`convert` turns a quantity in ``unit`` into ``other``."""
+    if unit == other:
+        return True
+    a, b = _FAMILIES.get(unit), _FAMILIES.get(other)
+    return a is not None and b is not None and a[0] == b[0]
 
 
 def convert(quantity: Quantity, unit: str) -> Quantity | None:
