@@ -6,49 +6,61 @@ other words and other formats ("IoT 센서를 139개소에 설치", a spreadshee
 finds the claim's values, finds the same things in the passages and compares them. No
 Flask, no database, no model: the numbers come from :mod:`reviewapp.korean_numbers`, the
 words from a few lines of Korean suffix stripping (particles and verb endings), because a
-morpheme analyser (kiwi) costs seconds to load and ~15 ms per passage, more than the whole
-budget of a submission (60 claims x ~1,000 passages in 5 s).
+morpheme analyser (kiwi, as the search index uses) takes seconds to load and about 10 ms per
+passage here, too much for the budget of a submission (60 claims x ~1,000 passages in 5 s;
+``bench/claim_check_speed.py``: about 3-4 s on two shared cores).
 
 The rules, in order:
 
 1. Values. The claim's quantities and dates (``korean_numbers.scan``). A date of the claim
    is not a value to find but a period when it is tied to a quantity of the claim
-   (``2025년 설치 139개소``) or says "as of" (``2025년 12월 기준``, ``현재``, ``말``); that
+   (``2025년 설치 139개소``) or says "as of" (``2025년 12월 기준``, ``현재``, ``말``, or
+   alone in brackets: ``25명 구성(2025년)``); that
    period, else ``claim_period``, is the period of the claim's quantities that name none.
 2. Words. A word is a run of Hangul (stripped of particles and verb endings:
    ``센서를`` -> ``센서``, ``제정된`` -> ``제정``) or of Latin letters and digits (lower case),
    of two characters or more, not a stop word (``STOP_WORDS``). Words are matched as
    substrings of the other side's text with spaces removed, so compounds meet their parts
    (``가로등`` in ``스마트가로등``, ``사업비`` in ``총사업비``).
-3. Context of a value: the words of its clause between the previous value and the next
-   (at most 5 before, 2 after, not past a comma, an opening bracket or 중 after it); when there is no word before
-   it (``3,010대(62.1%)``), those of the value before it. Its heads: the (at most) two
-   words nearest before it, else the two after it; a date's heads are the words after it
-   (``2020. 3. 15. 제정``), else those before.
+3. Context of a value: the words of its clause between the previous value and it (at most
+   5; for a date, only those after the last comma) and after it up to the next value (at
+   most 2, not past a comma, an opening bracket or ``중``; a bracket right after it is
+   skipped: ``2회(5월, 11월) 취약점 점검``; a date takes 4 and stops at a comma or at a
+   bracket closing one opened before it). With no word before it, it borrows those of the
+   value before it in the clause when no comma is between (``3,010대(62.1%)``), else the
+   clause's topic (a word with 은/는: ``센터는 365일 24시간, 4조 3교대``). Its heads: the
+   two words nearest before it, else those after it, and the topics among its words (a
+   date: the two after it, else the two before).
 4. Spreadsheet rows (lines of cells joined by `` | ``, as the extractors write them): a cell's
    context is its row label (first cell) and its column header (the first row), its heads
    are theirs; a header's unit (``사업비(억원)``, ``비율(%)``) or the passage's
    ``(단위: 백만원)`` scales a cell written without a unit; a year as row label or column
    header (``2025``, ``2025년``) is the cell's period.
 5. Same thing. A claim value and an evidence value are compared when they are of the same
-   kind (dates with dates; quantities whose units convert, or either plain) and their
-   contexts meet: a head of either side is in the other's context. Within one passage only
-   the evidence values that share the most context words with the claim value are kept
-   (``IoT 센서 3,450개`` meets ``센서는 총 3,450개``, not ``수위 센서 140개`` of that passage).
+   kind (dates with dates; quantities whose units convert, or either one plain, but a
+   percent only with a percent) and their contexts meet: a head of either side is in the
+   other's context. Left out: a bound in the evidence (``20명 이내``: a rule) for an exact
+   claim, a denominator (``1만 명당``), a plain evidence number with a borrowed context (a
+   table's row number).
 6. Same period. When both sides name a period they must match (one inside the other, and
    neither a multi-period range unless both are the same range), else the pair is not
    compared: a 2025 claim is not contradicted by a 2021 row.
-7. Agreement. ``values_agree`` / ``dates_agree`` (korean_numbers rule 8): equal within the
-   claim's (and the evidence's) written precision, 약 +-10 %, 이상/미만 as bounds.
+7. Agreement. ``values_agree`` / ``dates_agree`` (korean_numbers rule 8): the values each
+   side allows meet, i.e. equal within the written precision of both (31.6 % is
+   [31.55, 31.65)), 약 +-10 %, 여 up to the next place, 이상/미만 as bounds. In a passage,
+   the agreeing values that share the most context with the claim value are findings
+   (``IoT 센서 3,450개`` meets ``센서는 총 3,450개``; weights: the claim's first head in
+   the evidence's context 3, the evidence's first head in the claim's 2, each shared word 1).
 8. Contradiction. A disagreeing pair counts only when it is decisive: the passage is
    relevant (rule 9); both sides name the same period or neither names one (give
    ``claim_period`` to let dated evidence contradict a claim that names no year); neither
    context is borrowed; the evidence value is not a plain number (a bare number may be
    anything); the claim's first head is in the evidence's context and one of the evidence's
    two nearest words (any of a date's words) is in the claim's; one side's two heads are all
-   in the other's context; and most words of one side are in the other's context. Other
-   disagreements are not reported, and within a passage a disagreement counts only when no
-   agreeing value there matches the claim's context as well.
+   in the other's context; most words of one side are in the other's context; a claim date
+   has two words or more; and in its passage it matches the claim's context best, strictly
+   better than any agreeing value there (``수위 센서 140개`` does not contradict ``IoT 센서
+   3,450개`` beside ``센서는 총 3,450개``). Other disagreements are not reported.
 9. Relevance. The claim's key words are its words outside its values; a passage is
    relevant when it holds at least half of them (at least one).
 10. Status: ``contradicted`` when any value has a decisive disagreement (both values are in

@@ -24,10 +24,14 @@ The rules, in order:
    (small) and 만 억 조 (big) after digits or Sino-Korean digit words (``12억 3천만``,
    ``2천5백만``, ``1억2,000만``, ``3만 5천``, ``1.2조``, ``십이만``, ``1,230,000천``). A group
    joins the one before it, across one space at most, when that one ends in a big unit
-   larger than the new group (``1억 2,345만 6,789``). A
+   larger than the new group; a group of digits alone joins after a space only after 만
+   or before 원 (``1억 2,345만 6,789``, ``10억 1원``; ``4조 3교대`` is two). A Hangul
+   digit after a big unit or after digits is a particle (``12억이``, ``3천이 넘는``). A
    number written in Hangul alone (``천``, ``십이만``) or in native numerals (``두 곳``) counts
-   only before a counter or unit, and only at the start of a word (``수천 명`` is not one).
+   only before a counter or unit, at the start of a word (``수천 명`` is not one), and a
+   place word alone only with a space before its counter (``천 명``, not ``만점``).
    ``N조`` with a whole N and nothing after it is a counter (``4조 3교대``: teams), not 10^12.
+   A number alone before ``/`` and a count takes its counter (``13/20명``).
 4. Units. A counter or unit follows the number, with or without one space, and gives the
    kind: ``amount`` (원, 달러, ``₩``/``$`` before), ``percent`` (%, 퍼센트, 프로), ``percent_point``
    (%p, %포인트, 퍼센트포인트, 포인트), ``count`` (개, 개소, 건, 명, 대, 회, 곳, 종, 식, 가구 ...,
