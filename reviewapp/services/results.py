@@ -298,22 +298,25 @@ def round_results(round_id: int, *, submission_id: int | None = None) -> RoundRe
 
 
 def disagreements(results: RoundResults) -> list[tuple[SubmissionSheet, IndicatorRow]]:
-    """Every flagged indicator of the round, the widest spread (in % of max points) first,
-    then by applicant name and indicator order."""
-    flagged = [
+    """Every indicator of the round to settle or settled: each flagged one, and each that has
+    adjudication notes though no longer flagged (an evaluator revised a score after the
+    committee discussed it: its notes stay in the list). Flagged ones first, each group the
+    widest spread (in % of max points) first, then by applicant name and indicator order."""
+    listed = [
         (position, sheet, row)
         for sheet in results.sheets
         for position, row in enumerate(sheet.rows)
-        if row.result.flagged
+        if row.result.flagged or row.adjudications
     ]
-    flagged.sort(
+    listed.sort(
         key=lambda item: (
+            not item[2].result.flagged,
             -(item[2].spread_pct or Decimal(0)),
             item[1].submission.applicant.name,
             item[0],
         )
     )
-    return [(sheet, row) for _position, sheet, row in flagged]
+    return [(sheet, row) for _position, sheet, row in listed]
 
 
 @dataclass(frozen=True)
@@ -553,7 +556,7 @@ class DisagreementPage:
 
 
 def disagreement_page(round_id: int) -> DisagreementPage:
-    """The round's flagged indicators, widest spread first (see disagreements); NotFound for
-    an unknown round."""
+    """The round's flagged and adjudicated indicators (see disagreements); NotFound for an
+    unknown round."""
     results = round_results(round_id)
     return DisagreementPage(results=results, items=disagreements(results))
