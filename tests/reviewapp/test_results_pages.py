@@ -658,6 +658,167 @@ def test_the_pages_speak_english_too(coord: FlaskClient, scored: ScoredRound) ->
     assert "Overall opinion" in _get(coord, _url(scored, f"results/{scored.world.large}"))
 
 
+# ---------------------------------------------------------------- notes, opinions, refusals
+
+
+def _agree_on_inn01(scored: ScoredRound) -> None:
+    """evb revises INN-01 of 한빛시 to level 5 like eva (40 and 40): no longer flagged."""
+    scoring.save_score(
+        user("evb").id, scored.world.large, scored.inn01, "document",
+        scoring.ScoreForm(level=5, comment="재검토 후 상향", link_ids=[scored.evb_link]),
+    )  # fmt: skip
+
+
+def _readonly(html: str, element_id: str) -> str:
+    """The text of the read-only textarea ``element_id`` (typed text the server kept)."""
+    match = re.search(
+        rf'<textarea id="{element_id}" rows="\d+" readonly>(.*?)</textarea>', html, re.S
+    )
+    assert match, f"no read-only textarea {element_id}"
+    return html_lib.unescape(match.group(1))
+
+
+def test_notes_stay_once_the_indicator_is_no_longer_flagged(
+    coord: FlaskClient, scored: ScoredRound
+) -> None:
+    world = scored.world
+    page = _url(scored, "disagreements")
+    note = "위원회 논의 후 평가위원 재검토 요청"
+    response = _post(coord, _adjudicate_url(scored, world.large, scored.inn01), page, note=note)
+    assert response.status_code == 303
+    _agree_on_inn01(scored)
+    html = _get(coord, page)
+    card = _element(html, "article", f"d-{world.large}-INN-01")
+    assert "이견 해소됨" in card and note in card
+    assert 'data-flagged="no"' in html
+    assert "이견이 표시된 지표가 없습니다." not in html
+    # a further note on it is still taken, and shown
+    response = _post(
+        coord, _adjudicate_url(scored, world.large, scored.inn01), page, note="재검토 결과 확인"
+    )
+    assert response.status_code == 303
+    # the applicant page shows the notes of the settled indicator
+    detail = _get(coord, _url(scored, f"results/{world.large}"))
+    notes = _element(detail, "section", "adjudications")
+    assert note in notes and "재검토 결과 확인" in notes and "이견 해소됨" in notes
+    assert 'href="#adj-INN-01"' in _element(detail, "tr", "row-INN-01")
+
+
+def test_a_note_on_an_indicator_without_disagreement_is_409_keeping_the_text(
+    coord: FlaskClient, scored: ScoredRound
+) -> None:
+    world = scored.world
+    typed = "이견 없는 지표에 남기려던 메모"
+    response = _post(
+        coord,
+        _adjudicate_url(scored, world.large, scored.inn02),
+        _url(scored, "disagreements"),
+        note=typed,
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    alert = re.search(r'<p class="flash error" role="alert">(.*?)</p>', html, re.S)
+    assert alert and "INN-02" in alert.group(1) and "이견" in alert.group(1)
+    assert _readonly(html, "refused-note-text") == typed
+    assert "복사" in html
+    assert count(Adjudication) == 0
+
+
+def test_the_same_note_posted_twice_is_stored_once(coord: FlaskClient, scored: ScoredRound) -> None:
+    world = scored.world
+    page = _url(scored, "disagreements")
+    path = _adjudicate_url(scored, world.large, scored.inn01)
+    for _ in range(2):
+        assert _post(coord, path, page, note="24점으로 조정").status_code == 303
+    assert count(Adjudication) == 1
+    card = _element(_get(coord, page), "article", f"d-{world.large}-INN-01")
+    assert card.count("24점으로 조정") == 1
+
+
+def _versions(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="(version-[\w-]+)" value="(\d+)">', html))
+
+
+def test_a_stale_opinion_form_is_409_with_both_texts(
+    coord: FlaskClient, scored: ScoredRound
+) -> None:
+    world = scored.world
+    path = _url(scored, f"results/{world.large}")
+    first = _area_codes(scored)[0]
+    loaded = _get(coord, path)
+    versions = _versions(loaded)
+    assert versions["version-overall"] == "0" and versions[f"version-area-{first}"] == "0"
+    # another coordinator saves while this form is open
+    from reviewapp.services import committee
+
+    committee.save_opinions(
+        user("admin").id,
+        world.large,
+        overall="다른 위원의 종합의견",
+        areas={first: "다른 위원의 의견"},
+    )
+    typed = {"overall": "내가 쓴 종합의견", f"area-{first}": "내가 쓴 영역 의견"}
+    response = _post(coord, path, path, **versions, **typed)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    message = _text(_element(html, "p", "opinion-message"))
+    assert "종합의견" in message and "아무것도 저장하지 않았습니다" in message
+    # the saved text beside the typed one, for each stale field
+    assert "다른 위원의 종합의견" in _element(html, "div", "op-overall-saved")
+    assert "다른 위원의 의견" in _element(html, "div", f"op-area-{first}-saved")
+    assert ">내가 쓴 종합의견</textarea>" in html and ">내가 쓴 영역 의견</textarea>" in html
+    assert committee.opinions_of(world.large).overall == "다른 위원의 종합의견"
+    # the form now carries the current versions: saving it again is a deliberate overwrite
+    again = _versions(html)
+    assert again["version-overall"] == "1" and again[f"version-area-{first}"] == "1"
+    assert _post(coord, path, path, **again, **typed).status_code == 303
+    assert committee.opinions_of(world.large).overall == "내가 쓴 종합의견"
+
+
+def test_an_opinion_post_without_overall_keeps_it(coord: FlaskClient, scored: ScoredRound) -> None:
+    world = scored.world
+    path = _url(scored, f"results/{world.large}")
+    first = _area_codes(scored)[0]
+    assert _post(coord, path, path, overall="지켜야 할 종합의견").status_code == 303
+    assert _post(coord, path, path, **{f"area-{first}": "영역 의견만"}).status_code == 303
+    html = _get(coord, path)
+    assert ">지켜야 할 종합의견</textarea>" in html and ">영역 의견만</textarea>" in html
+
+
+def test_typed_text_survives_a_round_finalized_meanwhile(
+    coord: FlaskClient, scored: ScoredRound
+) -> None:
+    world = scored.world
+    path = _url(scored, f"results/{world.large}")
+    first = _area_codes(scored)[0]
+    token = csrf_token(coord, path)  # the page was open before the round was finalized
+    _finalize(scored)
+    response = coord.post(
+        path,
+        data={
+            "csrf_token": token,
+            "overall": "확정 직전에 쓴 종합의견",
+            f"area-{first}": "영역 의견",
+        },
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "확정" in _text(_element(html, "p", "opinion-message"))
+    assert _readonly(html, "unsaved-overall") == "확정 직전에 쓴 종합의견"
+    assert _readonly(html, f"unsaved-area-{first}") == "영역 의견"
+    assert "복사" in html and 'name="overall"' not in html
+    # a note likewise
+    response = coord.post(
+        _adjudicate_url(scored, world.large, scored.inn01),
+        data={"csrf_token": token, "note": "확정 직전에 쓴 조정 의견"},
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "확정" in html and 'name="note"' not in html
+    assert _readonly(html, "refused-note-text") == "확정 직전에 쓴 조정 의견"
+    assert count(Adjudication) == 0 and count(CommitteeOpinion) == 0
+
+
 # ---------------------------------------------------------------- exports (reviewapp/reports/)
 
 
