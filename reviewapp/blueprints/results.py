@@ -6,12 +6,14 @@ committee's opinions, and the exports (XLSX, CSV, DOCX) built by reviewapp/repor
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import grading
 from ..converters import id_arg
 from ..extensions import db
 from ..models import Role, Round, Submission
@@ -23,6 +25,14 @@ from .auth import roles_required
 bp = Blueprint("results", __name__)
 
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
+
+
+@bp.app_template_filter("pct")
+def pct_text(value: Decimal | int | None) -> str:
+    """A percentage with 2 decimals, as the exports write it: 7.4 -> "7.40"."""
+    if value is None:
+        return ""
+    return format(grading.round_half_up(Decimal(str(value))), "f")
 
 
 def _submission_in(round_: Round, submission_id: int) -> Submission:

@@ -35,6 +35,8 @@ from .errors import NotFound
 from .grades import RoundGrades, SubmissionGrade, round_grades, rules_of
 from .places import sheet_name
 
+HALF_CENT = Decimal("0.005")  # a percent rounds half up to the cent (grading.round_half_up)
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -123,6 +125,15 @@ class SubmissionSheet:
         """The grade may still change: indicators are unscored or the round is open."""
         return not self.result.complete or self.submission.round.status != "finalized"
 
+    def rounds_up_from(self, target: grading.Target) -> Decimal | None:
+        """The exact percent from which ``target.min_pct`` is reached once rounded half up
+        to the cent (59.995 for 60.00 %), when that makes ``target.points_needed`` fewer
+        than the plain difference to ``min_pct`` of the maximum; None otherwise."""
+        plain = target.min_pct * self.result.max_total / 100
+        if not target.reachable or target.total_needed >= plain:
+            return None
+        return target.min_pct - HALF_CENT
+
 
 @dataclass(frozen=True)
 class RoundResults:
@@ -139,6 +150,14 @@ class RoundResults:
     @property
     def finalized(self) -> bool:
         return self.grades.round.status == "finalized"
+
+    @property
+    def tied_ranks(self) -> set[tuple[str, int]]:
+        """(track, rank) of each rank two or more applicants of a track share (공동 1위)."""
+        seen: dict[tuple[str, int], int] = defaultdict(int)
+        for row in self.grades.submissions:
+            seen[(row.submission.track, row.rank)] += 1
+        return {key for key, n in seen.items() if n > 1}
 
     @property
     def area_titles(self) -> dict[str, tuple[str, str]]:

@@ -82,11 +82,13 @@ def test_coordinator_reads_results_and_adjudicates(page: Page, site: Site) -> No
     _no_horizontal_scroll(page)
 
     # the disagreement list: INN-01 of 한빛시, both scores side by side
-    page.get_by_role("navigation", name="위원회 화면").get_by_role("link", name="평가 편차").click()
+    page.get_by_role("navigation", name="위원회 화면").get_by_role(
+        "link", name="이견", exact=True
+    ).click()
     page.wait_for_url(f"**/rounds/{site.round_id}/disagreements")
     card = page.locator(f"#d-{site.large}-{CODE}")
     expect(card.get_by_role("heading", level=2)).to_contain_text(f"{LARGE_NAME} · {CODE}")
-    expect(card.locator(".spread")).to_have_text("32점 (80%)")
+    expect(card.locator(".spread")).to_have_text("32점 (80.00%)")
     expect(card.locator("th.evaluator")).to_have_count(2)
     expect(card.locator("tr.comment")).to_contain_text("eva의 의견")
     expect(card.locator("tr.comment")).to_contain_text("evb의 의견")
