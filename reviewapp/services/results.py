@@ -555,6 +555,15 @@ def submission_page(round_id: int, submission_id: int) -> SubmissionPage:
     return SubmissionPage(results=results, sheet=sheet, areas=areas)
 
 
+def unscored_counts(round_id: int) -> list[tuple[str, int]]:
+    """(applicant name, how many indicators are unscored) per submission of the round, in
+    the read model's order (track, then rank): what finalizing would fix at 0 points."""
+    return [
+        (sheet.submission.applicant.name, len(sheet.result.missing))
+        for sheet in round_results(round_id).sheets
+    ]
+
+
 @dataclass(frozen=True)
 class ProgressPage:
     results: RoundResults

@@ -821,6 +821,37 @@ def test_typed_text_survives_a_round_finalized_meanwhile(
     assert count(Adjudication) == 0 and count(CommitteeOpinion) == 0
 
 
+def test_finalize_card_counts_the_unscored_indicators(
+    coord: FlaskClient, scored: ScoredRound
+) -> None:
+    world = scored.world
+    sheets = results_service.round_results(world.round_id).sheets
+    html = _get(coord, f"/rounds/{world.round_id}")
+    card = _element(html, "section", "finalize")
+    warning = _text(_element(card, "div", "unscored-before-finalize"))  # type: ignore[arg-type]
+    for sheet in sheets:
+        name = sheet.submission.applicant.name
+        assert f"{name}: {len(sheet.result.missing)}개 미평가" in warning
+    assert "0점" in warning
+    assert 'name="confirm"' in card  # finalizing stays allowed
+    _finalize(scored)
+    assert "unscored-before-finalize" not in _get(coord, f"/rounds/{world.round_id}")
+
+
+def test_a_finalized_round_page_offers_no_registration_or_assignment(
+    coord: FlaskClient, scored: ScoredRound
+) -> None:
+    world = scored.world
+    html = _get(coord, f"/rounds/{world.round_id}")
+    assert f'action="/rounds/{world.round_id}/applicants"' in html
+    assert f'action="/rounds/{world.round_id}/assignments"' in html
+    _finalize(scored)
+    html = _get(coord, f"/rounds/{world.round_id}")
+    assert f'action="/rounds/{world.round_id}/applicants"' not in html
+    assert f'action="/rounds/{world.round_id}/assignments"' not in html
+    assert f'action="/rounds/{world.round_id}/reopen"' in html
+
+
 # ---------------------------------------------------------------- figures and wording
 
 
