@@ -42,18 +42,13 @@ def columns(document_id: int) -> Any:
 def save_columns(document_id: int) -> Any:
     """Save the chosen header row's columns as the round's mapping and import with it."""
     doc = access.document_for(current_user, document_id)
-    table = _index("table", required=True)
-    row = _index("row", required=True)
+    table, row = _required("table"), _required("row")
     chosen = {name: _index(name) for name in FIELDS}
     columns = {name: value for name, value in chosen.items() if value is not None}
-    _mapping, report = claims_import.save_mapping(
-        doc.id,
-        table,
-        row,
-        columns,
-        actor_id=current_user.id,  # type: ignore[arg-type]
-    )
+    claims_import.save_mapping(doc.id, table, row, columns, actor_id=current_user.id)
     flash(_("Column mapping saved for this round."), "success")
+    report = pipeline.import_claims(doc.id, actor_id=current_user.id)
+    assert report is not None
     _flash_report(report)
     return redirect(url_for("documents.view", document_id=doc.id) + "#claims")
 
@@ -69,16 +64,22 @@ def reimport(document_id: int) -> Any:
     return redirect(url_for("documents.view", document_id=doc.id) + "#claims")
 
 
-def _index(name: str, *, required: bool = False) -> int | None:
-    """A form field holding a column, table or row index ("" or absent: None)."""
+def _index(name: str) -> int | None:
+    """A form field holding a column, table or row index ("" or absent: None); Invalid (400)
+    for anything else."""
     raw = request.form.get(name, "").strip()
     if not raw:
-        if required:
-            raise Invalid({name: "required"})
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
         raise Invalid({name: f"not an index: {raw[:20]!r}"})
     return int(raw)
+
+
+def _required(name: str) -> int:
+    value = _index(name)
+    if value is None:
+        raise Invalid({name: "required"})
+    return value
 
 
 def _flash_report(report: ImportReport) -> None:

@@ -41,9 +41,8 @@ def import_claims_cmd(document_id: int, mapping: str | None, as_json: bool) -> N
             fail('--map must be a JSON object of field -> column index, e.g. {"indicator": 0}')
     try:
         if columns is not None:
-            _, report = claims_import.map_columns(document_id, columns)
-        else:
-            report = pipeline.import_claims(document_id)
+            claims_import.map_columns(document_id, columns)
+        report = pipeline.import_claims(document_id)
     except ServiceError as exc:
         fail(exc)
     assert report is not None

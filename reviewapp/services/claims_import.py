@@ -933,11 +933,12 @@ def save_mapping(
     columns: dict[str, Any],
     *,
     actor_id: int | None = None,
-) -> tuple[ClaimMapping, ImportReport]:
+) -> ClaimMapping:
     """Save the columns of header row ``row`` of the document's table ``table`` as the
-    round's mapping for that header (replacing an earlier one for the same header), then
-    import the document's claims with it. Column indexes count from the header row's first
-    filled cell. Invalid for a table, row or column that is not there."""
+    round's mapping for that header (replacing an earlier one for the same header); the
+    caller imports the document again (pipeline.import_claims) to use it. Column indexes
+    count from the header row's first filled cell. Invalid for a table, row or column that
+    is not there."""
     document = _document(document_id)
     require_open(document.submission.round)
     tables = tables_of(document)
@@ -950,13 +951,12 @@ def save_mapping(
     if sum(1 for c in cells if c) < 2:
         raise Invalid({"row": "the header row needs two or more filled cells"})
     clean = _check_columns(columns, len(cells))
-    mapping = _store_mapping(document, cells, clean, actor_id)
-    return mapping, import_claims(document.id, actor_id=actor_id)
+    return _store_mapping(document, cells, clean, actor_id)
 
 
 def map_columns(
     document_id: int, columns: dict[str, Any], *, actor_id: int | None = None
-) -> tuple[ClaimMapping, ImportReport]:
+) -> ClaimMapping:
     """``save_mapping`` for the first row (of the first table) among the tables' first rows
     whose cells are filled in every mapped column: the header the columns name."""
     document = _document(document_id)
