@@ -9,10 +9,11 @@ over their area). A table is a claims table when one of its first rows is a head
   row's cells): its columns, as saved;
 - else a known layout, recognized by its header words wherever the row sits (under a title
   block, one row or a merged group header over sub-headers such as ``자체평가`` over
-  ``점수 | 근거``): an indicator column (``지표코드``, ``지표``, ``지표명``, ``평가지표``,
-  ``항목``) and at least one of claimed value (``실적``, ``달성값``), points (``점수``,
-  ``자체평가``), narrative (``근거``, ``비고``), cited document (``증빙자료``, ``근거 문서``)
-  and page (``쪽``, ``페이지``).
+  ``점수 | 근거``): short cells without numbers, an indicator column (``지표코드``, ``지표``,
+  ``지표명``, ``평가지표``, ``항목``) and at least one of claimed value (``실적``,
+  ``달성값``), points (``점수``, ``자체평가``) and cited document (``증빙자료``, ``근거 문서``);
+  narrative (``근거``, ``비고``) and page (``쪽``, ``페이지``) columns are read where present
+  (an "항목 | 내용" table is no claims table).
 
 Each data row below it becomes a Claim: ``claimed_value`` (the value cells), ``text`` (the
 narrative cells), ``claimed_points`` ("12.5점" -> 12.5), ``cited_document``/``cited_page`` as
@@ -115,7 +116,8 @@ _ROLE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("지표", "항목")),
 )
 _EXACT_ROLES = {"자체평가": "points", "p": "page", "p.": "page", "면": "page"}
-_CLAIM_ROLES = ("value", "points", "text", "document")
+_CLAIM_ROLES = ("value", "points", "document")  # narrative alone ("항목 | 내용") is no claims table
+_HEADER_CELL_CHARS = 30
 _TOTAL_WORDS = frozenset({"합계", "소계", "계", "총계", "총점", "합", "누계", "총합계", "전체"})
 _NOTE_MARKS = ("※", "*", "주)", "주:", "(주)")
 
@@ -160,6 +162,10 @@ class Layout:
 
 
 def _roles_layout(header: int, texts: Sequence[str]) -> Layout | None:
+    """The layout whose header row reads ``texts``: header words (short, no numbers), an
+    indicator column and a value, points or cited-document column; None otherwise."""
+    if not _header_like(texts):
+        return None
     columns: dict[str, list[int]] = {}
     for index, text in enumerate(texts):
         role = header_role(text)
@@ -515,7 +521,7 @@ def read_claims(found: Sequence[tuple[Table, Layout]], matcher: IndicatorMatcher
             if [" ".join(c.split()) for c in cells] == header_texts:
                 out.skipped.append(f"{place}: 반복된 머리글 행")
                 continue
-            if layout.mapping_id is None and _header_like(cells):
+            if layout.mapping_id is None:
                 again = _roles_layout(row, cells)
                 if again is not None:  # a second table's header under the first one
                     layout = again
@@ -541,7 +547,7 @@ def read_claims(found: Sequence[tuple[Table, Layout]], matcher: IndicatorMatcher
 def _header_like(cells: Sequence[str]) -> bool:
     """Short words and no number: a row that may be a header, not data."""
     filled = [c for c in cells if c.strip()]
-    return all(len(c) <= 20 and parse_points(c)[0] is None for c in filled)
+    return all(len(c) <= _HEADER_CELL_CHARS and parse_points(c)[0] is None for c in filled)
 
 
 def _row_claim(table: Table, row: int, layout: Layout, matcher: IndicatorMatcher) -> RowClaim:

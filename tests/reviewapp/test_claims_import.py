@@ -330,6 +330,14 @@ def test_docx_and_csv_self_evaluations(app: Flask, world: World) -> None:
     ]
 
 
+def test_tables_that_are_not_claims_tables(app: Flask, world: World) -> None:
+    """The demo application's tables ("항목 | 내용", "구분 | 서류명 | 파일") hold no claims."""
+    path = DEMO / "hanbit" / "hanbit-application-2026.docx"
+    document = _add(world.large, path.name, path.read_bytes(), "self_evaluation")
+    assert _claims(document.id) == []
+    assert document.doc_metadata["claims_import"] == "no_header"
+
+
 def test_self_evaluation_that_is_not_a_table(app: Flask, world: World) -> None:
     document = _add(
         world.large, "자체평가.md", "# 자체평가\n\n지표 INN-01: 40점\n".encode(), "self_evaluation"
