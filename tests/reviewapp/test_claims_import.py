@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hwpx.document import HwpxDocument
 from sqlalchemy import select
 
 from reviewapp.extensions import db
@@ -327,6 +328,42 @@ def test_docx_and_csv_self_evaluations(app: Flask, world: World) -> None:
     assert [(c.source_reference, c.indicator_ref, c.status) for c in claims] == [
         ("시트 '자체평가' 2행", "GOV-04", "pending"),
         ("시트 '자체평가' 3행", "SVC-99", "unmatched"),
+    ]
+
+
+def test_hwpx_self_evaluation_with_a_merged_two_row_header(app: Flask, world: World) -> None:
+    document = HwpxDocument.new()
+    document.add_paragraph("2026년 자체평가서")
+    table = document.add_table(4, 4)
+    for row, column, text in [
+        (0, 0, "지표"),
+        (0, 1, "자체평가"),
+        (0, 3, "증빙자료"),
+        (1, 1, "점수"),
+        (1, 2, "근거"),
+        (2, 0, "INN-01"),
+        (2, 1, "40"),
+        (2, 2, "시민단 150명"),
+        (2, 3, "리빙랩 보고서.docx"),
+        (3, 0, "GOV-03"),
+        (3, 1, "30점"),
+        (3, 2, "전담조직 운영"),
+        (3, 3, "조례.hwpx"),
+    ]:
+        table.set_cell_text(row, column, text)
+    table.merge_cells(0, 0, 1, 0)
+    table.merge_cells(0, 1, 0, 2)
+    table.merge_cells(0, 3, 1, 3)
+    buffer = io.BytesIO()
+    document.save_to_stream(buffer)
+    stored = _add(world.large, "자체평가서.hwpx", buffer.getvalue(), "self_evaluation")
+    claims = _claims(stored.id)
+    assert [
+        (c.source_reference, c.indicator.code, c.claimed_points, c.text, c.cited_document)  # type: ignore[union-attr]
+        for c in claims
+    ] == [
+        ("표 1 (1쪽) 3행", "INN-01", Decimal("40.00"), "시민단 150명", "리빙랩 보고서.docx"),
+        ("표 1 (1쪽) 4행", "GOV-03", Decimal("30.00"), "전담조직 운영", "조례.hwpx"),
     ]
 
 
