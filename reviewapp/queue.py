@@ -24,6 +24,7 @@ huey = Huey("reviewapp", storage_class=MemoryStorage, results=False)
 # slower, better vectors, and text documents before scans (OCR takes seconds per page).
 PRIORITY = {
     "process_document": 20,
+    "import_claims": 15,
     "embed_document": 10,
     "ocr_document": 5,
     "embed_document_slow": 0,
