@@ -15,10 +15,9 @@ from flask_login import current_user
 
 from .. import grading
 from ..converters import id_arg
-from ..extensions import db
 from ..models import Role, Round, Submission
 from ..reports import export
-from ..services import access, committee, results
+from ..services import access, committee, results, session
 from ..services.errors import Conflict, Invalid, NotFound
 from .auth import roles_required
 
@@ -105,7 +104,7 @@ def adjudicate(round_id: int, submission_id: int, indicator_id: int) -> Any:
         refused = {"key": key, "error": exc.fields.get("note", str(exc)), "note": note}
         return _disagreements(round_, refused=refused), 400
     except Conflict as exc:
-        db.session.rollback()
+        session.rollback()
         refused = {"key": key, "error": str(exc), "note": note}
         return _disagreements(round_, refused=refused), 409
     flash(_("Adjudication note recorded."), "success")
@@ -172,7 +171,7 @@ def save_opinions(round_id: int, submission_id: int) -> Any:
             round_, submission.id, opinion_errors=exc.fields, opinion_values=values
         ), 400
     except committee.StaleOpinions as exc:
-        db.session.rollback()
+        session.rollback()
         return _submission_page(
             round_,
             submission.id,
@@ -181,7 +180,7 @@ def save_opinions(round_id: int, submission_id: int) -> Any:
             stale_fields=exc.fields,
         ), 409
     except Conflict as exc:
-        db.session.rollback()
+        session.rollback()
         return _submission_page(
             round_, submission.id, opinion_values=values, opinion_message=str(exc)
         ), 409

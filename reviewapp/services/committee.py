@@ -11,8 +11,6 @@ opinion carries a version, so a coordinator's stale form cannot overwrite anothe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -22,12 +20,12 @@ from ..models import Adjudication, CommitteeOpinion, Submission
 from . import audit
 from .errors import Conflict, Invalid
 from .evidence import indicator_in, lock_submission
+from .results import OVERALL, Opinions, opinions_of, round_results
 from .rounds import require_manager, require_open_submission
 
 MAX_NOTE_CHARS = 5000  # an adjudication note, like an evaluator's comment
 MAX_OPINION_CHARS = 5000  # the overall opinion (종합의견)
 MAX_AREA_OPINION_CHARS = 1000  # "a short opinion" per area (issue 12)
-OVERALL = ""  # the area_code of the overall opinion
 
 
 def _plain_text(text: str | None, limit: int, field: str) -> str:
@@ -50,8 +48,6 @@ def record_adjudication(
     indicator outside its framework), Conflict (round finalized; an indicator neither flagged
     nor adjudicated), Invalid ({"note": ...}: empty or over MAX_NOTE_CHARS).
     """
-    from . import results  # results reads this module's records
-
     require_manager(actor_id)
     submission = require_open_submission(submission_id)
     indicator = indicator_in(submission.id, indicator_id)
@@ -72,7 +68,7 @@ def record_adjudication(
         db.session.commit()
         return latest
     if latest is None:
-        sheet = results.round_results(submission.round_id, submission_id=submission.id).sheets[0]
+        sheet = round_results(submission.round_id, submission_id=submission.id).sheets[0]
         row = next(row for row in sheet.rows if row.indicator_id == indicator.id)
         if not row.result.flagged:
             message = _(
@@ -100,36 +96,6 @@ def record_adjudication(
     return adjudication
 
 
-def adjudications_of(submission_ids: list[int]) -> dict[tuple[int, int], list[Adjudication]]:
-    """(submission id, indicator id) -> its adjudication notes, newest first."""
-    found: dict[tuple[int, int], list[Adjudication]] = {}
-    if not submission_ids:
-        return found
-    rows = db.session.scalars(
-        select(Adjudication)
-        .where(Adjudication.submission_id.in_(submission_ids))
-        .order_by(Adjudication.created_at.desc(), Adjudication.id.desc())
-    )
-    for row in rows:
-        found.setdefault((row.submission_id, row.indicator_id), []).append(row)
-    return found
-
-
-@dataclass(frozen=True)
-class Opinions:
-    """A submission's committee opinions: ``overall`` (종합의견) and area code -> text;
-    ``versions``: area code ("" for the overall opinion) -> the version saved (a code
-    missing has none yet: version 0). Two Opinions are equal when their texts are."""
-
-    overall: str
-    areas: dict[str, str]
-    versions: dict[str, int] = field(default_factory=dict, compare=False)
-
-    def version(self, code: str) -> int:
-        """The saved version of one opinion (``OVERALL`` or an area code), 0 for none."""
-        return self.versions.get(code, 0)
-
-
 class StaleOpinions(Conflict):
     """Opinions changed since the form was loaded: ``fields`` names each stale field as the
     form does ("overall", "area-<code>"), in the form's order. Nothing was saved."""
@@ -137,18 +103,6 @@ class StaleOpinions(Conflict):
     def __init__(self, message: str, fields: list[str]) -> None:
         super().__init__(message)
         self.fields = fields
-
-
-def opinions_of(submission_id: int) -> Opinions:
-    """The committee's opinions of one submission ("" where none is written)."""
-    rows = db.session.scalars(
-        select(CommitteeOpinion).where(CommitteeOpinion.submission_id == submission_id)
-    ).all()
-    texts = {row.area_code: row.text for row in rows}
-    overall = texts.pop(OVERALL, "")
-    return Opinions(
-        overall=overall, areas=texts, versions={row.area_code: row.version for row in rows}
-    )
 
 
 def _field_name(code: str) -> str:

@@ -12,7 +12,7 @@ there.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -24,18 +24,63 @@ from ..models import (
     Adjudication,
     Assignment,
     Claim,
+    CommitteeOpinion,
     EvidenceLink,
     Round,
     Score,
     Submission,
     User,
 )
-from . import committee
 from .errors import NotFound
 from .grades import RoundGrades, SubmissionGrade, round_grades, rules_of
 from .places import sheet_name
 
 HALF_CENT = Decimal("0.005")  # a percent rounds half up to the cent (grading.round_half_up)
+
+
+OVERALL = ""  # the area_code of the overall opinion (종합의견)
+
+
+def adjudications_of(submission_ids: list[int]) -> dict[tuple[int, int], list[Adjudication]]:
+    """(submission id, indicator id) -> its adjudication notes, newest first."""
+    found: dict[tuple[int, int], list[Adjudication]] = {}
+    if not submission_ids:
+        return found
+    rows = db.session.scalars(
+        select(Adjudication)
+        .where(Adjudication.submission_id.in_(submission_ids))
+        .order_by(Adjudication.created_at.desc(), Adjudication.id.desc())
+    )
+    for row in rows:
+        found.setdefault((row.submission_id, row.indicator_id), []).append(row)
+    return found
+
+
+@dataclass(frozen=True)
+class Opinions:
+    """A submission's committee opinions: ``overall`` (종합의견) and area code -> text;
+    ``versions``: area code ("" for the overall opinion) -> the version saved (a code
+    missing has none yet: version 0). Two Opinions are equal when their texts are."""
+
+    overall: str
+    areas: dict[str, str]
+    versions: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def version(self, code: str) -> int:
+        """The saved version of one opinion (``OVERALL`` or an area code), 0 for none."""
+        return self.versions.get(code, 0)
+
+
+def opinions_of(submission_id: int) -> Opinions:
+    """The committee's opinions of one submission ("" where none is written)."""
+    rows = db.session.scalars(
+        select(CommitteeOpinion).where(CommitteeOpinion.submission_id == submission_id)
+    ).all()
+    texts = {row.area_code: row.text for row in rows}
+    overall = texts.pop(OVERALL, "")
+    return Opinions(
+        overall=overall, areas=texts, versions={row.area_code: row.version for row in rows}
+    )
 
 
 @dataclass(frozen=True)
@@ -109,7 +154,7 @@ class SubmissionSheet:
     grade: SubmissionGrade
     rows: list[IndicatorRow]
     evaluators: list[tuple[int, str]]  # (id, name) whose scores count, by name
-    opinions: committee.Opinions
+    opinions: Opinions
     what_if: grading.WhatIf
 
     @property
@@ -265,7 +310,7 @@ def round_results(round_id: int, *, submission_id: int | None = None) -> RoundRe
         .order_by(Claim.id)
     ):
         claimed[(claim.submission_id, claim.indicator_id)] = Decimal(claim.claimed_points)
-    adjudications = committee.adjudications_of(ids)
+    adjudications = adjudications_of(ids)
 
     sheets = []
     for grade in wanted:
@@ -305,7 +350,7 @@ def round_results(round_id: int, *, submission_id: int | None = None) -> RoundRe
                 grade=grade,
                 rows=rows,
                 evaluators=sorted(evaluators[sub_id].items(), key=lambda item: (item[1], item[0])),
-                opinions=committee.opinions_of(sub_id),
+                opinions=opinions_of(sub_id),
                 what_if=grading.what_if(grade.result, rules),
             )
         )
