@@ -34,7 +34,7 @@ from ..models import (
     Page,
     SuggestionDecision,
 )
-from . import storage
+from . import rechecks, storage
 from .chunking import chunk_pages
 from .documents import document_path, fail, remove_derived, set_status, work_dir
 from .errors import ServiceError
@@ -238,6 +238,8 @@ def process_inline(document_id: int) -> Document:
         embed_document(document_id)
     document = db.session.get(Document, document_id)
     assert document is not None
+    if outcome.ready:
+        rechecks.request(document.submission_id)
     return document
 
 

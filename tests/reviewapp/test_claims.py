@@ -1,0 +1,430 @@
+"""The claim check service (services/claims.py) on the demo city 솔내시's real documents,
+uploaded through the services: what each claim is checked against, the cited document and
+page, what is stored, the background recheck and the review marks.
+
+The figures are compared by reviewapp.claim_check; these tests give the service a stand-in
+checker (``StandIn``: a claim's "<number><counter>" found in a passage agrees, another number
+with the same counter disagrees) so that they test the service's side of the contract: which
+passages it hands over, and what it stores from the answer. The real checker on the same
+documents: test_claims_demo.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from reviewapp import jobs, queue
+from reviewapp.extensions import db
+from reviewapp.models import AuditEvent, Claim, ClaimReview, Document, Indicator
+from reviewapp.services import claims, evidence, rechecks, rounds
+from reviewapp.services.errors import Conflict, Forbidden, NotFound
+from tests.conftest import ROOT, World, make_app
+from tests.reviewapp.helpers import ingest, user, world_in
+
+SOLNAE = ROOT / "demo" / "documents" / "solnae"
+PLAN = "solnae-smart-city-basic-plan-summary-2026.pdf"
+DOCS: list[tuple[str, str]] = [
+    (PLAN, "evidence"),
+    ("solnae-living-lab-pilot-report-2025.docx", "evidence"),
+    ("solnae-quantitative-data-2026.xlsx", "quantitative"),
+    ("solnae-application-2026.docx", "application"),
+    ("solnae-self-evaluation-2026.xlsx", "self_evaluation"),
+]
+
+
+# --- the stand-in checker ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: int
+    text: str
+    document: str = ""
+    page: int = 0
+    kind: str = "evidence"
+
+
+@dataclass(frozen=True)
+class Finding:
+    claim_value: Any
+    evidence_value: Any
+    passage_id: int
+    span: tuple[int, int]
+    agrees: bool
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    status: str
+    quantities: list[Any]
+    findings: list[Finding]
+
+
+FIGURE = re.compile(r"(\d[\d,]*)\s*(명|개소|건|대|개)")
+
+
+class StandIn:
+    """check_claim's contract with a toy comparison; records every call."""
+
+    Passage = Passage
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[Passage]]] = []
+
+    def parse_passages(self, passages: list[Passage]) -> list[Passage]:
+        return list(passages)
+
+    def check_claim(
+        self, claim_text: str, passages: Any, *, claim_period: str | None = None, parsed: Any = None
+    ) -> ClaimCheck:
+        passages = list(passages)
+        self.calls.append((claim_text, passages))
+        figures = list(FIGURE.finditer(claim_text))
+        quantities = [
+            SimpleNamespace(
+                value=Decimal(m.group(1).replace(",", "")), unit=m.group(2), period=None
+            )
+            for m in figures
+        ]
+        findings = []
+        for m in figures[:1]:
+            number, unit = m.group(1).replace(",", ""), m.group(2)
+            for p in passages:
+                for e in FIGURE.finditer(p.text):
+                    if e.group(2) == unit:
+                        findings.append(
+                            Finding(
+                                SimpleNamespace(text=m.group()),
+                                SimpleNamespace(text=e.group()),
+                                p.id,
+                                e.span(),
+                                e.group(1).replace(",", "") == number,
+                            )
+                        )
+        if any(f.agrees for f in findings):
+            status = "supported"
+        elif findings:
+            status = "contradicted"
+        else:
+            status = "no_evidence" if not passages else "weak"
+        return ClaimCheck(status, quantities, findings)
+
+    def passages_of(self, text: str) -> list[Passage]:
+        return next(p for t, p in reversed(self.calls) if text in t)
+
+
+@pytest.fixture()
+def checker(monkeypatch: pytest.MonkeyPatch) -> StandIn:
+    stand_in = StandIn()
+    monkeypatch.setattr(claims, "_checker", lambda: stand_in)
+    return stand_in
+
+
+# --- fixtures ------------------------------------------------------------------------------
+
+
+def ingest_solnae(submission_id: int) -> dict[str, Document]:
+    out = {}
+    for name, doc_type in DOCS:
+        (doc,) = ingest([SOLNAE / name], submission_id, doc_type=doc_type)
+        assert doc.status == "ready", doc.error
+        out[name] = doc
+    return out
+
+
+@pytest.fixture()
+def solnae(world: World, checker: StandIn) -> dict[str, Document]:
+    return ingest_solnae(world.small)
+
+
+def indicator(world: World, code: str) -> Indicator:
+    found = db.session.scalar(
+        select(Indicator).where(
+            Indicator.framework_id == world.framework_id, Indicator.code == code
+        )
+    )
+    assert found is not None
+    return found
+
+
+def add_claim(submission_id: int, ind: Indicator | None, text: str, **fields: Any) -> Claim:
+    claim = Claim(
+        submission_id=submission_id,
+        indicator_id=ind.id if ind is not None else None,
+        indicator_ref=ind.code if ind is not None else fields.pop("ref", "?"),
+        text=text,
+        **fields,
+    )
+    db.session.add(claim)
+    db.session.commit()
+    return claim
+
+
+def fresh(claim_id: int) -> Claim:
+    db.session.expire_all()
+    claim = db.session.get(Claim, claim_id)
+    assert claim is not None
+    return claim
+
+
+# --- the check -----------------------------------------------------------------------------
+
+
+def test_claim_checked_against_its_cited_page_and_rubric(
+    world: World, solnae: dict[str, Document], checker: StandIn
+) -> None:
+    """솔내시 asks 40 of 50 points for SVC-01 (level 4: 24시간 운영과 운영 규정을 갖춤) citing
+    page 3 of its plan, which says the centre has no operating rules yet."""
+    svc01 = indicator(world, "SVC-01")
+    claim = add_claim(
+        world.small,
+        svc01,
+        "통합관제센터 24시간 운영(관제요원 16명)",
+        claimed_points=Decimal(40),
+        cited_document=PLAN,
+        cited_page="3",
+    )
+    assert claim.status == "pending" and claim.checked_at is None
+    claims.recheck(world.small)
+    claim = fresh(claim.id)
+    plan = solnae[PLAN]
+    given = checker.passages_of("관제요원 16명")
+    page3 = {c.id for c in plan.chunks if c.page == 3}
+    assert page3 <= {p.id for p in given}, "every passage of the cited page is checked"
+    kinds = {p.kind for p in given}
+    assert kinds <= {"evidence", "quantitative"}, kinds  # never the applicant's own tables
+    assert not claim.cited_document_missing
+    assert claim.checked_at is not None
+    # the figures agree, the points do not: weak, the denying clause first
+    assert claim.status == "weak"
+    level, *values = claim.evidence
+    assert level["role"] == "level" and level["agrees"] is False
+    assert (level["document"], level["document_id"], level["page"]) == (PLAN, plan.id, 3)
+    assert level["value"] == "별도의 운영 규정(훈령)과 상황별대응 매뉴얼은 아직 마련되지 않았다."
+    (a, b), *_ = level["marks"]
+    assert level["snippet"][a:b] == level["value"]
+    assert level["level"] == 4 and "운영 규정" in level["requirement"]
+    assert level["place"] == "3쪽"  # Korean first: the worker speaks the default locale
+    assert values and all(v["role"] == "value" and v["agrees"] for v in values)
+    assert values[0]["value"] == "16명" and values[0]["page"] == 3
+    (a, b), *_ = values[0]["marks"]
+    assert values[0]["snippet"][a:b] == "16명"
+    assert claim.normalized == [{"value": 16, "unit": "명", "period": ""}]
+
+
+def test_figures_alone_decide_without_a_level_doubt(
+    world: World, solnae: dict[str, Document], checker: StandIn
+) -> None:
+    svc06 = indicator(world, "SVC-06")  # quantitative: its bands are not read
+    honest = add_claim(
+        world.small, svc06, "IoT 센서 310개", claimed_points=Decimal(24), cited_document=PLAN
+    )
+    inflated = add_claim(
+        world.small, svc06, "IoT 센서 3,100개", claimed_points=Decimal(40), cited_document=PLAN
+    )
+    claims.recheck(world.small)
+    assert fresh(honest.id).status == "supported"
+    inflated = fresh(inflated.id)
+    assert inflated.status == "contradicted"
+    assert inflated.evidence and all(not e["agrees"] for e in inflated.evidence)
+    assert inflated.normalized == [{"value": 3100, "unit": "개", "period": ""}]
+    # no page named: the whole cited document was handed over
+    given = {p.id for p in checker.passages_of("3,100개")}
+    assert {c.id for c in solnae[PLAN].chunks} <= given
+
+
+@pytest.mark.parametrize(
+    ("cited", "page", "missing"),
+    [
+        (PLAN, "3", False),
+        ("solnae smart city basic plan summary 2026", "p.3", False),  # no extension, spaces
+        ("ＳＯＬＮＡＥ_SMART_CITY_BASIC_PLAN_SUMMARY_2026.PDF", "3~4", False),  # full width
+        ("근거자료/solnae-smart-city-basic-plan-summary-2026.pdf", "3쪽", False),  # a folder
+        ("solnae-budget-book-2026.pdf", "3", True),  # no such document
+        (PLAN, "99", True),  # no such page
+        (PLAN, "3, 12", True),
+        ("", "", False),  # cites nothing
+    ],
+)
+def test_cited_document_matched_leniently(
+    world: World,
+    solnae: dict[str, Document],
+    checker: StandIn,
+    cited: str,
+    page: str,
+    missing: bool,
+) -> None:
+    claim = add_claim(
+        world.small,
+        indicator(world, "SVC-03"),
+        "선별관제 200대",
+        claimed_points=Decimal(16),
+        cited_document=cited,
+        cited_page=page,
+    )
+    claims.recheck(world.small)
+    claim = fresh(claim.id)
+    assert claim.cited_document_missing is missing
+    if cited and not missing:  # the cited page was handed over
+        given = {p.id for p in checker.passages_of("선별관제 200대")}
+        assert {c.id for c in solnae[PLAN].chunks if c.page == 3} <= given
+
+
+def test_the_applicants_own_documents_are_never_evidence(
+    world: World, solnae: dict[str, Document], checker: StandIn
+) -> None:
+    """A claim citing the application: the name is found (not missing) but none of its
+    passages is handed over; neither are the self-evaluation's, whatever the ranking."""
+    application = solnae["solnae-application-2026.docx"]
+    claim = add_claim(
+        world.small,
+        indicator(world, "INN-01"),
+        "인구 186,000명",
+        claimed_points=Decimal(24),
+        cited_document=application.filename,
+    )
+    claims.recheck(world.small)
+    claim = fresh(claim.id)
+    assert not claim.cited_document_missing
+    own = {
+        c.id
+        for name in ("solnae-application-2026.docx", "solnae-self-evaluation-2026.xlsx")
+        for c in solnae[name].chunks
+    }
+    given = checker.passages_of("186,000명")
+    assert given, "the indicator's suggestions are still checked"
+    assert not own & {p.id for p in given}
+    assert all(e["document_id"] != application.id for e in claim.evidence)
+
+
+def test_a_claim_without_indicator_is_unmatched(
+    world: World, solnae: dict[str, Document], checker: StandIn
+) -> None:
+    claim = add_claim(world.small, None, "스마트 주차 120면", ref="X-99 스마트 주차")
+    claims.recheck(world.small)
+    claim = fresh(claim.id)
+    assert claim.status == "unmatched" and claim.evidence == []
+    assert claim.checked_at is not None
+
+
+def test_links_are_evidence_and_changes_recheck_in_the_background(
+    world: World, solnae: dict[str, Document], checker: StandIn
+) -> None:
+    """An evaluator's link adds its passage to the claim's evidence; the change queues the
+    recheck (inline here: JOBS_IMMEDIATE), which finds the linked passage."""
+    inn02 = indicator(world, "INN-02")
+    claim = add_claim(world.small, inn02, "리빙랩 과제 3건", claimed_points=Decimal(16))
+    claims.recheck(world.small)
+    first = fresh(claim.id).checked_at
+    report = solnae["solnae-living-lab-pilot-report-2025.docx"]
+    chunk = next(c for c in report.chunks if "3건" in c.text)
+    evb = user("evb")
+    calls = len(checker.calls)
+    evidence.link_passage(evb.id, world.small, inn02.id, chunk.id)
+    assert len(checker.calls) > calls, "the link queued a recheck"
+    claim = fresh(claim.id)
+    assert claim.checked_at is not None and claim.checked_at >= first
+    assert chunk.id in {p.id for p in checker.passages_of("리빙랩 과제 3건")}
+    assert claim.status == "supported"
+    assert any(e["chunk_id"] == chunk.id and e["source"] == "link" for e in claim.evidence)
+    # removing the link rechecks again
+    link_id = evidence.linked_chunk_ids(evb.id, world.small, inn02.id)
+    assert link_id == {chunk.id}
+    calls = len(checker.calls)
+    (link,) = evidence.links_for(evb, world.small, inn02.id)
+    evidence.unlink(evb.id, link.id)
+    assert len(checker.calls) > calls
+
+
+def test_changes_without_claims_queue_nothing(world: World, checker: StandIn) -> None:
+    ingest_solnae(world.small)  # documents become ready: no claims, no recheck
+    assert checker.calls == []
+    assert rechecks.request(world.small) is False
+
+
+@pytest.fixture()
+def queued_app(tmp_path: Path) -> Iterator[Flask]:
+    """An app whose jobs wait in the SQLite queue for a worker, as in production."""
+    app = make_app(tmp_path, JOBS_IMMEDIATE=False)
+    with app.app_context():
+        yield app
+        db.session.remove()
+    make_app(tmp_path / "after", JOBS_IMMEDIATE=True)  # the next tests' queue: inline
+
+
+def test_requests_coalesce_into_one_waiting_job(queued_app: Flask, checker: StandIn) -> None:
+    submission_id = world_in(queued_app)
+    submission = rounds.get_submission(submission_id)
+    svc01 = next(i for i in submission.round.framework.indicators if i.code == "SVC-01")
+    claim = add_claim(submission_id, svc01, "관제요원 16명", claimed_points=Decimal(40))
+    assert rechecks.stale_ids(submission_id) == [claim.id]  # never checked
+    assert rechecks.request(submission_id) is True
+    assert rechecks.request(submission_id) is False  # stale, and the job is waiting
+    assert rechecks.request(submission_id) is False
+    pending = [t for t in queue.huey.pending() if t.args == (submission_id,)]
+    assert len(pending) == 1
+    assert pending[0].priority == queue.PRIORITY["recheck_claims"]
+    assert queue.PRIORITY["recheck_claims"] < queue.PRIORITY["ocr_document"]
+    assert checker.calls == []  # nothing ran: the worker does
+    # the worker runs it
+    jobs.recheck_claims_task.call_local(submission_id)
+    claim = fresh(claim.id)
+    assert claim.checked_at is not None and claim.status == "no_evidence"
+    assert rechecks.stale_ids(submission_id) == []
+    # a change after the check marks the claims stale and queues the job again
+    assert rechecks.request(submission_id) is True
+    assert fresh(claim.id).checked_at is None and claim.status == "no_evidence"
+    assert rechecks.queued(submission_id)
+
+
+# --- review marks --------------------------------------------------------------------------
+
+
+def test_an_assigned_evaluator_marks_a_claim_checked(world: World, checker: StandIn) -> None:
+    claim = add_claim(world.small, indicator(world, "GOV-05"), "기본구상 2024. 4. 수립")
+    evb = user("evb")
+    review = claims.mark_checked(evb.id, claim.id, "  기본구상만 확인됨  ")
+    assert review.note == "기본구상만 확인됨"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "claim.review"))
+    assert event is not None and event.actor_id == evb.id and event.entity_id == claim.id
+    assert event.round_id == world.round_id
+    assert event.data["indicator"] == "GOV-05" and event.data["note"] == "기본구상만 확인됨"
+    for outsider in ("eva", "coord", "admin"):  # another submission's evaluator, managers
+        with pytest.raises(Forbidden):
+            claims.mark_checked(user(outsider).id, claim.id, "")
+    with pytest.raises(NotFound):
+        claims.mark_checked(evb.id, claim.id + 999, "")
+    rounds.finalize(world.round_id, actor_id=user("admin").id)
+    with pytest.raises(Conflict):
+        claims.mark_checked(evb.id, claim.id, "again")
+    assert len(db.session.scalars(select(ClaimReview)).all()) == 1
+
+
+def test_counts_and_order(world: World, checker: StandIn) -> None:
+    gov05, svc01 = indicator(world, "GOV-05"), indicator(world, "SVC-01")
+    rows = [
+        add_claim(world.small, svc01, "a", status="supported"),
+        add_claim(world.small, gov05, "b", status="weak"),
+        add_claim(world.small, None, "c", status="unmatched", ref="Z"),
+        add_claim(world.small, svc01, "d", status="contradicted"),
+    ]
+    listed = claims.of_submission(world.small)
+    assert [c.text for c in listed] == ["d", "b", "c", "a"]
+    assert [c.text for c in claims.of_submission(world.small, status="weak")] == ["b"]
+    assert [c.text for c in claims.of_submission(world.small, indicator="SVC-01")] == ["d", "a"]
+    assert [c.text for c in claims.of_submission(world.small, area="GOV")] == ["b"]
+    counts = claims.counts(world.small)
+    assert counts["total"] == len(rows)
+    assert (counts["supported"], counts["weak"], counts["contradicted"]) == (1, 1, 1)
+    assert counts["unmatched"] == 1 and counts["pending"] == 0
+    assert claims.status_by_indicator(world.small) == {svc01.id: "contradicted", gov05.id: "weak"}
