@@ -13,10 +13,32 @@ from flask import Flask
 from flask.cli import FlaskGroup, locate_app
 from sqlalchemy.exc import ArgumentError
 
-from . import accounts, demo, documents, frameworks, jobs, reports, rounds, scoring, search
+from . import (
+    accounts,
+    claim_checks,
+    demo,
+    documents,
+    frameworks,
+    jobs,
+    reports,
+    rounds,
+    scoring,
+    search,
+)
 from ._common import fail
 
-AREAS = (frameworks, rounds, scoring, reports, accounts, documents, search, jobs, demo)
+AREAS = (
+    frameworks,
+    rounds,
+    scoring,
+    reports,
+    accounts,
+    documents,
+    search,
+    claim_checks,
+    jobs,
+    demo,
+)
 # By name, as `flask --app` would: the factory imports this package to register the commands.
 APP_FACTORY = ("reviewapp", "create_app")
 
