@@ -138,7 +138,7 @@ def _no_model() -> Any:
 def bm25_matrix(task: dict, tmp: Path) -> np.ndarray:
     """BM25 of each query's top-100 (NaN elsewhere) from the product index; one more
     column holds each query's keyword coverage (``SearchIndex.keyword_coverage``)."""
-    from search_index import SearchIndex
+    from search_index import QueryRejected, SearchIndex
 
     corpus, queries = task["corpus"], task["queries"]
     exclude = task.get("exclude")
@@ -146,7 +146,10 @@ def bm25_matrix(task: dict, tmp: Path) -> np.ndarray:
     idx.rebuild(_records(corpus))
     out = np.full((len(queries), len(corpus) + 1), np.nan, dtype=np.float32)
     for i, q in enumerate(queries):
-        hits = idx.search(q, limit=CANDIDATES + 1, mode="bm25", highlight=False)
+        try:
+            hits = idx.search(q, limit=CANDIDATES + 1, mode="bm25", highlight=False)
+        except QueryRejected:  # refused by the product too (a JHE line "*acupuncture."): no hits
+            continue
         kept = [h for h in hits if exclude is None or h.chunk_id - 1 != exclude[i]]
         for h in kept[:CANDIDATES]:
             out[i, h.chunk_id - 1] = h.bm25
@@ -155,10 +158,10 @@ def bm25_matrix(task: dict, tmp: Path) -> np.ndarray:
 
 
 def _bm25_version() -> str:
-    from search_index import _bm25, _korean, _query, _whoosh, index
+    from search_index import _bm25, _contiguity, _korean, _query, _whoosh, index
 
     # the scorer's and analyzer's code and settings: a change there invalidates the cache
-    modules = (_bm25, _query, _whoosh, _korean, index)
+    modules = (_bm25, _query, _whoosh, _korean, _contiguity, index)
     code = b"".join(Path(m.__file__).read_bytes() for m in modules)
     return f"bm25:{hashlib.sha1(code).hexdigest()[:12]}:{CANDIDATES}"
 

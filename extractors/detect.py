@@ -6,6 +6,9 @@ import re
 import zipfile
 from pathlib import Path
 
+from .base import ExtractionError
+from .text import decode_text
+
 __all__ = ["EXTENSION_TYPES", "detect_type", "type_from_name"]
 
 _SNIFF_BYTES = 64 * 1024
@@ -170,7 +173,8 @@ def _detect_zip(path: Path, head: bytes) -> str:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    """True for bytes that decode as text with hardly any control characters."""
+    """True for bytes that decode as text (:func:`extractors.text.decode_text`'s rule, the
+    forgiving one included) with hardly any control characters."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = head[2 : len(head) & ~1].decode("utf-16-le" if head[0] == 0xFF else "utf-16-be")
@@ -179,23 +183,16 @@ def _looks_like_text(head: bytes) -> bool:
         return _mostly_printable(text)
     if b"\x00" in head:
         return False
-    for encoding in ("utf-8", "cp949"):
-        # The sniff window may end inside a multi-byte character: allow a short tail.
-        for cut in range(0, 4):
-            chunk = head[: len(head) - cut] if cut else head
-            try:
-                return _mostly_printable(chunk.decode(encoding))
-            except UnicodeDecodeError:
-                continue
+    if len(head) == _SNIFF_BYTES:
+        # the window may end inside a multi-byte character: drop its bytes (all >= 0x80)
+        keep = len(head)
+        while keep > len(head) - 3 and head[keep - 1] >= 0x80:
+            keep -= 1
+        head = head[:keep]
     try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(head).best()
-    except Exception:
+        return _mostly_printable(decode_text(head).text)
+    except ExtractionError:
         return False
-    if best is None or best.chaos > 0.1:
-        return False
-    return _mostly_printable(str(best))
 
 
 def _mostly_printable(text: str) -> bool:

@@ -103,7 +103,8 @@ def decode_markup(data: bytes) -> tuple[str, str]:
             return data.decode(name), name
         except (LookupError, UnicodeDecodeError):
             pass  # a wrong or unknown declaration: look at the bytes instead
-    return decode_text(data)
+    decoded = decode_text(data)
+    return decoded.text, decoded.encoding
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ Kiwi instance and keep their import path stable.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -26,13 +27,21 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.lang.porter import stem as _porter_stem
 
 __all__ = [
+    "ANALYSIS_VERSION",
     "BigramTokenizer",
     "KiwiTokenizer",
     "bigram_analyzer",
+    "fold_width",
     "kiwi_analyzer",
     "morphemes",
+    "noun_runs",
     "prime_cache",
 ]
+
+ANALYSIS_VERSION = 2
+"""The terms this module makes of a text, versioned: bump it with any change that gives a
+text other terms, so that an index made before is flagged for ``reviewapp reindex``
+(``search_index/_whoosh.py``). 1: kiwi morphemes and bigrams; 2: full-width forms folded."""
 
 # Content morphemes kept in the index; particles (J*), endings (E*), suffixes
 # (XS*), punctuation (S[FPSEOW]) and the like are dropped.
@@ -62,8 +71,15 @@ _WORD_RE = re.compile(r"\S+")
 _NEEDS_KIWI_RE = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3\u3400-\u9fff\uf900-\ufaff]")
 _PLAIN_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|\d+", re.UNICODE)
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+# Full-width ASCII (U+FF01-FF5E: Latin letters, digits and punctuation as Korean input methods
+# type them, "ＣＣＴＶ １，２５０대") and the ideographic space fold to their ASCII forms, one
+# character for one, so that offsets into the original text stay valid. Not NFKC: it also
+# turns Hangul compatibility letters (ㆍ U+318D, ㉠, half-width jamo) into other characters.
+_WIDTH_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _HANGUL_RUN_RE = re.compile(r"[\uac00-\ud7a3]+(?:\s+[\uac00-\ud7a3]+)*")
 _HANGUL_CHAR_RE = re.compile(r"[\uac00-\ud7a3]")
+_HANGUL_WORD_RE = re.compile(r"[\uac00-\ud7a3]+")
+_NOUN_TAGS = frozenset({"NNG", "NNP"})  # common and proper nouns: what names are made of
 
 _kiwi_lock = threading.Lock()
 _kiwi: Any = None
@@ -149,12 +165,19 @@ def _analyze_words(words: list[str]) -> None:
         _word_cache[w] = terms
 
 
+def fold_width(text: str) -> str:
+    """``text`` with full-width ASCII forms (U+FF01-FF5E) and the ideographic space (U+3000)
+    as ASCII, character for character (the same length and offsets); everything else, Hangul
+    compatibility letters such as ``ㆍ`` included, unchanged."""
+    return text.translate(_WIDTH_FOLD)
+
+
 def _clean(text: str) -> str:
     # Lone surrogates cannot be encoded for kiwi; replace them one for one so
     # character offsets stay valid.
     if _SURROGATE_RE.search(text):
         text = _SURROGATE_RE.sub(" ", text)
-    return text
+    return fold_width(text)
 
 
 def _split_words(text: str) -> Iterator[tuple[str, int]]:
@@ -189,6 +212,43 @@ def morphemes(text: str) -> list[tuple[str, int, int]]:
         for term, s, e in terms:
             out.append((term, start + s, start + e))
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def noun_runs(text: str) -> tuple[tuple[str, ...], ...]:
+    """The runs of adjacent Hangul nouns in ``text`` (common and proper, nothing but spaces
+    between them), each as its nouns: the compound names a query spells with or without
+    spaces. ``"재난 안전 통신 망의 구축"`` -> ``(("재난", "안전", "통신", "망"), ("구축",))``;
+    a particle, ending, number or Latin word ends a run, and a noun that a predicate suffix
+    makes a verb or adjective (``구축했다``, ``가능한``) is left out. Each word is analysed on
+    its own, as :func:`morphemes` does; results are cached per text (queries repeat)."""
+    text = _clean(text or "")
+    pieces = [(w, start) for w, start in _split_words(text) if _NEEDS_KIWI_RE.search(w)]
+    if not pieces:
+        return ()
+    with _kiwi_lock:
+        kiwi = _get_kiwi()
+        analysed = [kiwi.tokenize(w) for w, _ in pieces]
+    runs: list[tuple[str, ...]] = []
+    current: list[str] = []
+    last_end = -1
+    for (_word, start), tokens in zip(pieces, analysed, strict=True):
+        for tok in tokens:
+            begin = start + tok.start
+            surface = text[begin : begin + tok.len]
+            noun = tok.tag in _NOUN_TAGS and _HANGUL_WORD_RE.fullmatch(surface) is not None
+            if tok.tag.startswith(("XSV", "XSA")) and current and last_end == begin:
+                current.pop()  # 구축(하다), 가능(했다): a noun made a predicate names nothing
+            if not (noun and current and not text[last_end:begin].strip()):
+                if current:
+                    runs.append(tuple(current))
+                current = []
+            if noun:
+                current.append(surface)
+            last_end = begin + tok.len
+    if current:
+        runs.append(tuple(current))
+    return tuple(runs)
 
 
 def hangul_bigrams(text: str) -> list[tuple[str, int, int]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import logging
 import os
 import threading
@@ -21,11 +22,14 @@ from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
-from ._korean import BigramTokenizer, KiwiTokenizer, prime_cache
+from ._korean import ANALYSIS_VERSION, BigramTokenizer, KiwiTokenizer, prime_cache
 
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "chunks"
+# Beside the index's files: the ANALYSIS_VERSION its terms were made with (whoosh leaves
+# files not named after the index alone).
+ANALYSIS_FILE = "analysis.json"
 SEARCH_FIELDS = ("text", "text_bigram")  # the free-text fields a query searches
 
 
@@ -51,6 +55,9 @@ def open_index(directory: Path, recreate: bool = False) -> whoosh_index.Index:
 
     An index whose schema has other fields than ours was made by another
     version; it is derived data, so it is recreated (the caller rebuilds it).
+    An index whose terms were made by another text analysis (``ANALYSIS_VERSION``) is
+    kept, searchable as it is, and logged: :func:`analysis_current` says so until a
+    rebuild (``reviewapp reindex``).
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -58,10 +65,40 @@ def open_index(directory: Path, recreate: bool = False) -> whoosh_index.Index:
     if not recreate and whoosh_index.exists_in(str(directory), indexname=INDEX_NAME):
         ix = whoosh_index.open_dir(str(directory), indexname=INDEX_NAME)
         if sorted(ix.schema.names()) == sorted(schema.names()):
+            if not analysis_current(directory):
+                if ix.doc_count_all() == 0:  # nothing in it was analysed the old way
+                    mark_analysis_current(directory)
+                else:
+                    log.warning(
+                        "search index at %s was made by an older text analysis; "
+                        "run `reviewapp reindex`",
+                        directory,
+                    )
             return ix
         log.warning("search index at %s has an old schema; recreating it", directory)
     with _process_lock(directory):
-        return whoosh_index.create_in(str(directory), schema, indexname=INDEX_NAME)
+        ix = whoosh_index.create_in(str(directory), schema, indexname=INDEX_NAME)
+        mark_analysis_current(directory)
+        return ix
+
+
+def analysis_current(directory: Path) -> bool:
+    """Whether the index in ``directory`` was made with this code's ``ANALYSIS_VERSION``
+    (an index from before versions were recorded was not)."""
+    try:
+        stamp = json.loads((Path(directory) / ANALYSIS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(stamp, dict) and stamp.get("analysis") == ANALYSIS_VERSION
+
+
+def mark_analysis_current(directory: Path) -> None:
+    """Record that every term in the index in ``directory`` comes from this code's
+    analysis: once it is created, rebuilt or emptied."""
+    path = Path(directory) / ANALYSIS_FILE
+    tmp = path.with_name(f".{ANALYSIS_FILE}.{os.getpid()}.{threading.get_ident()}")
+    tmp.write_text(json.dumps({"analysis": ANALYSIS_VERSION}), encoding="utf-8")
+    tmp.replace(path)
 
 
 _thread_locks: dict[str, threading.Lock] = {}

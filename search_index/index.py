@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _bm25, _highlight, _query, _whoosh
+from . import _bm25, _contiguity, _highlight, _query, _whoosh
 from ._korean import morphemes
 from ._whoosh import RawHit
 from .embeddings import Embedder, load_embedder
@@ -45,6 +45,18 @@ def _keyword_coverage(searcher: Any, q: Any, bm25: Mapping[int, float]) -> float
     if not bm25 or not ceiling:
         return 1.0
     return min(1.0, max(bm25.values()) / ceiling)
+
+
+def _keyword_hits(
+    searcher: Any, q: Any, flt: Any, limit: int, names: _contiguity.QueryNames | None
+) -> list[RawHit]:
+    """The top ``limit`` BM25 hits; with ``names``, the bonus for passages holding them in
+    one piece (:mod:`search_index._contiguity`) chosen among the top
+    :data:`~search_index._contiguity.CONTIGUITY_POOL` (or ``limit``, when more)."""
+    if names is None:
+        return _bm25.run_query(searcher, q, flt, limit)
+    pool = _bm25.run_query(searcher, q, flt, max(limit, _contiguity.CONTIGUITY_POOL))
+    return _contiguity.rerank(names, pool)[:limit]
 
 
 @dataclass(frozen=True)
@@ -353,7 +365,8 @@ class SearchIndex:
                 store.delete_documents([document_id])
 
     def rebuild(self, chunks: Iterable[ChunkRecord]) -> int:
-        """Replace the full-text index with ``chunks`` (streamed, batched, atomic)."""
+        """Replace the full-text index with ``chunks`` (streamed, batched, atomic); after
+        it :attr:`needs_reindex` is false."""
         n = 0
         with _whoosh.index_writer(self._ix, self._ft_dir, clear=True, optimize=True) as w:
             batch: list[ChunkRecord] = []
@@ -363,11 +376,21 @@ class SearchIndex:
                     n += _whoosh.add_documents(w, batch, update=False)
                     batch = []
             n += _whoosh.add_documents(w, batch, update=False)
+        _whoosh.mark_analysis_current(self._ft_dir)
         return n
+
+    @property
+    def needs_reindex(self) -> bool:
+        """True while the full-text index holds terms made by an older text analysis
+        (``search_index._korean.ANALYSIS_VERSION``): it still answers, but text that the
+        new analysis reads differently (e.g. full-width letters) is not found until
+        :meth:`rebuild` (``reviewapp reindex``)."""
+        return not _whoosh.analysis_current(self._ft_dir)
 
     def clear(self) -> None:
         with _whoosh.index_writer(self._ix, self._ft_dir, clear=True) as w:
             _whoosh.delete_all(w)
+        _whoosh.mark_analysis_current(self._ft_dir)
         for model in self._models.values():
             store = self._store(model)
             if store is not None:
@@ -453,6 +476,7 @@ class SearchIndex:
         searcher = self._searcher()
         if feedback is not None and feedback.accepted:
             query = _expanded_query(searcher, query, feedback.accepted)
+        names = _contiguity.query_names(query)  # of the query BM25 scores, as a search of it
         q = self._parse(searcher, query)
         filters = dict(
             submission_ids=submission_ids,
@@ -469,7 +493,7 @@ class SearchIndex:
         signals: dict[str, dict[int, float]] = {}
         raw: dict[int, RawHit] = {}
         if mode == "bm25":
-            hits = _bm25.run_query(searcher, q, flt, limit)
+            hits = _keyword_hits(searcher, q, flt, limit, names)
             raw = {h.chunk_id: h for h in hits}
             signals["bm25"] = {h.chunk_id: h.score for h in hits}
             ranked = [(h.chunk_id, h.score) for h in hits]
@@ -483,7 +507,7 @@ class SearchIndex:
                 signals[model.name] = scores
                 raw.update(vraw)
             if mode == "hybrid":
-                hits = _bm25.run_query(searcher, q, flt, HYBRID_CANDIDATES)
+                hits = _keyword_hits(searcher, q, flt, HYBRID_CANDIDATES, names)
                 for h in hits:
                     raw.setdefault(h.chunk_id, h)
                 signals["bm25"] = {h.chunk_id: h.score for h in hits}

@@ -143,7 +143,7 @@ def save_opinions(round_id: int, submission_id: int) -> Any:
 @roles_required(*MANAGERS)
 def export_file(round_id: int, fmt: str) -> Any:
     """The round as XLSX or CSV, or one applicant as DOCX (``?submission=<id>``), as a
-    download under a Korean file name (RFC 5987 ``filename*``)."""
+    download under a Korean file name (RFC 5987 ``filename*``) with an ASCII fallback."""
     round_ = access.round_for(current_user, round_id)
     submission_id = None
     if "submission" in request.args:
@@ -152,10 +152,12 @@ def export_file(round_id: int, fmt: str) -> Any:
             raise NotFound(f"no submission {request.args['submission']!r}")
         _submission_in(round_, submission_id)
     made = export(round_.id, fmt, submission_id=submission_id)
-    return send_file(
+    response = send_file(
         io.BytesIO(made.data),
         mimetype=made.mimetype,
         as_attachment=True,
         download_name=made.filename,
         max_age=0,
     )
+    response.headers["Content-Disposition"] = made.content_disposition
+    return response

@@ -13,6 +13,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 from flask.cli import with_appcontext
 
+from ..services.indexing import get_index
 from ..services.schema import SchemaUnavailable, ensure_schema
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,6 +43,17 @@ def fail(problem: object, code: int = 1) -> NoReturn:
     """One line on stderr, then exit (1 unless said otherwise)."""
     click.echo(f"error: {problem}", err=True)
     sys.exit(code)
+
+
+def note_stale_index() -> None:
+    """A line on stderr while the search index was made by an older text analysis (what it
+    misses is found again after `reviewapp reindex`)."""
+    if get_index().needs_reindex:
+        click.echo(
+            "note: the search index was made by an older version of the text analysis; "
+            "run `reviewapp reindex` so that every passage is found",
+            err=True,
+        )
 
 
 def with_database(f: F) -> F:

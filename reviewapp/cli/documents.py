@@ -18,7 +18,7 @@ from ..services.errors import ServiceError
 from ..services.indexing import all_records, get_index
 from ..services.pipeline import process_inline, reembed_all
 from ..services.uploads import ingest_paths
-from ._common import fail, with_database
+from ._common import fail, note_stale_index, with_database
 
 
 @click.command("extract")
@@ -107,6 +107,7 @@ def ingest_cmd(
             click.echo(
                 f"{r['status']:<9} {r.get('document_id') or '-':>5} {where}{r['file']}{extra}{reason}"
             )
+    note_stale_index()
     sys.exit(1 if failed and failed == len(results) else 0)
 
 

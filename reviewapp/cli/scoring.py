@@ -166,12 +166,13 @@ def _round_state(round_: Any) -> dict[str, Any]:
 @json_option
 @with_database
 def finalize_cmd(round_id: int, username: str, as_json: bool) -> None:
-    """Finalize a round: every later write in it is refused."""
+    """Finalize a round: every later write in it is refused. Prints "round N finalized"
+    (--json: {"round": N, "finalized": true})."""
     try:
         round_ = rounds.finalize(round_id, actor_id=accounts.user_by_name(username).id)
     except ServiceError as exc:
         fail(exc)
-    emit(True, _round_state(round_), "")
+    emit(as_json, _round_state(round_), f"round {round_.id} finalized")
 
 
 @click.command("reopen")
@@ -181,12 +182,13 @@ def finalize_cmd(round_id: int, username: str, as_json: bool) -> None:
 @json_option
 @with_database
 def reopen_cmd(round_id: int, username: str, reason: str, as_json: bool) -> None:
-    """Reopen a finalized round, saying why."""
+    """Reopen a finalized round, saying why. Prints "round N reopened" (--json: {"round": N,
+    "finalized": false})."""
     try:
         round_ = rounds.reopen(round_id, actor_id=accounts.user_by_name(username).id, reason=reason)
     except ServiceError as exc:
         fail(exc)
-    emit(True, _round_state(round_), "")
+    emit(as_json, _round_state(round_), f"round {round_.id} reopened")
 
 
 @click.command("audit")

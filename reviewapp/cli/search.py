@@ -21,7 +21,7 @@ from ..services.indexing import get_index
 from ..services.places import place_at
 from ..services.search import plain_snippet
 from ..services.suggestions import prepare_indicator_queries, rank
-from ._common import fail, with_database
+from ._common import fail, note_stale_index, with_database
 
 
 @click.command("search")
@@ -40,6 +40,7 @@ def search_cmd(query: str, submission_id: int, mode: str, limit: int, as_json: b
         fail(f"{exc.message} ({exc.message_ko})")
     if mode != "bm25" and not index.vector_available:
         click.echo(f"note: vectors unavailable ({index.vector_error}); BM25 used", err=True)
+    note_stale_index()
     rows: list[dict[str, Any]] = [
         {
             "document": h.document_name,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -24,9 +25,11 @@ from . import docx as evaluation_report
 from . import xlsx as score_workbook
 
 FORMATS = ("xlsx", "csv", "docx")
+# The media types without parameters: the web response adds "; charset=utf-8" to a text/*
+# type itself (werkzeug), so a charset here would be said twice. The CSV is UTF-8 (with BOM).
 MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 # what a file name may not hold on Windows, macOS or Linux (and control characters)
@@ -34,14 +37,28 @@ _NOT_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 MAX_FILENAME_CHARS = 150
 
 
+# RFC 5987 attr-char: what a filename* value may hold unescaped
+_ATTR_CHARS = "!#$&+-.^_`|~"
+
+
 @dataclass(frozen=True)
 class Export:
-    """A finished export: ``filename`` to offer (Korean allowed, no path separators),
-    its ``mimetype`` and the file's ``data``."""
+    """A finished export: ``filename`` to offer (Korean allowed, no path separators), its
+    ``mimetype`` and the file's ``data``; ``ascii_filename`` names it for a client that reads
+    no ``filename*`` ("round-1-results.xlsx")."""
 
     filename: str
     mimetype: str
     data: bytes
+    ascii_filename: str
+
+    @property
+    def content_disposition(self) -> str:
+        """The download's Content-Disposition: the ASCII name as ``filename`` and the Korean
+        one as RFC 5987 ``filename*`` (which browsers prefer). Werkzeug's own fallback
+        strips the Hangul and leaves "2026 -.xlsx"."""
+        korean = quote(self.filename, safe=_ATTR_CHARS)
+        return f"attachment; filename=\"{self.ascii_filename}\"; filename*=UTF-8''{korean}"
 
 
 def export(round_id: int, fmt: str, *, submission_id: int | None = None) -> Export:
@@ -72,16 +89,24 @@ def export(round_id: int, fmt: str, *, submission_id: int | None = None) -> Expo
     generated_at = utcnow()
     if fmt == "xlsx":
         data = score_workbook.build(results, generated_at=generated_at)
-        stem = [round_.name, applicant, "평가결과"]
+        stem, what = [round_.name, applicant, "평가결과"], "results"
     elif fmt == "csv":
         data = csv_rows.build(results)
-        stem = [round_.name, applicant, "지표별점수"]
+        stem, what = [round_.name, applicant, "지표별점수"], "indicator-scores"
     else:
         data = evaluation_report.build(
             results, generated_at=generated_at, evidence_url=_evidence_url()
         )
-        stem = [round_.name, applicant, "평가보고서"]
-    return Export(filename=_filename(stem, fmt), mimetype=MIMETYPES[fmt], data=data)
+        stem, what = [round_.name, applicant, "평가보고서"], "report"
+    ascii_stem = f"round-{round_.id}"
+    if submission_id is not None:
+        ascii_stem += f"-submission-{submission_id}"
+    return Export(
+        filename=_filename(stem, fmt),
+        mimetype=MIMETYPES[fmt],
+        data=data,
+        ascii_filename=f"{ascii_stem}-{what}.{fmt}",
+    )
 
 
 def _filename(parts: list[str], fmt: str) -> str:

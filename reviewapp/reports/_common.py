@@ -13,8 +13,8 @@ from sqlalchemy import exists, select
 
 from .. import grading
 from ..extensions import db
-from ..models import Claim, Round, Submission
-from ..services.results import IndicatorRow, RoundResults, ScoreLine, SubmissionSheet
+from ..models import Adjudication, Claim, Round, Submission
+from ..services.results import Citation, IndicatorRow, RoundResults, ScoreLine, SubmissionSheet
 
 KST = timezone(timedelta(hours=9), "KST")
 PROVISIONAL = "확정 전 결과(잠정)"
@@ -51,6 +51,31 @@ def evaluator_label(name: str) -> str:
     """ "평가위원 eva"; a display name that already says 평가위원 ("평가위원 1") as is."""
     name = clean(name)
     return name if name.startswith("평가위원") else f"평가위원 {name}"
+
+
+def note_heading(adjudication: Adjudication) -> str:
+    """Who wrote an adjudication note and when: "김조정 (2026-03-02 14:05 KST)"."""
+    author = adjudication.author
+    name = clean(author.display_name or author.username)
+    return f"{name} ({kst_text(adjudication.created_at)})"
+
+
+def notes_text(row: IndicatorRow) -> str:
+    """Every adjudication note of an indicator, newest first, one per line with its author
+    and time: "김조정 (2026-03-02 14:05 KST): 평균 점수를 유지함"."""
+    return "\n".join(f"{note_heading(a)}: {clean(a.note)}" for a in row.adjudications)
+
+
+def place(citation: Citation) -> str:
+    """Where a cited passage is: "12쪽", or for a spreadsheet "시트 2 'name'"."""
+    return place_at(citation.page, citation.sheet)
+
+
+def place_at(page: int, sheet: str | None) -> str:
+    """ "12쪽", or with the name of sheet ``page`` of a spreadsheet "시트 2 'name'"."""
+    if sheet is not None:
+        return f"시트 {page} '{clean(sheet)}'"
+    return f"{page}쪽"
 
 
 def number(value: Decimal) -> str:
@@ -170,11 +195,12 @@ class IndicatorTable:
             "Y" if result.flagged else "",
             _lines(row, stage_names, lambda line: line.comment),
             _lines(row, stage_names, lambda line: line.no_evidence_reason),
+            _citations(row, stage_names),
             row.link_count,
         ]
         if self.with_claims:
             cells.append(row.claimed_points)
-        cells.append(clean(row.adjudications[0].note) if row.adjudications else "")
+        cells.append(notes_text(row))
         return cells
 
 
@@ -187,6 +213,17 @@ def _lines(row: IndicatorRow, stage_names: dict[str, str], text: Callable[[Score
     )
 
 
+def _citations(row: IndicatorRow, stage_names: dict[str, str]) -> str:
+    """One line per passage a score cites, with whose score it backs:
+    "eva(서면평가): 데이터기반행정법.md, 1쪽" (a spreadsheet: "..., 시트 2 '실적'")."""
+    return "\n".join(
+        f"{clean(line.evaluator)}({stage_names[line.stage]}): "
+        f"{clean(citation.document)}, {place(citation)}"
+        for line in row.scores
+        for citation in line.citations
+    )
+
+
 def indicator_table(
     sheets: list[SubmissionSheet], results: RoundResults, *, with_claims: bool
 ) -> IndicatorTable:
@@ -195,8 +232,11 @@ def indicator_table(
     columns = score_columns(sheets, results)
     headers = ["영역", "지표코드", "지표명", "배점", *(c.header for c in columns)]
     kinds = ["text", "text", "text", "points", *("points" for _c in columns)]
-    headers += ["집계 점수", "집계 단계", "이견", "평가 의견", "증빙 없음 사유", "연결 증빙 수"]
-    kinds += ["points", "text", "text", "text", "text", "count"]
+    headers += ["집계 점수", "집계 단계", "이견", "평가 의견", "증빙 없음 사유"]
+    kinds += ["points", "text", "text", "text", "text"]
+    # the passages the counted scores cite, then every evaluator's links (cited or not)
+    headers += ["인용 증빙", "연결 증빙 수"]
+    kinds += ["text", "count"]
     if with_claims:
         headers.append("자체평가 점수")
         kinds.append("points")

@@ -1,5 +1,5 @@
 """The round's per-indicator rows as CSV: one row per applicant and indicator, the columns of
-the workbook's applicant sheets with 신청기관 and 유형 first.
+the workbook's applicant sheets with 신청 지자체 and 유형 first.
 
 Written for Excel in Korea: UTF-8 with a BOM (so Hangul is not read as CP949), CRLF line
 ends, points as plain "24.00". (This module is ``reviewapp.reports.csv``; imports are
@@ -32,7 +32,7 @@ def build(results: RoundResults) -> bytes:
     stage_names = dict(results.stages)
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["신청기관", "유형", *table.headers])
+    writer.writerow(["신청 지자체", "유형", *table.headers])
     for sheet in results.sheets:
         track = sheet.submission.track
         lead = [_text(sheet.submission.applicant.name), _text(tracks.get(track, track))]

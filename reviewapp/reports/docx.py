@@ -1,7 +1,8 @@
 """One applicant's evaluation report (DOCX, python-docx): the result, the area subtotals, the
-committee's opinions, and per indicator the aggregate, the disagreement and how it was
-settled, each evaluator's score and comment, and the evidence each score cites (document,
-page or sheet, the passage quoted, a link to the passage when BASE_URL is configured).
+committee's opinions, and per indicator the aggregate, the disagreement, every adjudication
+note (newest first, with author and time), each evaluator's score and comment, and the
+evidence each score cites (document, page or sheet, the passage quoted, a link to the
+passage when BASE_URL is configured).
 
 (This module is ``reviewapp.reports.docx``; imports are absolute, so ``import docx`` and
 ``from docx ...`` below are python-docx.)
@@ -19,7 +20,7 @@ from docx.document import Document as DocumentObject
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import RGBColor
+from docx.shared import Cm, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -46,6 +47,7 @@ def build(results: RoundResults, *, generated_at: datetime, evidence_url: Eviden
         raise ValueError(f"one submission per report, got {len(results.sheets)}")
     (sheet,) = results.sheets
     doc = Document()
+    _a4(doc)
     _korean_font(doc)
     doc.add_heading(TITLE, level=0)
     for note in _provisional_notes(results, sheet):
@@ -72,7 +74,7 @@ def _provisional_notes(results: RoundResults, sheet: SubmissionSheet) -> list[st
     notes = []
     if not common.is_finalized(results.grades.round):
         notes.append(
-            f"{common.PROVISIONAL}: 이 평가 차수는 아직 확정되지 않았으며 결과가 바뀔 수 있습니다."
+            f"{common.PROVISIONAL}: 이 라운드는 아직 확정되지 않았으며 결과가 바뀔 수 있습니다."
         )
     if not sheet.result.complete:
         missing = sheet.result.missing
@@ -98,9 +100,9 @@ def _facts(
     if not result.complete:
         status += f", {common.completion(result)}"
     rows = [
-        ("평가 차수", round_.name),
+        ("라운드", round_.name),
         ("지표 체계", f"{round_.framework.name_ko} ({round_.framework.version})"),
-        ("신청기관", sheet.submission.applicant.name),
+        ("신청 지자체", sheet.submission.applicant.name),
         ("유형", track),
         (
             "총점",
@@ -190,6 +192,7 @@ def _indicator(
         paragraph.add_run(f"{common.points(row.claimed_points)}점")
     if result.flagged:
         _disagreement(doc, results, row)
+    _notes(doc, row)
     for line in row.scores:
         _score(doc, line, stage_names, evidence_url)
 
@@ -198,16 +201,23 @@ def _disagreement(doc: DocumentObject, results: RoundResults, row: IndicatorRow)
     limit = results.grades.round.disagreement_pct
     paragraph = doc.add_paragraph()
     paragraph.add_run("이견: ").bold = True
-    spread = ""
+    # the fact only: how far apart the scores are; what the committee made of it is in the
+    # notes below, when one was written
+    spread = "한 단계 안의 점수 차가 "
     if row.spread is not None and row.spread_pct is not None:
         spread = (
             f"한 단계 안의 점수 차 {common.points(row.spread)}점(배점의 {row.spread_pct:.2f}%)이 "
         )
-    paragraph.add_run(f"{spread}기준(배점의 {common.number(limit)}%)을 넘어 위원회가 검토했습니다.")
-    paragraph = doc.add_paragraph()
-    paragraph.add_run("조정 의견: ").bold = True
-    latest = row.adjudications[0].note if row.adjudications else ""
-    paragraph.add_run(common.clean(latest) or common.NOT_WRITTEN)
+    paragraph.add_run(f"{spread}기준(배점의 {common.number(limit)}%)을 넘었습니다.")
+
+
+def _notes(doc: DocumentObject, row: IndicatorRow) -> None:
+    """The committee's adjudication notes on the indicator, newest first, each with its
+    author and time (none written: nothing is said)."""
+    for adjudication in row.adjudications:
+        paragraph = doc.add_paragraph()
+        paragraph.add_run(f"조정 의견 — {common.note_heading(adjudication)}: ").bold = True
+        paragraph.add_run(common.clean(adjudication.note))
 
 
 def _score(
@@ -241,17 +251,10 @@ def _evidence(doc: DocumentObject, citations: list[Citation], evidence_url: Evid
             _hyperlink(where, url, name)
         else:
             where.add_run(name)
-        where.add_run(f", {_place(citation)}")
+        where.add_run(f", {common.place(citation)}")
         quote = common.clean(citation.quote).strip()
         if quote:
             doc.add_paragraph(f"“{quote}”", style="Quote")
-
-
-def _place(citation: Citation) -> str:
-    """ "12쪽", or for a spreadsheet "시트 2 'name'"."""
-    if citation.sheet is not None:
-        return f"시트 {citation.page} '{common.clean(citation.sheet)}'"
-    return f"{citation.page}쪽"
 
 
 # ---------------------------------------------------------------- Word details
@@ -268,6 +271,15 @@ def _hyperlink(paragraph: Paragraph, url: str, text: str) -> None:
     link.set(qn("r:id"), relationship)
     run._r.addprevious(link)
     link.append(run._r)
+
+
+def _a4(doc: DocumentObject) -> None:
+    """A4 portrait (python-docx's template is US Letter), 2.5 cm above and below, 2 cm at
+    the sides: 17 cm of text."""
+    for section in doc.sections:
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+        section.top_margin = section.bottom_margin = Cm(2.5)
+        section.left_margin = section.right_margin = Cm(2.0)
 
 
 def _korean_font(doc: DocumentObject) -> None:

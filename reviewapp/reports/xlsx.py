@@ -2,26 +2,33 @@
 
 Sheets: "정보" (round, framework, whether final, when made, agreement per stage), "요약"
 (one row per applicant), one sheet per applicant (one row per indicator, the same columns as
-the CSV export) and "감사 기록" (the round's audit events, oldest first). Points and
-percentages are numbers with a number format, so a spreadsheet can compute with them and
-shows what `reviewapp grades` prints.
+the CSV export) and "감사 기록" (the round's audit events, oldest first, worded as the web
+audit page words them, in Korean). Points and percentages are numbers with a number format,
+so a spreadsheet can compute with them and shows what `reviewapp grades` prints.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from flask_babel import force_locale, gettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from ..extensions import db
+from ..models import AuditEvent, Document, EvidenceLink
 from ..services import accounts, audit
+from ..services.places import sheet_name
 from ..services.results import RoundResults
 from . import _common as common
 
@@ -40,6 +47,7 @@ BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 AGGREGATION = {"mean": "평균", "trimmed_mean": "절사평균"}
+CLI_ACTOR = "명령줄(CLI)"  # who did what no signed-in user did: `reviewapp` commands
 
 
 def build(results: RoundResults, *, generated_at: datetime) -> bytes:
@@ -86,7 +94,7 @@ def sheet_titles(names: list[str], reserved: tuple[str, ...] = RESERVED_TITLES) 
     titles = []
     for name in names:
         base = _BAD_TITLE.sub("_", common.clean(name)).strip().strip("'").strip()
-        base = base or "신청기관"
+        base = base or "신청 지자체"
         title = base[:MAX_TITLE]
         n = 2
         while title.casefold() in taken:
@@ -114,7 +122,7 @@ def _info_sheet(ws: Worksheet, results: RoundResults, generated_at: datetime) ->
     if round_.aggregation_rule == "trimmed_mean":
         aggregation += f" (평가 {round_.trim_min_evaluators}건 이상이면 최고·최저 제외)"
     lines: list[tuple[str, object]] = [
-        ("평가 차수", round_.name),
+        ("라운드", round_.name),
         ("지표 체계", f"{framework.name_ko} ({framework.code} {framework.version})"),
         ("상태", status),
         ("생성 시각", common.kst_text(generated_at)),
@@ -147,7 +155,7 @@ def _summary_sheet(ws: Worksheet, results: RoundResults) -> None:
     tracks = common.track_names(round_)
     areas = common.area_titles(round_)
     area_codes = list(areas)
-    headers = ["유형", "순위", "신청기관", "총점", "만점", "득점률", "등급", "인증 여부"]
+    headers = ["유형", "순위", "신청 지자체", "총점", "만점", "득점률", "등급", "인증 여부"]
     headers += ["완료 여부", *(f"{code} {areas[code]}" for code in area_codes)]
     kinds = ["text", "count", "text", "points", "points", "percent", "grade", "text", "text"]
     kinds += ["points" for _code in area_codes]
@@ -173,29 +181,137 @@ def _summary_sheet(ws: Worksheet, results: RoundResults) -> None:
 
 
 def _audit_sheet(ws: Worksheet, results: RoundResults) -> None:
-    headers = ["시각(KST)", "작업자", "작업", "대상", "세부 내용"]
+    headers = ["시각(KST)", "작업자", "작업", "대상", "세부 내용", "작업 코드"]
     _header(ws, headers)
-    names = {user.id: user.display_name or user.username for user in accounts.list_users()}
-    for event in audit.of_round(results.grades.round.id):
-        entity = event.entity_type
-        if event.entity_id is not None:
-            entity += f" {event.entity_id}"
+    for event in _AuditReader(results).rows():
         ws.append([common.kst(event.at)])
         row = ws.max_row
         ws.cell(row, 1).number_format = TIME
-        for column, text in enumerate(
-            (
-                names.get(event.actor_id, "") if event.actor_id else "",
-                event.action,
-                entity,
-                json.dumps(event.data or {}, ensure_ascii=False),
-            ),
-            start=2,
-        ):
-            _as_text(ws.cell(row, column, common.clean(text)))
+        for column, text in enumerate(event.texts, start=2):
+            cell = ws.cell(row, column, common.clean(text))
+            _as_text(cell)
+            cell.alignment = WRAP
     ws.freeze_panes = "A2"
-    for letter, width in zip("ABCDE", (20, 14, 22, 22, 100), strict=True):
+    for letter, width in zip("ABCDEF", (20, 14, 18, 24, 70, 18), strict=True):
         ws.column_dimensions[letter].width = width
+
+
+@dataclass(frozen=True)
+class _AuditLine:
+    at: datetime
+    texts: tuple[str, str, str, str, str]  # actor, action, target, details, action code
+
+
+class _AuditReader:
+    """The round's audit events as the web audit page (templates/rounds/audit.html) reads
+    them, in Korean whatever the viewer's language: the action and the data's labels from
+    the Korean catalog, the details as services/audit.describe's "label: before → after"
+    lines. Ids a committee cannot read become names: the applicant for a submission, the
+    document's file name, a cited passage's document and page, a stage's, track's or area's
+    Korean name; the applicant and indicator stand in the target column."""
+
+    def __init__(self, results: RoundResults) -> None:
+        round_ = results.grades.round
+        self.round_name = round_.name
+        self.applicants = {sub.id: sub.applicant.name for sub in round_.submissions}
+        self.stages = dict(results.stages)
+        self.tracks = common.track_names(round_)
+        self.areas = common.area_titles(round_)
+        self.names = {user.id: user.display_name or user.username for user in accounts.list_users()}
+        self.events = audit.of_round(round_.id)
+        document_ids: set[int] = set()
+        link_ids: set[int] = set()
+        for event in self.events:
+            data = event.data or {}
+            if isinstance(data.get("document"), int):
+                document_ids.add(data["document"])
+            for side in (data.get("before"), data.get("after")):
+                if isinstance(side, dict) and isinstance(side.get("links"), list):
+                    link_ids.update(i for i in side["links"] if isinstance(i, int))
+        self.documents = {
+            document_id: filename
+            for document_id, filename in db.session.execute(
+                select(Document.id, Document.filename).where(Document.id.in_(document_ids))
+            )
+        }
+        # a score's links as the passages they cite (a link since removed keeps its id)
+        self.links = {
+            link.id: f"{link.document.filename} "
+            + common.place_at(link.page, sheet_name(link.document, link.page))
+            for link in db.session.scalars(
+                select(EvidenceLink)
+                .where(EvidenceLink.id.in_(link_ids))
+                .options(selectinload(EvidenceLink.document))
+            )
+        }
+
+    def rows(self) -> list[_AuditLine]:
+        with force_locale("ko"):
+            return [self._line(event) for event in self.events]
+
+    def _line(self, event: AuditEvent) -> _AuditLine:
+        data = dict(event.data or {})
+        actor = CLI_ACTOR
+        if event.actor_id is not None:
+            actor = self.names.get(event.actor_id, f"#{event.actor_id}")
+        target = self._target(event, data)
+        context = {k: v for k, v in data.items() if k not in ("before", "after")}
+        change: dict[str, Any] = {k: data[k] for k in ("before", "after") if k in data}
+        lines = audit.describe(self._readable(context)) + audit.describe(self._readable(change))
+        details = "\n".join(f"{gettext(label)}: {text}" for label, text in lines)
+        return _AuditLine(
+            at=event.at,
+            texts=(actor, gettext(event.action), target, details, event.action),
+        )
+
+    def _target(self, event: AuditEvent, data: dict[str, Any]) -> str:
+        """Whom the event is about; the keys it states are taken out of ``data``."""
+        submission = data.get("submission")
+        if isinstance(submission, int) and submission in self.applicants:
+            del data["submission"]
+            target = self.applicants[submission]
+            if isinstance(data.get("indicator"), str):
+                target += f" · {data.pop('indicator')}"
+            return target
+        if event.entity_type == "submission" and event.entity_id in self.applicants:
+            return self.applicants[event.entity_id]
+        if event.entity_type == "round":
+            return f"{gettext('round')}: {self.round_name}"
+        label = gettext(event.entity_type)
+        return label if event.entity_id is None else f"{label} #{event.entity_id}"
+
+    def _readable(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` with names for ids and codes, Korean words for states and yes/no."""
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            if isinstance(value, dict):
+                out[key] = self._readable(value)
+            else:
+                out[key] = self._value(key, value)
+        return out
+
+    def _value(self, key: str, value: Any) -> Any:
+        if isinstance(value, bool):
+            return "예" if value else "아니요"
+        if key == "stage" and isinstance(value, str):
+            return self.stages.get(value, value)
+        if key == "stages" and isinstance(value, list):
+            return [self.stages.get(str(v), v) for v in value]
+        if key == "track" and isinstance(value, str):
+            return self.tracks.get(value, value)
+        if key == "area" and isinstance(value, str):
+            if value == "overall":
+                return "종합의견"
+            return f"{value} {self.areas[value]}" if value in self.areas else value
+        if key == "status" and isinstance(value, str):
+            return gettext(value)
+        if key == "document" and isinstance(value, int):
+            return self.documents.get(value, f"#{value}")
+        if key == "links" and isinstance(value, list):
+            return [self.links.get(v, f"#{v}") if isinstance(v, int) else v for v in value]
+        if key in ("chunk", "score") and isinstance(value, int):
+            return f"#{value}"
+        return value
 
 
 # ---------------------------------------------------------------- cells
@@ -238,7 +354,14 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-_WIDE_TEXT = {"지표명": 34, "평가 의견": 48, "증빙 없음 사유": 36, "조정 의견": 40, "신청기관": 16}
+_WIDE_TEXT = {
+    "지표명": 34,
+    "평가 의견": 48,
+    "증빙 없음 사유": 36,
+    "인용 증빙": 44,
+    "조정 의견": 40,
+    "신청 지자체": 16,
+}
 
 
 def _widths(ws: Worksheet, headers: list[str], kinds: list[str]) -> None:

@@ -1,7 +1,8 @@
 """Upload and ZIP intake: store the original first, then one queued document per file.
 
-A ZIP is a container, not a document: its files become documents (its folders kept), and the
-same unpacking serves a first upload and the retry of an archive that failed to unpack.
+A ZIP is a container, not a document: its files become documents (its folders kept), a ZIP
+inside it is unpacked in its place, and the same unpacking serves a first upload and the retry
+of an archive that failed to unpack.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import tempfile
 import unicodedata
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -202,6 +203,33 @@ def _join_folder(*parts: str) -> str:
     return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
 
 
+# A ZIP inside a ZIP is unpacked where it lies, like the outer one; this many archives deep
+# at most (the upload itself is level 1): deeper ones are kept as failed documents.
+MAX_ARCHIVE_DEPTH = 4
+
+
+@dataclass
+class _Unpacking:
+    """One upload's archives, nested ones included: who they belong to, and what of the ZIP
+    limits (entries, bytes; one budget for all the levels) they have used."""
+
+    submission: Submission
+    doc_type: str
+    actor_id: int | None
+    batch: str
+    limits: ZipLimits
+    entries_used: int = 0
+    bytes_used: int = 0
+
+    def remaining(self) -> ZipLimits:
+        """The limits for the next archive: what the ones unpacked so far left."""
+        return replace(
+            self.limits,
+            max_entries=self.limits.max_entries - self.entries_used,
+            max_total_bytes=self.limits.max_total_bytes - self.bytes_used,
+        )
+
+
 def unpack_archive(
     submission: Submission,
     blob: Path,
@@ -212,30 +240,66 @@ def unpack_archive(
     actor_id: int | None,
     batch: str,
 ) -> list[UploadOutcome]:
-    """Store each file of the ZIP at ``blob`` as a document of ``submission`` (not queued).
+    """Store each file of the ZIP at ``blob`` as a document of ``submission`` (not queued),
+    in archive order; a ZIP inside it is unpacked in its place the same way (its files in
+    its folder), down to :data:`MAX_ARCHIVE_DEPTH` levels, all levels within one budget of
+    ZIP limits. A nested ZIP that cannot be unpacked (too deep, over the limits, broken,
+    encrypted) is kept as a failed document with the reason.
 
-    Raises ExtractionError (ZIP bomb limits, a broken or encrypted archive); an archive with
-    no files gives one failed outcome without a document.
+    Raises ExtractionError for the archive at ``blob`` itself (ZIP bomb limits, a broken or
+    encrypted archive); an archive with no files gives one failed outcome without a document.
     """
+    unpacking = _Unpacking(submission, doc_type, actor_id, batch, zip_limits())
+    return _unpack(unpacking, blob, archive_name, archive_sha, folder, depth=1)
+
+
+def _unpack(
+    unpacking: _Unpacking,
+    blob: Path,
+    archive_name: str,
+    archive_sha: str,
+    folder: str,
+    depth: int,
+) -> list[UploadOutcome]:
+    if depth > MAX_ARCHIVE_DEPTH:
+        raise ExtractionError(
+            "unsupported",
+            f"This ZIP is nested more than {MAX_ARCHIVE_DEPTH} archives deep and was not "
+            "unpacked. Unpack it and upload its files.",
+            f"압축 파일이 {MAX_ARCHIVE_DEPTH}단계보다 깊이 중첩되어 풀지 않았습니다. "
+            "풀어서 안의 파일을 올려 주세요.",
+            detail=f"nested deeper than {MAX_ARCHIVE_DEPTH}",
+        )
     dest = Path(tempfile.mkdtemp(dir=work_dir(), prefix="unzip-"))
     try:
-        entries = unpack_zip(blob, dest, zip_limits())
+        entries = unpack_zip(blob, dest, unpacking.remaining())
+        unpacking.entries_used += len(entries)
+        unpacking.bytes_used += sum(entry.path.stat().st_size for entry in entries)
         outcomes = []
         for entry in entries:
             e_sha, e_size, _ = storage.store_file(upload_dir(), entry.path)
-            outcomes.append(
-                _add_document(
-                    submission,
-                    entry.name,
-                    _join_folder(folder, entry.folder),
-                    e_sha,
-                    e_size,
-                    doc_type,
-                    actor_id,
-                    batch,
-                    {"archive": archive_name, "archive_sha256": archive_sha},
-                )
+            e_folder = _join_folder(folder, entry.folder)
+            problem: ExtractionError | None = None
+            if detect_type(entry.path) == "zip":
+                try:
+                    outcomes.extend(
+                        _unpack(unpacking, entry.path, entry.name, e_sha, e_folder, depth + 1)
+                    )
+                    continue
+                except ExtractionError as exc:  # kept as a failed document, as an upload is
+                    problem = exc
+            outcome = _add_document(
+                unpacking.submission,
+                entry.name,
+                e_folder,
+                e_sha,
+                e_size,
+                unpacking.doc_type,
+                unpacking.actor_id,
+                unpacking.batch,
+                {"archive": archive_name, "archive_sha256": archive_sha},
             )
+            outcomes.append(_failed(outcome, problem) if problem else outcome)
     finally:
         shutil.rmtree(dest, ignore_errors=True)
     if not entries:

@@ -575,3 +575,19 @@ def test_trimmed_mean_round_drops_high_and_low(cli: tuple[Cli, int]) -> None:
             ),
         }
     ]
+
+
+# ---------------------------------------------------------------- text without --json
+
+
+def test_finalize_and_reopen_print_a_line_without_json(cli: tuple[Cli, int]) -> None:
+    c, fw = cli
+    round_id = int(c.ok("create-round", "2026 확정", "--framework", str(fw), "--json")["id"])
+    assert c.ok("finalize", str(round_id), "--by", "boss") == f"round {round_id} finalized"
+    reopened = c.ok("reopen", str(round_id), "--by", "boss", "--reason", "점수 정정")
+    assert reopened == f"round {round_id} reopened"
+    # --json is as it was
+    assert c.ok("finalize", str(round_id), "--by", "boss", "--json") == {
+        "round": round_id,
+        "finalized": True,
+    }

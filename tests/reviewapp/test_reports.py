@@ -8,30 +8,52 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import docx
 import openpyxl
 import pytest
+from docx.enum.section import WD_ORIENT
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from reviewapp import reports
+from reviewapp.cli.reports import not_replaceable
 from reviewapp.config import from_env
 from reviewapp.extensions import db
-from reviewapp.models import Claim, EvidenceLink, Score
+from reviewapp.models import Adjudication, Claim, EvidenceLink, Score
+from reviewapp.reports._common import place
 from reviewapp.reports.xlsx import sheet_titles
 from reviewapp.services import committee, rounds
 from reviewapp.services.errors import Invalid, NotFound
-from tests.conftest import World
+from reviewapp.services.results import Citation
+from tests.conftest import World, login
 from tests.reviewapp.helpers import ScoredRound, indicators_of, scored_round, user
 
 XLSX_HEAD = ["영역", "지표코드", "지표명", "배점"]
-XLSX_TAIL = ["집계 점수", "집계 단계", "이견", "평가 의견", "증빙 없음 사유", "연결 증빙 수"]
+XLSX_TAIL = [
+    "집계 점수",
+    "집계 단계",
+    "이견",
+    "평가 의견",
+    "증빙 없음 사유",
+    "인용 증빙",
+    "연결 증빙 수",
+]
 EVA, EVB = "평가위원 eva · 서면평가", "평가위원 evb · 서면평가"
+
+
+def kst(utc: datetime) -> str:
+    """A stored UTC time as the exports write it in Korean time."""
+    return (utc + timedelta(hours=9)).strftime("%Y-%m-%d %H:%M KST")
 
 
 def grades_json(runner: FlaskCliRunner, round_id: int) -> dict[str, Any]:
@@ -88,7 +110,7 @@ def test_workbook_summary_matches_grades_json(
     assert book.sheetnames == ["정보", "요약", "한빛시", "솔내시", "감사 기록"]
     ws = book["요약"]
     header = [cell.value for cell in ws[1]]
-    assert header[:9] == ["유형", "순위", "신청기관", "총점", "만점", "득점률", "등급"] + [
+    assert header[:9] == ["유형", "순위", "신청 지자체", "총점", "만점", "득점률", "등급"] + [
         "인증 여부",
         "완료 여부",
     ]
@@ -99,7 +121,7 @@ def test_workbook_summary_matches_grades_json(
     expected = by_applicant(payload)
     assert ws.max_row == 1 + len(expected)
     for number, row in enumerate(table(ws), start=2):
-        want = expected[row["신청기관"]]
+        want = expected[row["신청 지자체"]]
         assert row["유형"] == {"large": "대도시", "small": "중소도시"}[want["track"]]
         assert row["순위"] == want["rank"]
         assert row["총점"] == pytest.approx(want["total"])
@@ -121,7 +143,7 @@ def test_applicant_sheet_holds_every_indicator_with_scores_comments_and_flags(
     scored: ScoredRound, runner: FlaskCliRunner, world: World
 ) -> None:
     coord = user("coord")
-    committee.record_adjudication(
+    note = committee.record_adjudication(
         coord.id, world.large, scored.inn01, "위원회 논의 결과 평균 점수를 유지함"
     )
     payload = by_applicant(grades_json(runner, world.round_id))
@@ -148,7 +170,15 @@ def test_applicant_sheet_holds_every_indicator_with_scores_comments_and_flags(
         inn01["평가 의견"] == "eva(서면평가): 시민참여 운영이 우수함\nevb(서면평가): 실적 근거 부족"
     )
     assert inn01["연결 증빙 수"] == 2
-    assert inn01["조정 의견"] == "위원회 논의 결과 평균 점수를 유지함"
+    # the cited passages themselves, one line per citation: checkable without the app
+    assert inn01["인용 증빙"] == (
+        "eva(서면평가): 데이터기반행정법.md, 1쪽\nevb(서면평가): 데이터기반행정법.md, 1쪽"
+    )
+    assert ws.cell(2, header.index("인용 증빙") + 1).alignment.wrap_text
+    assert inn02["인용 증빙"] is None and inn02["연결 증빙 수"] == 0
+    assert inn01["조정 의견"] == (
+        f"coord ({kst(note.created_at)}): 위원회 논의 결과 평균 점수를 유지함"
+    )
     assert inn02["증빙 없음 사유"] == "eva(서면평가): 제출 자료 없음\nevb(서면평가): 제출 자료 없음"
     assert (inn02[EVA], inn02[EVB]) == (30, 28)
     total = rows[-1]
@@ -187,16 +217,16 @@ def test_audit_and_info_sheets(scored: ScoredRound, runner: FlaskCliRunner, worl
         "작업",
         "대상",
         "세부 내용",
+        "작업 코드",
     ]
-    scores = [e for e in events if e["작업"] == "score.create"]
-    assert len(scores) == 5
+    scores = [e for e in events if e["작업"] == "점수 입력"]
+    assert len(scores) == 5 and {e["작업 코드"] for e in scores} == {"score.create"}
     assert {e["작업자"] for e in scores} == {"eva", "evb"}
-    assert all(e["대상"].startswith("score ") for e in scores)
-    assert all(isinstance(json.loads(e["세부 내용"]), dict) for e in events)
+    assert {e["대상"] for e in scores} == {"한빛시 · INN-01", "한빛시 · INN-02", "솔내시 · INN-01"}
     times = [e["시각(KST)"] for e in events]
     assert times == sorted(times)  # oldest first
     info = {row[0]: row[1] for row in book["정보"].iter_rows(values_only=True) if row[0]}
-    assert info["평가 차수"] == "2026 인증"
+    assert info["라운드"] == "2026 인증"
     assert info["상태"] == "확정 전 결과(잠정)"
     assert info["생성 시각"].endswith(" KST")
     alpha = {row[0]: row[1:] for row in book["정보"].iter_rows(values_only=True) if row[0]}
@@ -213,7 +243,10 @@ def test_audit_and_info_sheets(scored: ScoredRound, runner: FlaskCliRunner, worl
     book = workbook(world.round_id)
     info = {row[0]: row[1] for row in book["정보"].iter_rows(values_only=True) if row[0]}
     assert info["상태"].startswith("확정 (") and info["상태"].endswith(" KST)")
-    assert table(book["감사 기록"])[-1]["작업"] == "round.finalize"
+    finalized = table(book["감사 기록"])[-1]
+    assert (finalized["작업"], finalized["작업 코드"]) == ("라운드 확정", "round.finalize")
+    assert finalized["작업자"] == "coord" and finalized["대상"] == "라운드: 2026 인증"
+    assert finalized["세부 내용"] == "상태: 진행 중 → 확정"
 
 
 def test_workbook_of_one_applicant_keeps_the_whole_summary(
@@ -221,17 +254,48 @@ def test_workbook_of_one_applicant_keeps_the_whole_summary(
 ) -> None:
     book = workbook(world.round_id, submission_id=world.small)
     assert book.sheetnames == ["정보", "요약", "솔내시", "감사 기록"]
-    assert [row["신청기관"] for row in table(book["요약"])] == ["한빛시", "솔내시"]
+    assert [row["신청 지자체"] for row in table(book["요약"])] == ["한빛시", "솔내시"]
+
+
+def test_workbook_and_csv_list_every_adjudication_note(scored: ScoredRound, world: World) -> None:
+    coord = user("coord")
+    coord.display_name = "김조정"
+    first = committee.record_adjudication(coord.id, world.large, scored.inn01, "첫 메모")
+    latest = committee.record_adjudication(
+        user("admin").id, world.large, scored.inn01, "평균 24점으로 확정"
+    )
+    first.created_at, latest.created_at = datetime(2026, 3, 2, 5, 5), datetime(2026, 3, 3, 1, 30)
+    # a note on an indicator that is not flagged is shown too
+    committee.record_adjudication(coord.id, world.large, scored.inn02, "점수 차 없음 확인")
+    db.session.commit()
+    assert db.session.query(Adjudication).count() == 3
+    both = (
+        "admin (2026-03-03 10:30 KST): 평균 24점으로 확정\n김조정 (2026-03-02 14:05 KST): 첫 메모"
+    )
+    rows = table(workbook(world.round_id)["한빛시"])
+    assert rows[0]["조정 의견"] == both
+    assert rows[1]["지표코드"] == "INN-02" and not rows[1]["이견"]
+    assert rows[1]["조정 의견"].startswith("김조정 (")
+    assert rows[1]["조정 의견"].endswith(" KST): 점수 차 없음 확인")
+    _data, csv_table = csv_rows(world.round_id)
+    records = [dict(zip(csv_table[0], row, strict=True)) for row in csv_table[1:]]
+    assert records[0]["지표코드"] == "INN-01" and records[0]["조정 의견"] == both
+    text, _document = report_text(world.large, world.round_id)
+    assert "조정 의견 — 김조정" in text and "점수 차 없음 확인" in text
 
 
 def test_text_that_looks_like_a_formula_stays_text(scored: ScoredRound, world: World) -> None:
-    committee.record_adjudication(user("coord").id, world.large, scored.inn01, "=1+1 유지")
+    coord = user("coord")
+    coord.display_name = "=1+1"  # the note's line starts with its author
+    db.session.commit()
+    note = committee.record_adjudication(coord.id, world.large, scored.inn01, "유지")
     ws = workbook(world.round_id)["한빛시"]
     header = [cell.value for cell in ws[1]]
     cell = ws.cell(2, header.index("조정 의견") + 1)
-    assert cell.value == "=1+1 유지" and cell.data_type == "s"
+    written = f"=1+1 ({kst(note.created_at)}): 유지"
+    assert cell.value == written and cell.data_type == "s"
     _data, rows = csv_rows(world.round_id)
-    assert rows[1][rows[0].index("조정 의견")] == "'=1+1 유지"
+    assert rows[1][rows[0].index("조정 의견")] == "'" + written
 
 
 def test_evaluator_columns_tell_evaluators_apart(scored: ScoredRound, world: World) -> None:
@@ -247,6 +311,97 @@ def test_evaluator_columns_tell_evaluators_apart(scored: ScoredRound, world: Wor
     assert "평가위원 김평가 · 서면평가" in header and "평가위원 2 · 서면평가" in header
 
 
+def every_text(round_id: int, submission_id: int) -> str:
+    """Every text the three exports hold: each workbook cell, the CSV, the report."""
+    book = workbook(round_id)
+    cells = [
+        str(value)
+        for ws in book.worksheets
+        for row in ws.iter_rows(values_only=True)
+        for value in row
+        if isinstance(value, str)
+    ]
+    _data, rows = csv_rows(round_id)
+    text, _document = report_text(submission_id, round_id)
+    return "\n".join([*book.sheetnames, *cells, *(",".join(row) for row in rows), text])
+
+
+def test_exports_use_the_terms_of_the_web_pages(scored: ScoredRound, world: World) -> None:
+    """신청 지자체 (not 신청기관), 라운드 (not 평가 차수), 이견 (not 평가 편차)."""
+    committee.record_adjudication(user("coord").id, world.large, scored.inn01, "평균 유지")
+    text = every_text(world.round_id, world.large)
+    for old in ("신청기관", "평가 차수", "차수", "평가 편차"):
+        assert old not in text, old
+    for term in ("신청 지자체", "라운드", "이견"):
+        assert term in text, term
+    info = {row[0]: row[1] for row in workbook(world.round_id)["정보"].iter_rows(values_only=True)}
+    assert info["라운드"] == "2026 인증"
+
+
+def test_a_citation_names_its_page_or_its_sheet() -> None:
+    def cited(page: int, sheet: str | None) -> Citation:
+        return Citation(1, 1, "자료.xlsx", page, sheet, "", None)
+
+    assert place(cited(12, None)) == "12쪽"
+    assert place(cited(2, "실적\x01")) == "시트 2 '실적'"
+
+
+def test_audit_sheet_reads_like_the_web_audit_page(scored: ScoredRound, world: World) -> None:
+    """Korean actions and labels as the audit page shows them, the applicant's name for
+    "submission 1", "field: before → after" lines, and the command line as the actor of
+    what was done without a signed-in user."""
+    coord = user("coord")
+    coord.display_name = "김조정"
+    committee.record_adjudication(coord.id, world.large, scored.inn01, "평균 유지")
+    committee.save_opinions(coord.id, world.large, overall="우수", areas={"INN": "혁신 우수"})
+    with force_locale("en"):  # a browser in English still gets the Korean workbook
+        events = table(workbook(world.round_id)["감사 기록"])
+    text = "\n".join(str(value) for e in events for value in e.values())
+    for raw in ("score.create", "submission 1", "{", '"', "None", "document ", "score "):
+        assert raw not in "\n".join(
+            str(v) for e in events for k, v in e.items() if k != "작업 코드"
+        ), raw
+    by_action: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        by_action.setdefault(event["작업 코드"], []).append(event)
+    created = by_action["round.create"][0]
+    assert created["작업"] == "라운드 생성" and created["작업자"] == "명령줄(CLI)"
+    assert created["대상"] == "라운드: 2026 인증"
+    applicants = by_action["submission.create"]
+    assert [e["대상"] for e in applicants] == ["한빛시", "솔내시"]
+    assert applicants[0]["세부 내용"] == "신청 지자체: 한빛시\n유형: 대도시"
+    assigned = by_action["assignment.create"]
+    assert assigned[0]["작업"] == "평가위원 배정" and assigned[0]["대상"] == "한빛시"
+    assert assigned[0]["세부 내용"] == "평가위원: eva"
+    eva_score = next(
+        e
+        for e in by_action["score.create"]
+        if e["작업자"] == "eva" and e["대상"].endswith("INN-01")
+    )
+    lines = eva_score["세부 내용"].splitlines()
+    assert "평가 단계: — → 서면평가" in lines
+    assert "점수: — → 40.00" in lines and "수준: — → 5" in lines
+    assert "의견: — → 시민참여 운영이 우수함" in lines
+    assert "인용 링크: — → 데이터기반행정법.md 1쪽" in lines
+    linked = by_action["evidence.link"][0]
+    assert linked["작업"] == "증빙 연결" and linked["대상"] == "한빛시 · INN-01"
+    assert "문서: 데이터기반행정법.md" in linked["세부 내용"].splitlines()
+    assert "쪽: 1" in linked["세부 내용"].splitlines()
+    note = by_action["adjudication.add"][0]
+    assert (note["작업"], note["작업자"], note["대상"]) == (
+        "조정 의견 기록",
+        "김조정",
+        "한빛시 · INN-01",
+    )
+    assert note["세부 내용"] == "메모: 평균 유지"
+    opinions = {e["세부 내용"] for e in by_action["opinion.save"]}
+    assert opinions == {
+        "영역: 종합의견\n변경 전: —\n변경 후: 우수",
+        "영역: INN 혁신\n변경 전: —\n변경 후: 혁신 우수",
+    }
+    assert "한빛시" in text
+
+
 # ---------------------------------------------------------------- sheet titles
 
 
@@ -258,7 +413,7 @@ def test_sheet_titles_are_valid_and_unique() -> None:
     assert titles[2] == "가" * 27 + " (2)"
     assert titles[3] == "요약 (2)"  # the summary sheet's own name is taken
     assert titles[5] == "인용"
-    assert titles[6] == "신청기관"
+    assert titles[6] == "신청 지자체"
     assert all(len(t) <= 31 for t in titles)
     assert len({t.casefold() for t in titles}) == len(titles)
     assert sheet_titles(["Seoul", "SEOUL"], ()) == ["Seoul", "SEOUL (2)"]
@@ -288,23 +443,29 @@ def test_csv_rows_are_excel_ready(
     data, rows = csv_rows(world.round_id)
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.count(b"\r\n") >= len(rows) and b"\n\n" not in data
-    assert rows[0][:6] == ["신청기관", "유형", *XLSX_HEAD]
+    assert rows[0][:6] == ["신청 지자체", "유형", *XLSX_HEAD]
     assert rows[0][6:8] == [EVA, EVB]
     n_indicators = len(indicators_of(world))
     assert len(rows) - 1 == len(payload) * n_indicators
     records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     for record in records:
         want = next(
-            i for i in payload[record["신청기관"]]["indicators"] if i["code"] == record["지표코드"]
+            i
+            for i in payload[record["신청 지자체"]]["indicators"]
+            if i["code"] == record["지표코드"]
         )
         assert record["배점"] == f"{want['max']:.2f}"
         assert record["집계 점수"] == (f"{want['score']:.2f}" if want["stage_used"] else "")
         assert record["이견"] == ("Y" if want["flagged"] else "")
     inn01 = records[0]
-    assert (inn01["신청기관"], inn01["유형"], inn01["지표코드"]) == ("한빛시", "대도시", "INN-01")
+    assert (inn01["신청 지자체"], inn01["유형"], inn01["지표코드"]) == (
+        "한빛시",
+        "대도시",
+        "INN-01",
+    )
     assert (inn01[EVA], inn01[EVB], inn01["집계 점수"]) == ("40.00", "8.00", "24.00")
     assert "시민참여 운영이 우수함" in inn01["평가 의견"]
-    small = next(r for r in records if r["신청기관"] == "솔내시")
+    small = next(r for r in records if r["신청 지자체"] == "솔내시")
     assert small["유형"] == "중소도시" and small[EVA] == "" and small[EVB] == "24.00"
 
 
@@ -327,8 +488,8 @@ def test_report_states_the_result_and_cites_the_evidence(
     large = by_applicant(grades_json(runner, world.round_id))["한빛시"]
     text, document = report_text(world.large, world.round_id)
     assert document.paragraphs[0].text == "스마트도시 인증 평가 보고서"
-    assert "평가 차수 | 2026 인증" in text
-    assert "신청기관 | 한빛시" in text and "유형 | 대도시" in text
+    assert "라운드 | 2026 인증" in text
+    assert "신청 지자체 | 한빛시" in text and "유형 | 대도시" in text
     assert f"총점 | {large['total']:,.2f} / {large['max_total']:,.2f}점" in text
     assert f"득점률 | {large['percent']:.2f}%" in text
     assert f"등급 | {large['grade']}등급" in text
@@ -351,8 +512,10 @@ def test_report_states_the_result_and_cites_the_evidence(
     assert "집계 점수: 29.00 / 40.00점 (서면평가)" in text
     assert text.count("집계 점수: 미평가") == len(large["missing"])
     # the disagreement, the evaluators, their comments and the cited passages
-    assert "이견: 한 단계 안의 점수 차 32.00점(배점의 80.00%)" in text
-    assert "조정 의견: (작성되지 않음)" in text
+    assert "이견: 한 단계 안의 점수 차 32.00점(배점의 80.00%)이 기준(배점의 20%)을 넘었습니다." in [
+        p.text for p in document.paragraphs
+    ]
+    assert "검토" not in text and "조정 의견" not in text  # no note: none is claimed
     assert "평가위원 eva · 서면평가: 40.00점 (수준 5) — 시민참여 운영이 우수함" in text
     assert "평가위원 evb · 서면평가: 8.00점 (수준 1) — 실적 근거 부족" in text
     assert "증빙 없음: 제출 자료 없음" in text
@@ -373,16 +536,27 @@ def test_report_carries_opinions_and_adjudication(scored: ScoredRound, world: Wo
         overall="시민참여 기반이 탄탄하나 데이터 분야 보완이 필요함",
         areas={"INN": "혁신 영역은 우수함"},
     )
-    committee.record_adjudication(coord.id, world.large, scored.inn01, "첫 메모")
-    committee.record_adjudication(coord.id, world.large, scored.inn01, "평균 24점으로 확정")
+    first = committee.record_adjudication(coord.id, world.large, scored.inn01, "첫 메모")
+    latest = committee.record_adjudication(
+        user("admin").id, world.large, scored.inn01, "평균 24점으로 확정\n(위원 전원 동의)"
+    )
+    first.created_at, latest.created_at = datetime(2026, 3, 2, 5, 5), datetime(2026, 3, 3, 1, 30)
+    db.session.commit()
     text, document = report_text(world.large, world.round_id)
     paragraphs = [p.text for p in document.paragraphs]
     overall = paragraphs.index("종합의견")
     assert paragraphs[overall + 1] == "시민참여 기반이 탄탄하나 데이터 분야 보완이 필요함"
     assert "INN 혁신: 혁신 영역은 우수함" in paragraphs
     assert "GOV 거버넌스 및 제도: (작성되지 않음)" in paragraphs
-    assert "조정 의견: 평균 24점으로 확정" in paragraphs  # the latest note
-    assert "조정 의견: 첫 메모" not in paragraphs
+    # every note, newest first, each with its author and Korean time
+    notes = [p for p in paragraphs if p.startswith("조정 의견")]
+    assert notes == [
+        "조정 의견 — admin (2026-03-03 10:30 KST): 평균 24점으로 확정\n(위원 전원 동의)",
+        "조정 의견 — coord (2026-03-02 14:05 KST): 첫 메모",
+    ]
+    assert paragraphs.index(notes[0]) > paragraphs.index(
+        "이견: 한 단계 안의 점수 차 32.00점(배점의 80.00%)이 기준(배점의 20%)을 넘었습니다."
+    )
 
 
 def test_report_links_each_passage_when_base_url_is_set(
@@ -478,6 +652,45 @@ def test_file_names_hold_no_path_separators(world: World) -> None:
     assert "/" not in name and "\\" not in name
 
 
+def test_downloads_name_their_type_once_and_offer_an_ascii_name(
+    client: FlaskClient, scored: ScoredRound, world: World
+) -> None:
+    login(client, "coord")
+    base = f"/rounds/{world.round_id}/export"
+    expected = {
+        "xlsx": (f"round-{world.round_id}-results.xlsx", "2026 인증-평가결과.xlsx"),
+        "csv": (f"round-{world.round_id}-indicator-scores.csv", "2026 인증-지표별점수.csv"),
+    }
+    for fmt, (ascii_name, korean) in expected.items():
+        response = client.get(f"{base}/{fmt}")
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"] == (
+            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(korean)}"
+        )
+    csv_type = client.get(f"{base}/csv").headers["Content-Type"]
+    assert csv_type == "text/csv; charset=utf-8"
+    response = client.get(f"{base}/docx", query_string={"submission": world.large})
+    disposition = response.headers["Content-Disposition"]
+    assert f'filename="round-{world.round_id}-submission-{world.large}-report.docx"' in disposition
+    assert disposition.endswith("filename*=UTF-8''" + quote("2026 인증-한빛시-평가보고서.docx"))
+    one = client.get(f"{base}/xlsx", query_string={"submission": world.small})
+    assert (
+        f'filename="round-{world.round_id}-submission-{world.small}-results.xlsx"'
+        in (one.headers["Content-Disposition"])
+    )
+
+
+def test_report_page_is_a4(scored: ScoredRound, world: World) -> None:
+    _text, document = report_text(world.large, world.round_id)
+    for section in document.sections:
+        assert section.orientation == WD_ORIENT.PORTRAIT
+        assert round(section.page_width.cm, 1) == 21.0
+        assert round(section.page_height.cm, 1) == 29.7
+        margins = [section.top_margin, section.bottom_margin]
+        margins += [section.left_margin, section.right_margin]
+        assert all(1.5 <= round(margin.cm, 2) <= 3.0 for margin in margins)
+
+
 # ---------------------------------------------------------------- reviewapp export
 
 
@@ -545,6 +758,94 @@ def test_cli_export_refusals(
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert "Traceback" not in result.output and not out.exists()
+
+
+def test_cli_export_refuses_a_link_a_pipe_or_a_device_as_target(
+    world: World, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    """A target that is not a regular file is never replaced by one (nothing written)."""
+    real = tmp_path / "real.csv"
+    real.write_bytes(b"keep")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    dangling = tmp_path / "dangling.csv"
+    dangling.symlink_to(tmp_path / "nowhere.csv")
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    for target, kind in ((link, "symbolic link"), (dangling, "symbolic link"), (pipe, "pipe")):
+        result = runner.invoke(
+            args=["export", str(world.round_id), "--format", "csv", "--out", str(target)]
+        )
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith(f"error: {target} is a {kind}") and result.stdout == ""
+    assert link.is_symlink() and real.read_bytes() == b"keep"
+    assert dangling.is_symlink() and stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dangling.csv",
+        "data",
+        "link.csv",
+        "pipe.csv",
+        "real.csv",
+    ]
+    # a device or /dev/stdout (a link) is refused the same way; checked without writing
+    assert not_replaceable(Path("/dev/null")) == "a device"
+    assert not_replaceable(Path("/dev/stdout")) == "a symbolic link"
+    assert not_replaceable(real) is None and not_replaceable(tmp_path / "new.csv") is None
+    # a link to a directory is a directory: the export goes inside, the link stays
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (tmp_path / "to-exports").symlink_to(folder)
+    result = runner.invoke(
+        args=[
+            "export",
+            str(world.round_id),
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "to-exports"),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in folder.iterdir()] == ["2026 인증-지표별점수.csv"]
+
+
+def test_cli_export_out_paths_say_what_they_mean(
+    world: World, runner: FlaskCliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    def refused(fmt: str, out: str) -> str:
+        result = runner.invoke(args=["export", str(world.round_id), "--format", fmt, "--out", out])
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith("error: ") and "Traceback" not in result.output
+        assert result.stdout == ""
+        return result.stderr
+
+    # a trailing "/" says "a directory": a missing one is an error, not a file "nodir"
+    missing = tmp_path / "nodir"
+    assert "not an existing directory" in refused("xlsx", f"{missing}/")
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    assert "not an existing directory" in refused("xlsx", f"{a_file}/")
+    # no standard output, no empty path
+    assert "standard output" in refused("csv", "-")
+    assert "empty" in refused("csv", "")
+    # a name whose extension says another format
+    assert "a .docx name for an xlsx export" in refused("xlsx", str(tmp_path / "x.docx"))
+    assert "a .csv name for a docx export" in refused("docx", str(tmp_path / "x.csv"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "file.txt"]
+    # the right extension in any case, or one that names no other format, is fine
+    for name in ("결과.XLSX", "results.out"):
+        result = runner.invoke(
+            args=["export", str(world.round_id), "--format", "xlsx", "--out", name]
+        )
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / name).read_bytes().startswith(b"PK")
+    result = runner.invoke(
+        args=["export", str(world.round_id), "--format", "csv", "--out", f"{tmp_path}/"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "2026 인증-지표별점수.csv").exists()
 
 
 def test_cli_export_unknown_round_and_unwritable_paths(

@@ -1,0 +1,935 @@
+"""One claim of a self-evaluation checked against candidate evidence passages: pure.
+
+Source: issue 14 (part 4, its pure core). A claim ("2025년 IoT 센서 139개소 설치") states
+numbers and dates; the evidence (passages of the submitted documents) states them too, in
+other words and other formats ("IoT 센서를 139개소에 설치", a spreadsheet row). This module
+finds the claim's values, finds the same things in the passages and compares them. No
+Flask, no database, no model: the numbers come from :mod:`reviewapp.korean_numbers`, the
+words from a few lines of Korean suffix stripping (particles and verb endings), because a
+morpheme analyser (kiwi, as the search index uses) takes seconds to load and about 10 ms per
+passage here, too much for the budget of a submission (60 claims x ~1,000 passages in 5 s;
+``bench/claim_check_speed.py``: about 3-4 s on two shared cores).
+
+The rules, in order:
+
+1. Values. The claim's quantities and dates (``korean_numbers.scan``). A date of the claim
+   is not a value to find but a period when it is tied to a quantity of the claim
+   (``2025년 설치 139개소``) or says "as of" (``2025년 12월 기준``, ``현재``, ``말``, or
+   alone in brackets: ``25명 구성(2025년)``); that
+   period, else ``claim_period``, is the period of the claim's quantities that name none.
+2. Words. A word is a run of Hangul (stripped of particles and verb endings:
+   ``센서를`` -> ``센서``, ``제정된`` -> ``제정``) or of Latin letters and digits (lower case),
+   of two characters or more, not a stop word (``STOP_WORDS``). Words are matched as
+   substrings of the other side's text with spaces removed, so compounds meet their parts
+   (``가로등`` in ``스마트가로등``, ``사업비`` in ``총사업비``).
+3. Context of a value: the words of its clause between the previous value and it (at most
+   5; for a date, only those after the last comma) and after it up to the next value (at
+   most 2, not past a comma, an opening bracket or ``중``; a bracket right after it is
+   skipped: ``2회(5월, 11월) 취약점 점검``; a date takes 4 and stops at a comma or at a
+   bracket closing one opened before it). With no word before it, it borrows those of the
+   value before it in the clause when no comma is between (``3,010대(62.1%)``), else the
+   clause's topic (a word with 은/는: ``센터는 365일 24시간, 4조 3교대``). Its heads: the
+   two words nearest before it, else those after it, and the topics among its words (a
+   date: the two after it, else the two before).
+4. Spreadsheet rows (lines of cells joined by `` | ``, as the extractors write them): a cell's
+   context is its row label (first cell) and its column header (the first row), its heads
+   are theirs; a header's unit (``사업비(억원)``, ``비율(%)``) or the passage's
+   ``(단위: 백만원)`` scales a cell written without a unit; a year as row label or column
+   header (``2025``, ``2025년``) is the cell's period.
+5. Same thing. A claim value and an evidence value are compared when they are of the same
+   kind (dates with dates; quantities whose units convert, or either one plain, but a
+   percent only with a percent) and their contexts meet: a head of either side is in the
+   other's context. Left out: a bound in the evidence (``20명 이내``: a rule) for an exact
+   claim, a denominator (``1만 명당``), a plain evidence number with a borrowed context (a
+   table's row number).
+6. Same period. When both sides name a period they must match (one inside the other, and
+   neither a multi-period range unless both are the same range), else the pair is not
+   compared: a 2025 claim is not contradicted by a 2021 row.
+7. Agreement. ``values_agree`` / ``dates_agree`` (korean_numbers rule 8): the values each
+   side allows meet, i.e. equal within the written precision of both (31.6 % is
+   [31.55, 31.65)), 약 +-10 %, 여 up to the next place, 이상/미만 as bounds. In a passage,
+   the agreeing values that share the most context with the claim value are findings
+   (``IoT 센서 3,450개`` meets ``센서는 총 3,450개``; weights: the claim's first head in
+   the evidence's context 3, the evidence's first head in the claim's 2, each shared word 1).
+8. Contradiction. A disagreeing pair counts only when it is decisive: the passage is
+   relevant (rule 9); both sides name the same period or neither names one (give
+   ``claim_period`` to let dated evidence contradict a claim that names no year); neither
+   context is borrowed; the evidence value is not a plain number (a bare number may be
+   anything); the claim's first head is in the evidence's context and one of the evidence's
+   two nearest words (any of a date's words) is in the claim's; one side's two heads are all
+   in the other's context; most words of one side are in the other's context; a claim date
+   has two words or more; and in its passage it matches the claim's context best, strictly
+   better than any agreeing value there (``수위 센서 140개`` does not contradict ``IoT 센서
+   3,450개`` beside ``센서는 총 3,450개``). Other disagreements are not reported.
+9. Relevance. The claim's key words are its words outside its values; a passage is
+   relevant when it holds at least half of them (at least one).
+10. Status: ``contradicted`` when any value has a decisive disagreement (both values are in
+    ``findings``); ``supported`` when every value has an agreeing finding; ``weak`` when
+    some agree or a passage is relevant; ``no_evidence`` otherwise. A claim with no value
+    is ``supported`` when one passage holds all its key words (two or more), ``weak`` when
+    a passage is relevant, else ``no_evidence``.
+
+Passages whose ``kind`` is in ``NOT_EVIDENCE`` (the self-evaluation itself, reference
+material) are never evidence.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from .korean_numbers import (
+    DateMention,
+    Quantity,
+    convertible,
+    dates_agree,
+    find_unit_header,
+    parse_period,
+    parse_scale,
+    period_contains,
+    scan,
+    values_agree,
+)
+
+__all__ = [
+    "NOT_EVIDENCE",
+    "STATUSES",
+    "STOP_WORDS",
+    "ClaimCheck",
+    "Finding",
+    "ParsedPassages",
+    "Passage",
+    "Value",
+    "check_claim",
+    "parse_passages",
+    "words",
+]
+
+STATUSES = ("supported", "contradicted", "weak", "no_evidence")
+NOT_EVIDENCE = frozenset({"self_evaluation", "reference"})
+
+Value = Quantity | DateMention
+"""A value of a text: a :class:`Quantity` or a :class:`DateMention` (``kind == "date"``)."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage that may hold evidence; ``id`` is the caller's (a chunk id)."""
+
+    id: int
+    text: str
+    document: str = ""
+    page: int = 0
+    kind: str = "evidence"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A value of the claim met in a passage. ``span``: the evidence value's (start, end)
+    in the passage text, for highlighting; ``agrees``: the values agree (rule 7), else the
+    finding is a decisive contradiction (rule 8)."""
+
+    claim_value: Value
+    evidence_value: Value
+    passage_id: int
+    span: tuple[int, int]
+    agrees: bool
+    document: str = ""
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """The result of :func:`check_claim`.
+
+    ``status``: one of ``STATUSES`` (rule 10); ``quantities``: the claim's values (rule 1),
+    quantities and dates in text order; ``findings``: agreeing and contradicting findings,
+    by claim value then passage order; ``missing``: the claim's values with no agreeing
+    finding; ``relevant``: ids of the relevant passages, most key words first;
+    ``key_terms``: the claim's key words (rule 9); ``period``: the claim's period, if any.
+    """
+
+    status: str
+    quantities: list[Value]
+    findings: list[Finding]
+    missing: list[Value] = field(default_factory=list)
+    relevant: list[int] = field(default_factory=list)
+    key_terms: tuple[str, ...] = ()
+    period: str | None = None
+
+
+# --------------------------------------------------------------------------- words
+
+_ENDINGS = tuple(
+    sorted(
+        {
+            "에서는",
+            "에서도",
+            "에서의",
+            "에서",
+            "에게",
+            "으로는",
+            "으로서",
+            "으로써",
+            "으로의",
+            "으로",
+            "로서",
+            "로써",
+            "로는",
+            "로의",
+            "와의",
+            "과의",
+            "에는",
+            "에도",
+            "에의",
+            "까지",
+            "부터",
+            "보다",
+            "처럼",
+            "만큼",
+            "마다",
+            "이며",
+            "이고",
+            "이다",
+            "이나",
+            "이라",
+            "이란",
+            "이었으며",
+            "이었고",
+            "이었다",
+            "였으며",
+            "였고",
+            "였다",
+            "입니다",
+            "하였으며",
+            "하였고",
+            "하였다",
+            "하였음",
+            "하고",
+            "하며",
+            "하여",
+            "하는",
+            "하기",
+            "했다",
+            "했으며",
+            "했고",
+            "된다",
+            "한다",
+            "하다",
+            "되었으며",
+            "되었고",
+            "되었다",
+            "되었음",
+            "되어",
+            "되고",
+            "되며",
+            "되는",
+            "됨",
+            "된",
+            "한",
+            "함",
+            "할",
+            "은",
+            "는",
+            "이",
+            "가",
+            "을",
+            "를",
+            "의",
+            "에",
+            "와",
+            "과",
+            "도",
+            "로",
+            "만",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+_ENDING_SET = frozenset(_ENDINGS)
+_TOPIC_ENDINGS = ("은", "는")
+
+STOP_WORDS = frozenset(
+    {
+        "및",
+        "등",
+        "총",
+        "약",
+        "연",
+        "중",
+        "현재",
+        "기준",
+        "대비",
+        "관련",
+        "대한",
+        "위한",
+        "통해",
+        "통한",
+        "따른",
+        "따라",
+        "있음",
+        "있는",
+        "있다",
+        "없음",
+        "이상",
+        "이하",
+        "미만",
+        "초과",
+        "내외",
+        "이내",
+        "가량",
+        "정도",
+        "결과",
+        "현황",
+        "실적",
+        "구분",
+        "합계",
+        "전체",
+        "최근",
+        "매년",
+        "연간",
+        "년도",
+        "연도",
+        "단위",
+        "해당",
+        "각각",
+        "모든",
+        "주요",
+        "기타",
+        "이후",
+        "이전",
+        "위해",
+        "함께",
+        "이중",
+        "대상",
+        "포함",
+        "기간",
+        "누계",
+        # nouns that only say "the number of": the thing counted is elsewhere
+        "인원",
+        "규모",
+        "건수",
+        "개수",
+        "수량",
+        "횟수",
+        "총액",
+        "금액",
+    }
+)
+
+_WORD = re.compile(r"[가-힣]+|[A-Za-z][A-Za-z0-9]*")
+
+
+_ENDINGS_BY_LENGTH = tuple(
+    (n, frozenset(e for e in _ENDINGS if len(e) == n))
+    for n in sorted({len(e) for e in _ENDINGS}, reverse=True)
+)
+_stems: dict[str, str] = {}
+
+
+def _stem(word: str) -> str:
+    """The word less one particle or verb ending, leaving two syllables or more."""
+    stem = _stems.get(word)
+    if stem is not None:
+        return stem
+    stem = word
+    if not ("가" <= word[0] <= "힣"):
+        stem = word.lower()
+    else:
+        for n, endings in _ENDINGS_BY_LENGTH:
+            if len(word) - n >= 2 and word[-n:] in endings:
+                stem = word[:-n]
+                break
+    if len(_stems) > 200_000:
+        _stems.clear()
+    _stems[word] = stem
+    return stem
+
+
+def _words_in(text: str) -> list[tuple[str, int, bool]]:
+    """(word, start, is_topic) for the words of ``text`` (rule 2)."""
+    out = []
+    for m in _WORD.finditer(text):
+        raw = m.group()
+        word = _stem(raw)
+        if len(word) < 2 or word in STOP_WORDS or word in _ENDING_SET:
+            continue  # 으로 after a bracket is a particle, not a word
+        topic = "가" <= raw[0] <= "힣" and raw.endswith(_TOPIC_ENDINGS) and word != raw
+        out.append((word, m.start(), topic))
+    return out
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` as matched here (rule 2), in order, repeats kept."""
+    return [w for w, _, _ in _words_in(text)]
+
+
+def _compact(text: str) -> str:
+    """Lower case, no white space: what words are looked for in."""
+    return re.sub(r"\s+", "", text).lower()
+
+
+# --------------------------------------------------------------------------- located values
+
+
+@dataclass
+class _Located:
+    value: Value
+    context: str  # compact text of its context words
+    words: tuple[str, ...]
+    heads: tuple[str, ...]
+    period: DateMention | None
+    borrowed: bool = False  # its context is the value's before it (3,010대(62.1%))
+    passage: int = -1  # index into ParsedPassages.passages
+
+
+_CLAUSE = re.compile(
+    r"(?<=[가-힣)\]」』])\.(?=\s|$)|[!?;](?=\s|$)|\n[ \t]*\n|\n(?=[ \t]*[-•○□▪■●◦*])"
+)
+_AS_OF = re.compile(r"[ \t]*(?:기준|현재|말[ \t]*기준|말[ \t]*현재|말일)")
+_MAX_BEFORE = 5
+_MAX_AFTER = 2
+_MAX_AFTER_DATE = 4  # 2024년 6월 정보보호 관리체계(ISMS) 인증을 취득
+
+
+def _blank(text: str, spans: Sequence[tuple[int, int]], lo: int, hi: int) -> str:
+    """text[lo:hi] with the (sorted) spans inside replaced by spaces."""
+    parts = []
+    pos = lo
+    for k in range(max(0, bisect.bisect_left(spans, (lo, lo)) - 1), len(spans)):
+        a, b = spans[k]
+        if a >= hi:
+            break
+        if b <= pos:
+            continue
+        a = max(a, pos)
+        parts.append(text[pos:a])
+        parts.append(" " * (min(b, hi) - a))
+        pos = min(b, hi)
+    parts.append(text[pos:hi])
+    return "".join(parts)
+
+
+def _period_mention(period: str | None) -> DateMention | None:
+    if not period:
+        return None
+    try:
+        return parse_period(period)
+    except ValueError:
+        return None
+
+
+_SUBSET = re.compile(r"(?:^|\s)(?:중|가운데)(?=\s|$)")
+
+
+def _cut_after(text: str, is_date: bool) -> str:
+    """The part of ``text`` (what follows a value) that still speaks of it: up to a comma,
+    and for a quantity an opening bracket, for a date a bracket closing one opened before
+    it (``[제정 2019. 7. 15. 조례 제1482호] [일부개정 ...``)."""
+    if not is_date:  # CCTV 4,850대 중 선별관제 3,010대: what follows 중 is another value's
+        text = _SUBSET.split(text, maxsplit=1)[0]
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "," or (not is_date and ch in "(["):
+            return text[:i]
+        if ch in "([「":
+            depth += 1
+        elif ch in ")]」":
+            if depth == 0:
+                return text[:i]
+            depth -= 1
+    return text
+
+
+def _words_before(
+    text: str, spans: Sequence[tuple[int, int]], k: int, clause_start: int
+) -> list[tuple[str, int, bool]]:
+    """The words between span ``k - 1`` (or the clause start) and span ``k``."""
+    left = max(clause_start, spans[k - 1][1] if k > 0 else 0)
+    return _words_in(_blank(text, spans, left, spans[k][0]))
+
+
+def _locate(
+    text: str,
+    values: Sequence[Value],
+    *,
+    all_spans: Sequence[tuple[int, int]] | None = None,
+    period_of: dict[int, DateMention | None] | None = None,
+) -> list[_Located]:
+    """Context, heads and period of each value of a free text (rule 3).
+
+    ``values``: the values to locate, in text order; ``all_spans``: every value span of the
+    text (the boundaries of windows and blanked in them), default the values' own.
+    """
+    spans = sorted(all_spans if all_spans is not None else [v.span for v in values])
+    starts = [a for a, _ in spans]
+    bounds = [m.start() for m in _CLAUSE.finditer(text)]
+    out: list[_Located] = []
+    previous_words: dict[int, list[tuple[str, int, bool]]] = {}
+    for value in values:
+        a, b = value.span
+        is_date = isinstance(value, DateMention)
+        k = bisect.bisect_left(starts, a)
+        j = bisect.bisect_right(bounds, a - 1)
+        clause_start = bounds[j - 1] + 1 if j else 0
+        m = bisect.bisect_left(bounds, b)
+        clause_end = bounds[m] if m < len(bounds) else len(text)
+        prev_end = spans[k - 1][1] if k > 0 else 0
+        left = max(clause_start, prev_end)
+        before_text = _blank(text, spans, left, a)
+        if is_date:  # 2019년 제정, 2024년 개정: 제정 is the first date's
+            before_text = before_text[before_text.rfind(",") + 1 :]
+        before = _words_in(before_text)
+        # after it, past a bracket that follows it: 2회(5월, 11월) 취약점 점검
+        after_start = b
+        rest = text[b : min(clause_end, b + 60)]
+        if rest.lstrip().startswith(("(", "[")):
+            close = rest.find(")" if rest.lstrip()[0] == "(" else "]")
+            if close >= 0:
+                after_start = b + close + 1
+        n = bisect.bisect_left(starts, after_start)
+        next_start = spans[n][0] if n < len(spans) else len(text)
+        right = min(clause_end, next_start)
+        after_text = _blank(text, spans, after_start, right) if right > after_start else ""
+        after_text = _cut_after(after_text, is_date)
+        after = _words_in(after_text)[: _MAX_AFTER_DATE if is_date else _MAX_AFTER]
+        borrowed = False
+        if not before and k > 0 and prev_end >= clause_start and "," not in text[prev_end:a]:
+            before = previous_words.get(k - 1) or _words_before(text, spans, k - 1, clause_start)
+            borrowed = bool(before)
+        if not before:  # 센터는 365일 24시간, 4조 3교대로: the clause's topic
+            before = [w for w in _words_in(_blank(text, spans, clause_start, a)) if w[2]]
+            borrowed = bool(before)
+        before = before[-_MAX_BEFORE:]
+        previous_words[k] = before
+        nearest_before = [w for w, _, _ in reversed(before[-2:])]
+        if is_date:
+            heads = [w for w, _, _ in after[:2]] or nearest_before
+        else:
+            heads = nearest_before or [w for w, _, _ in after]
+            heads += [w for w, _, topic in before[:-2] if topic]
+        context_words = tuple(w for w, _, _ in before) + tuple(w for w, _, _ in after)
+        period = None
+        if isinstance(value, Quantity):
+            period = (period_of or {}).get(id(value)) or _period_mention(value.period)
+        out.append(
+            _Located(
+                value=value,
+                context="".join(context_words),
+                words=context_words,
+                heads=tuple(dict.fromkeys(heads)),
+                period=period,
+                borrowed=borrowed,
+            )
+        )
+    return out
+
+
+_NUMBER_CELL = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?")
+_YEAR_CELL = re.compile(r"(?:19|20)\d{2}(?:[ \t]*년(?:도)?)?")
+_UNIT_IN_LABEL = re.compile(r"[(\[]([^()\[\]]{1,12})[)\]][ \t]*$")
+
+
+def _cells(line: str, offset: int) -> list[tuple[str, int]]:
+    """(stripped cell text, its start in the passage) for a `` | `` row."""
+    out = []
+    pos = 0
+    for part in line.split("|"):
+        lead = len(part) - len(part.lstrip())
+        out.append((part.strip(), offset + pos + lead))
+        pos += len(part) + 1
+    return out
+
+
+def _label_scale(label: str) -> str | None:
+    m = _UNIT_IN_LABEL.search(label)
+    if m is None:
+        return None
+    try:
+        parse_scale(m.group(1))
+    except ValueError:
+        return None
+    return m.group(1)
+
+
+def _year_of(cell: str) -> DateMention | None:
+    if _YEAR_CELL.fullmatch(cell):
+        return parse_period(cell[:4])
+    return None
+
+
+def _cell_values(cell: str, start: int, scale: str | None) -> list[Quantity]:
+    """The quantities of one cell, shifted to passage offsets."""
+    if _NUMBER_CELL.fullmatch(cell) and scale is None:
+        found = scan(cell).quantities
+    else:
+        try:
+            found = scan(cell, scale=scale).quantities
+        except ValueError:
+            found = scan(cell).quantities
+    return [replace(q, span=(q.span[0] + start, q.span[1] + start)) for q in found]
+
+
+def _table_values(
+    text: str, passage_scale: str | None
+) -> tuple[list[_Located], list[tuple[int, int]]]:
+    """Located values of the `` | `` rows of ``text`` (rule 4), and the rows' spans."""
+    located: list[_Located] = []
+    row_spans: list[tuple[int, int]] = []
+    header: list[tuple[str, int]] | None = None
+    offset = 0
+    for line in text.split("\n"):
+        start = offset
+        offset += len(line) + 1
+        if " | " not in line:
+            header = None
+            continue
+        row_spans.append((start, start + len(line)))
+        cells = _cells(line, start)
+        numeric = [c for c, _ in cells[1:] if _NUMBER_CELL.fullmatch(c.replace(" ", ""))]
+        years = [c for c, _ in cells[1:] if _YEAR_CELL.fullmatch(c)]
+        if header is None and (not numeric or len(years) == len(cells) - 1):
+            header = cells  # labels, or years: the first row of the table
+            continue
+        label = cells[0][0]
+        row_period = _year_of(label)
+        row_scale = _label_scale(label)
+        for index, (cell, cell_start) in enumerate(cells):
+            if index == 0 and not _NUMBER_CELL.fullmatch(cell):
+                continue
+            if index == 0 and row_period is not None:
+                continue
+            col = header[index][0] if header is not None and index < len(header) else ""
+            col_period = _year_of(col) if col else None
+            if _YEAR_CELL.fullmatch(cell) and (col_period is None and row_period is None):
+                continue  # a year in a 연도 column is the row's period, not a count
+            scale = _label_scale(col) or row_scale or passage_scale
+            label_words = words(_UNIT_IN_LABEL.sub("", label)) if row_period is None else []
+            col_words = words(_UNIT_IN_LABEL.sub("", col)) if col and col_period is None else []
+            context_words = tuple(col_words + label_words)
+            # the row label's last word first (the thing counted), then the column's
+            heads = tuple(dict.fromkeys(label_words[::-1][:2] + col_words[::-1][:2]))
+            for q in _cell_values(cell, cell_start, scale):
+                period = row_period or col_period or _period_mention(q.period)
+                located.append(
+                    _Located(
+                        value=q,
+                        context="".join(context_words),
+                        words=context_words,
+                        heads=heads,
+                        period=period,
+                    )
+                )
+    return located, row_spans
+
+
+@dataclass(frozen=True)
+class ParsedPassages:
+    """Passages read once (values, contexts, compact text) for many :func:`check_claim`
+    calls; made by :func:`parse_passages`."""
+
+    passages: tuple[Passage, ...]
+    compact: tuple[str, ...]
+    values: tuple[_Located, ...]
+    by_passage: tuple[tuple[int, ...], ...]  # value indices per passage
+    by_head: dict[str, tuple[int, ...]]
+
+
+def _parse_one(passage: Passage) -> list[_Located]:
+    text = passage.text
+    passage_scale = find_unit_header(text)
+    located, row_spans = _table_values(text, passage_scale) if " | " in text else ([], [])
+    free = text
+    if row_spans:
+        chars = list(text)
+        for a, b in row_spans:
+            chars[a:b] = " " * (b - a)
+        free = "".join(chars)
+    result = scan(free)
+    values: list[Value] = sorted([*result.quantities, *result.dates], key=lambda v: v.span)
+    located += _locate(free, values)
+    located.sort(key=lambda loc: loc.value.span)
+    return located
+
+
+def parse_passages(passages: Sequence[Passage]) -> ParsedPassages:
+    """Read ``passages`` once for :func:`check_claim` (``parsed=``): their values (rules
+    3-4), contexts and compact text. Passages of a kind in ``NOT_EVIDENCE`` are kept (ids
+    stay valid) but hold no values."""
+    all_values: list[_Located] = []
+    by_passage: list[tuple[int, ...]] = []
+    compact: list[str] = []
+    for index, passage in enumerate(passages):
+        if passage.kind in NOT_EVIDENCE:
+            compact.append("")
+            by_passage.append(())
+            continue
+        compact.append(_compact(passage.text))
+        first = len(all_values)
+        for loc in _parse_one(passage):
+            loc.passage = index
+            all_values.append(loc)
+        by_passage.append(tuple(range(first, len(all_values))))
+    by_head: dict[str, list[int]] = {}
+    for i, loc in enumerate(all_values):
+        for head in loc.heads:
+            by_head.setdefault(head, []).append(i)
+    return ParsedPassages(
+        passages=tuple(passages),
+        compact=tuple(compact),
+        values=tuple(all_values),
+        by_passage=tuple(by_passage),
+        by_head={h: tuple(ix) for h, ix in by_head.items()},
+    )
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def _kinds_meet(claim: Value, evidence: Value) -> bool:
+    if isinstance(claim, DateMention) or isinstance(evidence, DateMention):
+        return isinstance(claim, DateMention) and isinstance(evidence, DateMention)
+    if not claim.unit or not evidence.unit:
+        return claim.kind not in ("percent", "percent_point") or evidence.kind in (
+            claim.kind,
+            "plain",
+        )
+    return convertible(evidence.unit, claim.unit)
+
+
+_BOUNDS = ("at_least", "more_than", "at_most", "less_than")
+
+
+def _comparable(claim: _Located, evidence: _Located) -> bool:
+    """Pairs that say nothing either way: a rule (20명 이내) about an exact figure, a rate's
+    denominator (1만 명당), a bare number with a borrowed context (a table's row number)."""
+    c, e = claim.value, evidence.value
+    if isinstance(c, Quantity) and isinstance(e, Quantity):
+        if e.qualifier in _BOUNDS and c.qualifier not in _BOUNDS:
+            return False
+        if "당" in e.markers:
+            return False
+        if e.kind == "plain" and evidence.borrowed:
+            return False
+    return True
+
+
+def _periods_match(a: DateMention, b: DateMention) -> bool:
+    if a.is_range or b.is_range:
+        return a.start == b.start and a.end == b.end
+    return period_contains(a, b) or period_contains(b, a)
+
+
+def _agree(claim: Value, evidence: Value) -> bool:
+    if isinstance(claim, DateMention):
+        return isinstance(evidence, DateMention) and dates_agree(claim, evidence)
+    return isinstance(evidence, Quantity) and values_agree(claim, evidence)
+
+
+def _score(claim: _Located, evidence: _Located) -> int:
+    """How well two contexts meet: the claim's first head in the evidence's context weighs
+    most, then the evidence's first head in the claim's, then each shared word."""
+    score = sum(1 for w in claim.words if w in evidence.context)
+    if claim.heads and claim.heads[0] in evidence.context:
+        score += 3
+    if evidence.heads and evidence.heads[0] in claim.context:
+        score += 2
+    return score
+
+
+def _claim_values(
+    text: str, claim_period: DateMention | None
+) -> tuple[list[_Located], list[Value], DateMention | None, list[tuple[int, int]]]:
+    """The claim's located values (rule 1), the values, its period and every value span."""
+    result = scan(text)
+    tied = {q.period for q in result.quantities if q.period}
+    period = claim_period
+    # 1만 명당 is a denominator, not a value to find
+    values: list[Value] = [q for q in result.quantities if "당" not in q.markers]
+    for d in result.dates:
+        as_of = bool(_AS_OF.match(text, d.span[1])) or (
+            text[d.span[0] - 1 : d.span[0]] == "(" and text[d.span[1] : d.span[1] + 1] == ")"
+        )
+        if result.quantities and (d.period in tied or as_of) and d.start is not None:
+            if as_of and period is None:
+                period = d
+            continue
+        values.append(d)
+    values.sort(key=lambda v: v.span)
+    spans = sorted([q.span for q in result.quantities] + [d.span for d in result.dates])
+    period_of: dict[int, DateMention | None] = {}
+    for q in result.quantities:
+        period_of[id(q)] = _period_mention(q.period) or period
+    located = _locate(text, values, all_spans=spans, period_of=period_of)
+    return located, values, period, spans
+
+
+def _key_terms(text: str, spans: Sequence[tuple[int, int]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(words(_blank(text, spans, 0, len(text)))))
+
+
+def check_claim(
+    claim_text: str,
+    passages: Sequence[Passage] = (),
+    *,
+    claim_period: str | None = None,
+    parsed: ParsedPassages | None = None,
+) -> ClaimCheck:
+    """Check ``claim_text`` against ``passages`` (or the already ``parsed`` ones, which
+    win when both are given), by the rules of this module.
+
+    ``claim_period``: the period the claim is about when it does not say (``"2025"``,
+    ``"2025년"``, ``"FY2025"``, ``"2025-Q1"``; see ``korean_numbers.parse_period``).
+    Raises ValueError for a ``claim_period`` that is not a period.
+    """
+    if parsed is None:
+        parsed = parse_passages(passages)
+    period = parse_period(claim_period) if claim_period else None
+    claim_located, values, period, spans = _claim_values(claim_text, period)
+    key_terms = _key_terms(claim_text, spans)
+    relevant = _relevant(parsed, key_terms)
+
+    findings: list[Finding] = []
+    missing: list[Value] = []
+    contradicted = False
+    relevant_set = frozenset(relevant)
+    for claim in claim_located:
+        found, contradiction = _find(parsed, claim, relevant_set)
+        findings += found
+        contradicted = contradicted or contradiction
+        if not any(f.agrees for f in found):
+            missing.append(claim.value)
+
+    if not values:
+        all_terms = len(key_terms) >= 2 and any(
+            all(t in parsed.compact[i] for t in key_terms) for i in range(len(parsed.passages))
+        )
+        status = "supported" if all_terms else ("weak" if relevant else "no_evidence")
+    elif contradicted:
+        status = "contradicted"
+    elif not missing:
+        status = "supported"
+    elif relevant or any(f.agrees for f in findings):
+        status = "weak"
+    else:
+        status = "no_evidence"
+    return ClaimCheck(
+        status=status,
+        quantities=values,
+        findings=findings,
+        missing=missing,
+        relevant=[parsed.passages[i].id for i in relevant],
+        key_terms=key_terms,
+        period=period.period if period else None,
+    )
+
+
+def _relevant(parsed: ParsedPassages, key_terms: tuple[str, ...]) -> list[int]:
+    """Indices of the relevant passages (rule 9), most key words first."""
+    if not key_terms:
+        return []
+    need = max(1, math.ceil(len(key_terms) / 2))
+    scored = []
+    for i, text in enumerate(parsed.compact):
+        if not text:
+            continue
+        hits = sum(1 for t in key_terms if t in text)
+        if hits >= need:
+            scored.append((-hits, i))
+    return [i for _, i in sorted(scored)]
+
+
+def _find(
+    parsed: ParsedPassages, claim: _Located, relevant: frozenset[int]
+) -> tuple[list[Finding], bool]:
+    """Findings for one claim value (rules 5-8) and whether one is a contradiction."""
+    candidates: set[int] = set()
+    for head in claim.heads:
+        for p, text in enumerate(parsed.compact):
+            if head in text:
+                candidates.update(parsed.by_passage[p])
+    for head, indices in parsed.by_head.items():
+        if head in claim.context:
+            candidates.update(indices)
+    by_passage: dict[int, list[tuple[int, _Located, bool]]] = {}
+    for i in sorted(candidates):
+        evidence = parsed.values[i]
+        forward = any(h in evidence.context for h in claim.heads)
+        backward = any(h in claim.context for h in evidence.heads)
+        if not (forward or backward):
+            continue
+        if not _kinds_meet(claim.value, evidence.value) or not _comparable(claim, evidence):
+            continue
+        if claim.period and evidence.period and not _periods_match(claim.period, evidence.period):
+            continue
+        score = _score(claim, evidence)
+        by_passage.setdefault(evidence.passage, []).append((score, evidence, forward and backward))
+    findings: list[Finding] = []
+    contradiction = False
+    for p in sorted(by_passage):
+        pairs = [
+            (score, evidence, _agree(claim.value, evidence.value))
+            for score, evidence, _ in by_passage[p]
+        ]
+        best = max(score for score, _, _ in pairs)
+        best_agreeing = max((score for score, _, agrees in pairs if agrees), default=None)
+        passage = parsed.passages[p]
+        for score, evidence, agrees in pairs:
+            if agrees and score < best_agreeing:  # type: ignore[operator]
+                continue
+            if not agrees and (
+                p not in relevant
+                or score < best
+                or (best_agreeing is not None and score <= best_agreeing)
+                or not _decisive(claim, evidence)
+            ):
+                continue
+            contradiction = contradiction or not agrees
+            findings.append(
+                Finding(
+                    claim_value=claim.value,
+                    evidence_value=evidence.value,
+                    passage_id=passage.id,
+                    span=evidence.value.span,
+                    agrees=agrees,
+                    document=passage.document,
+                    page=passage.page,
+                )
+            )
+    return findings, contradiction
+
+
+def _decisive(claim: _Located, evidence: _Located) -> bool:
+    """Rule 8: a disagreement that counts as a contradiction."""
+    if isinstance(evidence.value, Quantity) and evidence.value.kind == "plain":
+        return False
+    if claim.borrowed or evidence.borrowed:
+        return False
+    if (claim.period is None) != (evidence.period is None):
+        return False
+    if not claim.heads or not evidence.heads or claim.heads[0] not in evidence.context:
+        return False
+    # the evidence's nearest words are the claim's too: not 스마트 가로등 1,000대 for CCTV
+    # (a date's words follow it and are looked for among all of them)
+    near = evidence.words if isinstance(evidence.value, DateMention) else evidence.heads[:2]
+    if not any(h in claim.context for h in near):
+        return False
+    # one side's heads all in the other's context: 이수율 31.6% and 교육 이수율은 29.8%, but
+    # not IoT 센서 3,450개 and 수위 센서 140개 (수위 and iot are each missing on the other side)
+    if not (
+        all(h in evidence.context for h in claim.heads[:2])
+        or all(h in claim.context for h in evidence.heads[:2])
+    ):
+        return False
+    if isinstance(claim.value, DateMention) and len(claim.words) < 2:
+        return False  # 2024년 개정 alone: which rule was amended?
+    # most words of one side in the other: 시민 1,200명 만족도 조사 is not 공개 모집한 시민 150명
+    return _mostly_in(claim.words, evidence.context) or _mostly_in(evidence.words, claim.context)
+
+
+def _mostly_in(words: Sequence[str], context: str) -> bool:
+    return 2 * sum(1 for w in words if w in context) > len(words)
