@@ -40,7 +40,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
-from .. import claim_levels
+from .. import claim_check, claim_levels
 from ..extensions import db
 from ..models import (
     Area,
@@ -68,6 +68,7 @@ from .rounds import require_open_submission
 SUGGESTIONS = 8
 CITED_PASSAGES = 200
 MAX_EVIDENCE = 6  # deciding passages kept per claim
+RELEVANT = 2  # passages shown for a claim no value decided
 SNIPPET_CONTEXT = 80  # characters of context either side of a marked value
 
 NOT_EVIDENCE = frozenset(
@@ -250,9 +251,7 @@ def _cited_candidates(citation: Citation, docs: dict[int, Document]) -> list[Can
 
 
 def _checker() -> Any:
-    # imported when used: the checker is a pure module of its own (issue 14, part 3)
-    from .. import claim_check
-
+    """The module that compares figures (tests put a stand-in here)."""
     return claim_check
 
 
@@ -432,7 +431,21 @@ def check(claim: Claim, indicator: Indicator | None, candidates: Sequence[Candid
                 claim_value=_text_of(finding.claim_value),
             )
         )
+    if not deciding and status in ("supported", "weak"):
+        # no value decided: the passages that speak of the claim's subject
+        for passage_id in list(getattr(result, "relevant", []) or [])[:RELEVANT]:
+            candidate = by_id.get(passage_id)
+            if candidate is not None:
+                entries.append(_relevant_entry(candidate, getattr(result, "key_terms", ())))
     return Outcome(status, normalized, entries[:MAX_EVIDENCE])
+
+
+def _relevant_entry(candidate: Candidate, terms: Sequence[str]) -> dict[str, Any]:
+    """A passage relevant to the claim (its key words), with the first of them marked."""
+    text = candidate.text
+    found = sorted((i, i + len(t)) for t in terms if t and (i := text.find(t)) != -1)
+    span = found[0] if found else (0, 0)
+    return _entry(candidate, span, role="relevant", agrees=True, value="", claim_value="")
 
 
 def _run_check(module: Any, text: str, passages: list[Any]) -> Any:
