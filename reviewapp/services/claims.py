@@ -168,25 +168,21 @@ def name_key(name: str) -> str:
     return _NOISE.sub("", name.casefold())
 
 
-def match_document(cited: str, documents: Sequence[Document]) -> Document | None:
-    """The document ``cited`` names: the same key (see ``name_key``), else the one document
-    whose key holds the cited key or is held by it (at least 4 characters); None when none
-    or several match."""
+def match_documents(cited: str, documents: Sequence[Document]) -> list[Document]:
+    """The documents ``cited`` may name: those with the same key (see ``name_key``), else
+    those whose key holds the cited key or is held by it (keys of 4 characters or more)."""
     key = name_key(cited)
     if not key:
-        return None
+        return []
     same = [d for d in documents if name_key(d.filename) == key]
-    if same:
-        return same[0]
-    if len(key) < 4:
-        return None
-    near = [
+    if same or len(key) < 4:
+        return same
+    return [
         d
         for d in documents
         if len(name_key(d.filename)) >= 4
         and (key in name_key(d.filename) or name_key(d.filename) in key)
     ]
-    return near[0] if len(near) == 1 else None
 
 
 _PAGE_NUMBERS = re.compile(r"(\d+)\s*(?:[-~–]\s*(\d+))?")
@@ -216,12 +212,14 @@ class Citation:
 
 
 def resolve_citation(claim: Claim, documents: Sequence[Document]) -> Citation:
-    """What the claim's row cites, and whether it is missing from the submission."""
+    """What the claim's row cites, and whether it is missing from the submission. A name
+    several documents answer to is not missing, but none of them is taken for it."""
     if not claim.cited_document.strip():
         return Citation(None, None, False)
-    document = match_document(claim.cited_document, documents)
-    if document is None:
-        return Citation(None, None, True)
+    found = match_documents(claim.cited_document, documents)
+    if len(found) != 1:
+        return Citation(None, None, not found)
+    document = found[0]
     pages = cited_pages(claim.cited_page)
     if pages and document.status == DocumentStatus.READY.value:
         present = set(

@@ -120,6 +120,7 @@ def test_figures_alone_decide_without_a_level_doubt(
         ("ＳＯＬＮＡＥ_SMART_CITY_BASIC_PLAN_SUMMARY_2026.PDF", "3~4", False),  # full width
         ("근거자료/solnae-smart-city-basic-plan-summary-2026.pdf", "3쪽", False),  # a folder
         ("solnae-budget-book-2026.pdf", "3", True),  # no such document
+        ("SOLNAE", "3", False),  # every document answers to it: none is taken
         (PLAN, "99", True),  # no such page
         (PLAN, "3, 12", True),
         ("", "", False),  # cites nothing
@@ -144,7 +145,12 @@ def test_cited_document_matched_leniently(
     claims.recheck(world.small)
     claim = fresh(claim.id)
     assert claim.cited_document_missing is missing
-    if cited and not missing:  # the cited page was handed over
+    citation = claims.resolve_citation(claim, list(solnae.values()))
+    assert citation.missing is missing
+    if cited == "SOLNAE":
+        assert citation.document is None  # ambiguous: not missing, and none taken
+    elif cited and not missing:  # the cited page was handed over
+        assert citation.document is not None and citation.document.filename == PLAN
         given = {p.id for p in checker.passages_of("선별관제 200대")}
         assert {c.id for c in solnae[PLAN].chunks if c.page == 3} <= given
 
