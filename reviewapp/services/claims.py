@@ -517,10 +517,13 @@ def recheck_stale(submission_id: int) -> int:
 # --- reading: the table, the indicator page, counts ------------------------------------------
 
 
-def _order(claim: Claim) -> tuple[int, int, int]:
+def _order(claim: Claim) -> tuple[int, int, int, int]:
+    """Contradictions first; within a status, claims whose points the evidence denies
+    (a level doubt) first; then by indicator."""
     rank = STATUSES.index(claim.status) if claim.status in STATUSES else len(STATUSES)
+    doubted = any(e.get("role") == "level" for e in claim.evidence or [])
     position = claim.indicator.position if claim.indicator is not None else 1 << 30
-    return rank, position, claim.id
+    return rank, 0 if doubted else 1, position, claim.id
 
 
 def of_submission(
@@ -530,7 +533,7 @@ def of_submission(
     area: str | None = None,
     indicator: str | None = None,
 ) -> list[Claim]:
-    """The submission's claims, contradictions first (then by indicator), filtered by
+    """The submission's claims, contradictions first (see ``_order``), filtered by
     status, area code and indicator code (a claim with no indicator matches no area or
     indicator filter)."""
     query = (

@@ -143,7 +143,7 @@ def test_the_table_lists_contradictions_first_with_both_values(
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("status=weak", ["missing", "over"]),  # GOV before SVC
+        ("status=weak", ["over", "missing"]),  # a doubted level first, then by indicator
         ("status=supported", ["honest"]),
         ("indicator=svc-06", ["inflated"]),
         ("area=GOV", ["missing"]),
