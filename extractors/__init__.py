@@ -25,6 +25,7 @@ from .base import (
     ExtractionResult,
     Extractor,
     Page,
+    Table,
 )
 from .detect import detect_type, type_from_name
 from .registry import REGISTRY, UNSUPPORTED_NAMES, registered_types
@@ -36,6 +37,7 @@ __all__ = [
     "ExtractionResult",
     "Extractor",
     "Page",
+    "Table",
     "detect_type",
     "extract",
     "registered_types",

@@ -24,6 +24,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, fr
 from xlfmt import format_value
 
 from ._text import frozen, make_pages
-from .base import ExtractionResult
+from .base import MAX_TABLE_CELLS, ExtractionResult, Table
 
 __all__ = [
     "KOREAN_BUILTIN_FORMATS",
@@ -40,14 +41,29 @@ __all__ = [
     "cell_text",
     "display_text",
     "read_calamine",
+    "read_sheet",
     "rows_to_lines",
     "sheets_result",
 ]
 
 MAX_ROWS_PER_SHEET = 1_000_000
 
-Sheet = tuple[str, list[tuple[int, str]]]
-"""A sheet's name and its text lines, each with its 1-based row number in the sheet."""
+CellRange = tuple[int, int, int, int]
+"""A merged area: (first row, first column, last row, last column), 1-based, inclusive."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet read once: its name, its text lines (each with its 1-based row number in the
+    sheet) and the same cells as a grid (see ``base.Table``)."""
+
+    name: str
+    lines: list[tuple[int, str]]
+    rows: tuple[tuple[str, ...], ...] = ()
+    first_row: int = 1
+    first_column: int = 1
+    merged: tuple[tuple[int, int, int, int], ...] = ()
+
 
 # Built-in ids whose code depends on the locale, as Korean Excel shows them (ECMA-376
 # Part 1, 18.8.30, ko-KR; 5-8 and 14-22 as Korean Windows' regional settings give them).
@@ -233,6 +249,15 @@ def _weekday(value: object, date1904: bool) -> int | None:
 def rows_to_lines(rows: Iterable[Iterable[object]]) -> list[tuple[int, str]]:
     """Rows from the sheet's first row on, as ``(row number, "cell | cell")``; empty rows are
     left out, and so are leading columns empty in every row (tables that start at B2)."""
+    return read_sheet("", rows).lines
+
+
+def read_sheet(
+    name: str, rows: Iterable[Iterable[object]], merged: Iterable[CellRange] = ()
+) -> Sheet:
+    """One sheet from its rows (from the sheet's first row on) and merged areas: the text
+    lines of ``rows_to_lines`` and the grid of ``base.Table`` from the same cell texts. A
+    merged area's value (its top-left cell's) is repeated over the area in the grid only."""
     table: list[tuple[int, list[str]]] = []
     for index, row in enumerate(rows):
         if index >= MAX_ROWS_PER_SHEET:
@@ -243,9 +268,36 @@ def rows_to_lines(rows: Iterable[Iterable[object]]) -> list[tuple[int, str]]:
         if cells:
             table.append((index + 1, cells))
     if not table:
-        return []
+        return Sheet(name, [])
     lead = min(next(i for i, c in enumerate(cells) if c) for _, cells in table)
-    return [(number, " | ".join(cells[lead:])) for number, cells in table]
+    lines = [(number, " | ".join(cells[lead:])) for number, cells in table]
+    first_row, last_row = table[0][0], table[-1][0]
+    width = max(len(cells) for _, cells in table) - lead
+    if width * (last_row - first_row + 1) > MAX_TABLE_CELLS:
+        return Sheet(name, lines)  # text only (base.MAX_TABLE_CELLS)
+    grid = [[""] * width for _ in range(last_row - first_row + 1)]
+    for number, cells in table:
+        grid[number - first_row][: len(cells) - lead] = cells[lead:]
+    areas: list[tuple[int, int, int, int]] = []
+    for top, left, bottom, right in merged:
+        clipped = top < first_row or left - 1 < lead  # its top-left lies in empty rows/columns
+        top, bottom = max(top, first_row) - first_row, min(bottom, last_row) - first_row
+        left, right = max(left - 1, lead) - lead, min(right - 1 - lead, width - 1)
+        if top > bottom or left > right or (top == bottom and left == right):
+            continue
+        value = "" if clipped else grid[top][left]
+        for r in range(top, bottom + 1):
+            for c in range(left, right + 1):
+                grid[r][c] = value
+        areas.append((top, left, bottom, right))
+    return Sheet(
+        name,
+        lines,
+        tuple(tuple(row) for row in grid),
+        first_row=first_row,
+        first_column=lead + 1,
+        merged=tuple(sorted(areas)),
+    )
 
 
 def read_calamine(path: Path) -> list[Sheet]:
@@ -255,25 +307,50 @@ def read_calamine(path: Path) -> list[Sheet]:
 
     with open(path, "rb") as fh:  # by content: from_path would go by the file's extension
         workbook = CalamineWorkbook.from_filelike(fh)
-    return [
-        (name, rows_to_lines(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)))
-        for name in workbook.sheet_names
-    ]
+    sheets: list[Sheet] = []
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        try:  # 0-based ((row, column), (row, column)), inclusive; absent from some formats
+            merged = [
+                (top + 1, left + 1, bottom + 1, right + 1)
+                for (top, left), (bottom, right) in sheet.merged_cell_ranges or ()
+            ]
+        except Exception:
+            merged = []
+        sheets.append(read_sheet(name, sheet.to_python(skip_empty_area=False), merged))
+    return sheets
 
 
 def sheets_result(kind: str, sheets: list[Sheet], **metadata: str) -> ExtractionResult:
     """One page per sheet, headed ``# 시트: name``. Metadata ``sheets`` names them (" | ")
     and ``sheet_rows`` gives each one's row numbers as ranges ("1-25,27 | 2-9"), so that
-    a passage can be cited by sheet and row."""
-    texts = [f"# 시트: {name}\n" + "\n".join(line for _, line in lines) for name, lines in sheets]
+    a passage can be cited by sheet and row. Each sheet with cells is also a ``Table``."""
+    texts = [
+        f"# 시트: {sheet.name}\n" + "\n".join(line for _, line in sheet.lines) for sheet in sheets
+    ]
     meta = {
         "page_count": str(len(texts)),
         "sheet_count": str(len(texts)),
-        "sheets": " | ".join(name for name, _ in sheets),
-        "sheet_rows": " | ".join(_ranges([n for n, _ in lines]) or "-" for _, lines in sheets),
+        "sheets": " | ".join(sheet.name for sheet in sheets),
+        "sheet_rows": " | ".join(_ranges([n for n, _ in sheet.lines]) or "-" for sheet in sheets),
         **metadata,
     }
-    return ExtractionResult(type=kind, pages=make_pages(texts), metadata=frozen(meta))
+    tables = tuple(
+        Table(
+            page=number,
+            name=sheet.name,
+            rows=sheet.rows,
+            first_row=sheet.first_row,
+            first_column=sheet.first_column,
+            merged=sheet.merged,
+            kind="sheet",
+        )
+        for number, sheet in enumerate(sheets, 1)
+        if sheet.rows
+    )
+    return ExtractionResult(
+        type=kind, pages=make_pages(texts), metadata=frozen(meta), tables=tables
+    )
 
 
 def _ranges(numbers: list[int]) -> str:

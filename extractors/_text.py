@@ -152,3 +152,40 @@ def frozen(metadata: Mapping[str, object]) -> Mapping[str, str]:
     """Read-only str->str metadata, dropping empty values."""
     clean = {str(k): normalize(str(v)) for k, v in metadata.items() if v not in (None, "")}
     return MappingProxyType({k: v for k, v in clean.items() if v})
+
+
+def table_pages(pages: list[str], first_lines: Iterable[str]) -> list[int]:
+    """The 1-based page on which each table starts, tables in reading order, each given by
+    the text line of its first non-empty row as the page text writes it (before
+    ``normalize``). Each is searched from where the previous one was found: as a whole line,
+    else as text inside a line (a table nested in a cell is written inside its cell's
+    text); a line found nowhere gets the previous table's page."""
+    result: list[int] = []
+    page, pos = 0, 0
+    for line in first_lines:
+        hit = _find_line(pages, line, page, pos, whole=True) or _find_line(
+            pages, line, page, pos, whole=False
+        )
+        if hit is not None:
+            page, pos = hit
+        result.append(page + 1)
+    return result
+
+
+def _find_line(
+    pages: list[str], line: str, page: int, pos: int, *, whole: bool
+) -> tuple[int, int] | None:
+    if not line:
+        return None
+    for number in range(page, len(pages)):
+        text = pages[number]
+        start = pos if number == page else 0
+        while (index := text.find(line, start)) >= 0:
+            end = index + len(line)
+            if not whole or (
+                (index == 0 or text[index - 1] in "\n\f")
+                and (end == len(text) or text[end] in "\n\f")
+            ):
+                return number, index
+            start = index + 1
+    return None

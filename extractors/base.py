@@ -15,6 +15,7 @@ __all__ = [
     "ExtractionResult",
     "Extractor",
     "Page",
+    "Table",
 ]
 
 # Page.suspect code -> what it means (English, for logs and the command line; the web UI
@@ -41,13 +42,64 @@ class Page:
     suspect: str = ""
 
 
+MAX_TABLE_CELLS = 2_000_000
+"""A table with more cells (rows x columns) than this is not kept as rows of cells; its text
+still is (a sheet with one far-right cell over many rows would otherwise be a huge grid)."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table as rows of cell texts, besides the page text that also holds it.
+
+    XLSX/XLS/SpreadsheetML give one table per sheet (``kind`` "sheet", ``name`` the sheet's
+    name, ``page`` its page); a CSV file one (``kind`` "sheet", ``name`` the file's stem, as
+    Excel names it); DOCX, HWP and HWPX one per table in the body (``kind`` "table", ``name``
+    "표 N" counting the document's tables in reading order, ``page`` the estimated page where
+    it starts). Cells hold the same text the page shows (numbers as Excel shows them).
+
+    ``rows`` are a rectangle (short rows padded with ""), from the table's first row to its
+    last non-empty one; empty rows inside stay, so that ``first_row + index`` is the row
+    number a person sees (the sheet row, or the row counted from 1 in a document table).
+    Columns empty in every row before the table's first used column are left out;
+    ``first_column`` is the 1-based sheet column of ``rows[r][0]``.
+
+    Merged cells: the merged value is repeated in every cell of the merged area, so that each
+    row (and column) reads on its own, e.g. a vertically merged "지표명" or a header cell
+    "자체평가" spanning "점수" and "근거"; ``merged`` lists the areas as ``(row, column,
+    last_row, last_column)`` indexes into ``rows`` (inclusive), so that a reader that must not
+    count a value twice can tell a copy from its top-left original (``origin``).
+    """
+
+    page: int
+    name: str
+    rows: tuple[tuple[str, ...], ...]
+    first_row: int = 1
+    first_column: int = 1
+    merged: tuple[tuple[int, int, int, int], ...] = ()
+    kind: str = "table"
+
+    def origin(self, row: int, column: int) -> tuple[int, int]:
+        """The top-left cell of the merged area covering (row, column), or that cell."""
+        for top, left, bottom, right in self.merged:
+            if top <= row <= bottom and left <= column <= right:
+                return top, left
+        return row, column
+
+    @property
+    def width(self) -> int:
+        return len(self.rows[0]) if self.rows else 0
+
+
 @dataclass(frozen=True)
 class ExtractionResult:
-    """What an extractor returns: the detected type, pages and flat string metadata."""
+    """What an extractor returns: the detected type, pages, flat string metadata and, for
+    formats with tables (XLSX, XLS, SpreadsheetML, CSV, DOCX, HWP, HWPX), the tables as
+    rows of cells (``Table``); other formats give none."""
 
     type: str
     pages: tuple[Page, ...]
     metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    tables: tuple[Table, ...] = ()
 
     @property
     def text(self) -> str:

@@ -16,7 +16,9 @@ its end; endnotes at the end of the document. Header and footer lines with no le
 digit (``- -`` once the page number is gone) are dropped. Table rows are one line each,
 cells joined by `` | ``: a horizontally merged cell is written once, a vertically merged
 one in every row it spans (so each row reads on its own), text inside a cell is joined
-by spaces.
+by spaces. Each table of the body (nested ones included; not those in text boxes, notes,
+headers or footers) is also a ``Table`` "표 N" on the page where it starts, its cells on
+Word's grid columns with a merged cell repeated over its area (see ``base.Table``).
 
 Headings become Markdown-style ``#`` lines so that chunking can keep sections together.
 Pages follow Word's own page marks where the file has them (explicit ``w:br
@@ -32,9 +34,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._text import frozen, make_pages, paginate
+from ._text import frozen, make_pages, paginate, table_pages
 from ._zipread import read_member
-from .base import ExtractionError, ExtractionResult
+from .base import MAX_TABLE_CELLS, ExtractionError, ExtractionResult, Table
 
 __all__ = ["DocxExtractor"]
 
@@ -132,7 +134,13 @@ class DocxExtractor:
         declared = _declared_pages(path)
         if declared:
             meta["declared_pages"] = declared
-        return ExtractionResult(type="docx", pages=make_pages(pages), metadata=frozen(meta))
+        found = sorted(walker.tables, key=lambda t: t.number)
+        starts = table_pages(pages, [t.first_line for t in found])
+        kept = (t.table(page) for t, page in zip(found, starts, strict=True))
+        tables = tuple(t for t in kept if t is not None)
+        return ExtractionResult(
+            type="docx", pages=make_pages(pages), metadata=frozen(meta), tables=tables
+        )
 
 
 def _check_package(path: Path) -> None:
@@ -174,12 +182,39 @@ class _Story:
         return any(f.showing_result and f.page_number for f in self.fields)
 
 
+@dataclass
+class _FoundTable:
+    """A body table as the walk read it: its number in reading order, the text line of its
+    first non-empty row (to find its page), its rows by grid column, its merged areas."""
+
+    number: int
+    first_line: str
+    grid: list[dict[int, str]]
+    extents: dict[tuple[int, int], list[int]]
+
+    def table(self, page: int) -> Table | None:
+        width = max((max(row) + 1 for row in self.grid if row), default=0)
+        if width * len(self.grid) > MAX_TABLE_CELLS:
+            return None  # text only (odd grid spans)
+        rows = tuple(tuple(row.get(c, "") for c in range(width)) for row in self.grid)
+        merged = tuple(
+            sorted(
+                (top, left, bottom, right)
+                for top, left, bottom, right in self.extents.values()
+                if bottom > top or right > left
+            )
+        )
+        return Table(page=page, name=f"표 {self.number}", rows=rows, merged=merged, kind="table")
+
+
 class _Walker:
     """Walks one opened python-docx ``Document`` into the text of all its stories."""
 
     def __init__(self, document) -> None:
         self.document = document
         self.unreadable: list[str] = []
+        self.tables: list[_FoundTable] = []  # body tables, in the order their walk ended
+        self._table_count = 0
         body = document.element.body
         # Word writes lastRenderedPageBreak for every page it laid out, explicit breaks
         # included; counting both would double those. Use explicit breaks only without it.
@@ -258,37 +293,56 @@ class _Walker:
         return text
 
     def _table(self, tbl, story: _Story) -> None:
-        """One line per row, cells joined by `` | ``, after the table's page marks."""
+        """One line per row, cells joined by `` | ``, after the table's page marks; a body
+        table is also kept as rows of cells (``self.tables``)."""
         cell_kind = "other" if story.kind == "other" else "cell"
+        number = 0
+        if story.kind != "other":
+            self._table_count += 1
+            number = self._table_count
         lines: list[str] = []
         marks = 0
         above: dict[int, str] = {}  # grid column -> text of the cell covering it, row above
+        origins_above: dict[int, tuple[int, int]] = {}  # grid column -> its merge's top-left
+        grid: list[dict[int, str]] = []
+        extents: dict[tuple[int, int], list[int]] = {}  # top-left -> [top, left, bottom, right]
         for tr in _children(tbl, _TR):
             if _row_deleted(tr):
                 continue
+            row_index = len(grid)
             column = _int_property(tr, "trPr", "gridBefore", 0)
             covered: dict[int, str] = {}
+            origins: dict[int, tuple[int, int]] = {}
             cells: list[str] = []
             for tc in _children(tr, _TC):
                 span = max(1, _int_property(tc, "tcPr", "gridSpan", 1))
                 if _continues_vertical_merge(tc):
                     text = above.get(column, "")
+                    origin = origins_above.get(column, (row_index, column))
                 else:
                     cell = _Story(cell_kind)
                     self._blocks(tc, cell)
                     joined = "\n".join(cell.lines)
                     marks += joined.count(_PAGE_MARK)
                     text = " ".join(joined.split())
+                    origin = (row_index, column)
+                extent = extents.setdefault(origin, [*origin, row_index, column])
+                extent[2] = max(extent[2], row_index)
+                extent[3] = max(extent[3], column + span - 1)
                 for offset in range(span):
                     covered[column + offset] = text
+                    origins[column + offset] = origin
                 cells.append(text)
                 column += span
-            above = covered
+            above, origins_above = covered, origins
+            grid.append(covered)
             while cells and not cells[-1]:
                 cells.pop()
             if any(cells):
                 lines.append(" | ".join(cells))
         story.lines.append(_PAGE_MARK * marks + "\n".join(lines))
+        if number and lines:
+            self.tables.append(_FoundTable(number, lines[0], grid, extents))
 
     # ------------------------------------------------------------------ runs
 

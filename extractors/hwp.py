@@ -9,6 +9,12 @@ Hangul files do not store page numbers. We estimate them from the layout cache t
 editor saves with each paragraph (``linesegarray``: the vertical position restarts at
 the top of every page), from explicit page breaks and section starts; where no layout
 cache exists we cut at ~1,800 characters. ``page_estimate`` is always "true".
+
+Tables are written one line per row, cells joined by " | " (a merged cell once). Each
+table (nested ones and those in text boxes included) is also a ``Table`` "표 N" on the
+page where it starts: cells placed by their ``cellAddr`` on the table's grid, a merged
+cell (``cellSpan``) repeated over its area (see ``base.Table``). The record walk that
+salvages a file the converter refuses gives text only, no tables.
 """
 
 from __future__ import annotations
@@ -20,13 +26,13 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from ._text import frozen, make_pages, normalize, paginate
+from ._text import frozen, make_pages, normalize, paginate, table_pages
 from ._zipread import read_member
-from .base import ExtractionError, ExtractionResult
+from .base import MAX_TABLE_CELLS, ExtractionError, ExtractionResult, Table
 
 __all__ = ["HwpExtractor", "hwpx_parts_text"]
 
@@ -86,8 +92,22 @@ def _extract_hwpx(path: Path) -> ExtractionResult:
     return _result("hwpx", parts, {})
 
 
+@dataclass
+class _Tables:
+    """Tables met by the walk: how many so far (to number them), and those with rows."""
+
+    count: int = 0
+    found: list[tuple[int, str, Table]] = field(default_factory=list)  # number, first line
+
+
 def hwpx_parts_text(parts: Mapping[str, bytes]) -> list[str]:
     """Page texts (estimated pages) from HWPX parts: ``Contents/sectionN.xml`` -> bytes."""
+    return _walk_parts(parts)[0]
+
+
+def _walk_parts(parts: Mapping[str, bytes]) -> tuple[list[str], tuple[Table, ...]]:
+    """Page texts and tables from HWPX parts."""
+    tables = _Tables()
     sections = sorted((int(m.group(1)), n) for n in parts if (m := _SECTION.match(n)))
     pages: list[list[str]] = [[]]
     has_layout = False
@@ -117,14 +137,19 @@ def hwpx_parts_text(parts: Mapping[str, bytes]) -> list[str]:
                 previous_pos = positions[-1]
             if new_page and any(pages[-1]):
                 pages.append([])
-            pages[-1].extend(_paragraph_lines(para))
+            pages[-1].extend(_paragraph_lines(para, tables))
     texts = ["\n".join(lines) for lines in pages]
     if not has_layout:  # no layout cache: fall back to characters per page
         texts = [chunk for text in texts for chunk in paginate(text)]
-    return texts
+    found = sorted(tables.found, key=lambda item: item[0])
+    starts = table_pages(texts, [line for _, line, _ in found])
+    return texts, tuple(
+        Table(page=page, name=t.name, rows=t.rows, merged=t.merged, kind="table")
+        for (_, _, t), page in zip(found, starts, strict=True)
+    )
 
 
-def _paragraph_lines(para: ET.Element) -> list[str]:
+def _paragraph_lines(para: ET.Element, tables: _Tables | None = None) -> list[str]:
     """Lines of one paragraph: its text, then tables and text boxes where they sit."""
     lines: list[str] = []
     current: list[str] = []
@@ -143,7 +168,7 @@ def _paragraph_lines(para: ET.Element) -> list[str]:
                 current.append(_t_text(child))
             elif kind == "tbl":
                 flush()
-                lines.extend(_table_lines(child))
+                lines.extend(_table_lines(child, tables))
             elif kind == "ctrl":
                 notes = [el for el in child if _local(el.tag) in _NOTE_CONTROLS]
                 for note in notes:
@@ -152,7 +177,7 @@ def _paragraph_lines(para: ET.Element) -> list[str]:
             elif kind in ("secPr", "linesegarray") or kind in _SKIP_CONTROLS:
                 continue
             else:  # drawing objects (rect, container, pic caption...) with text boxes
-                inner = _sublist_lines(child)
+                inner = _sublist_lines(child, tables)
                 if inner:
                     flush()
                     lines.extend(inner)
@@ -176,7 +201,7 @@ def _t_text(t: ET.Element) -> str:
     return "".join(parts)
 
 
-def _sublist_lines(element: ET.Element) -> list[str]:
+def _sublist_lines(element: ET.Element, tables: _Tables | None = None) -> list[str]:
     """Paragraph lines inside the nearest ``subList`` descendants of ``element``."""
     lines: list[str] = []
     stack = list(element)[::-1]
@@ -186,32 +211,97 @@ def _sublist_lines(element: ET.Element) -> list[str]:
         if kind == "subList":
             for para in node:
                 if _local(para.tag) == "p":
-                    lines.extend(_paragraph_lines(para))
+                    lines.extend(_paragraph_lines(para, tables))
         elif kind != "tbl":
             stack.extend(list(node)[::-1])
         else:
-            lines.extend(_table_lines(node))
+            lines.extend(_table_lines(node, tables))
     return lines
 
 
-def _table_lines(tbl: ET.Element) -> list[str]:
-    """One text line per table row, cells joined by " | " (merged cells appear once)."""
+def _table_lines(tbl: ET.Element, tables: _Tables | None = None) -> list[str]:
+    """One text line per table row, cells joined by " | " (merged cells appear once); with
+    ``tables``, the table is also added to it as rows of cells."""
+    number = 0
+    if tables is not None:
+        tables.count += 1
+        number = tables.count
     lines: list[str] = []
+    first_line = ""
+    placed: list[tuple[int, int, int, int, str]] = []  # row, column, rows, columns, text
+    row_index = -1
     for child in tbl:
         kind = _local(child.tag)
         if kind == "caption":
-            lines.extend(_sublist_lines(child))
+            lines.extend(_sublist_lines(child, tables))
         elif kind == "tr":
-            cells = [
-                " ".join(" ".join(_sublist_lines(tc)).split())
-                for tc in child
-                if _local(tc.tag) == "tc"
-            ]
+            row_index += 1
+            column = 0
+            cells: list[str] = []
+            for tc in child:
+                if _local(tc.tag) != "tc":
+                    continue
+                text = " ".join(" ".join(_sublist_lines(tc, tables)).split())
+                cells.append(text)
+                row, col, rows, cols = _cell_place(tc, row_index, column)
+                placed.append((row, col, rows, cols, text))
+                column = col + cols
             while cells and not cells[-1]:
                 cells.pop()
             if cells:
                 lines.append(" | ".join(cells))
+                first_line = first_line or lines[-1]
+    if tables is not None and first_line:
+        table = _grid(f"표 {number}", placed)
+        if table is not None:
+            tables.found.append((number, first_line, table))
     return lines
+
+
+_MAX_SPAN = 1000
+
+
+def _cell_place(tc: ET.Element, row: int, column: int) -> tuple[int, int, int, int]:
+    """A cell's row, column, row span and column span (``cellAddr``/``cellSpan``); where the
+    file gives no address, the row it is in and the column after the previous cell."""
+    address = span = None
+    for el in tc:
+        kind = _local(el.tag)
+        if kind == "cellAddr":
+            address = el
+        elif kind == "cellSpan":
+            span = el
+
+    def number(el: ET.Element | None, name: str, default: int) -> int:
+        raw = (el.get(name) or "").strip() if el is not None else ""
+        return min(int(raw), _MAX_SPAN * 10) if raw.isdigit() else default
+
+    return (
+        number(address, "rowAddr", row),
+        number(address, "colAddr", column),
+        max(1, min(number(span, "rowSpan", 1), _MAX_SPAN)),
+        max(1, min(number(span, "colSpan", 1), _MAX_SPAN)),
+    )
+
+
+def _grid(name: str, placed: list[tuple[int, int, int, int, str]]) -> Table | None:
+    """The table's cells on its grid, a merged cell repeated over its area (page set later);
+    None for a grid over base.MAX_TABLE_CELLS (odd addresses or spans)."""
+    height = max((row + rows for row, _, rows, _, _ in placed), default=0)
+    width = max((col + cols for _, col, _, cols, _ in placed), default=0)
+    if height * width > MAX_TABLE_CELLS:
+        return None
+    grid = [[""] * width for _ in range(height)]
+    merged: list[tuple[int, int, int, int]] = []
+    for row, col, rows, cols, text in placed:
+        for r in range(row, row + rows):
+            for c in range(col, col + cols):
+                grid[r][c] = text
+        if rows > 1 or cols > 1:
+            merged.append((row, col, row + rows - 1, col + cols - 1))
+    return Table(
+        page=0, name=name, rows=tuple(tuple(r) for r in grid), merged=tuple(sorted(merged))
+    )
 
 
 def _hpf_metadata(data: bytes | None) -> dict[str, str]:
@@ -240,13 +330,15 @@ def _hpf_metadata(data: bytes | None) -> dict[str, str]:
 
 
 def _result(kind: str, parts: Mapping[str, bytes], extra: dict[str, str]) -> ExtractionResult:
-    texts = hwpx_parts_text(parts)
+    texts, tables = _walk_parts(parts)
     meta = _hpf_metadata(parts.get("Contents/content.hpf"))
     meta.update(extra)
     meta["page_count"] = str(len(texts))
     meta["page_estimate"] = "true"
     meta["sections"] = str(sum(1 for n in parts if _SECTION.match(n)))
-    return ExtractionResult(type=kind, pages=make_pages(texts), metadata=frozen(meta))
+    return ExtractionResult(
+        type=kind, pages=make_pages(texts), metadata=frozen(meta), tables=tables
+    )
 
 
 # --------------------------------------------------------------------------- HWP 5

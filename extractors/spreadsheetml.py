@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._cells import Sheet, cell_text, display_text, rows_to_lines, sheets_result
+from ._cells import CellRange, Sheet, cell_text, display_text, read_sheet, sheets_result
 from .base import ExtractionError, ExtractionResult
 from .html import decode_markup
 
@@ -67,8 +67,9 @@ class SpreadsheetMLExtractor:
         for number, worksheet in enumerate(root.iter(f"{SS}Worksheet"), 1):
             name = worksheet.get(f"{SS}Name") or f"Sheet{number}"
             table = worksheet.find(f"{SS}Table")
-            rows = _rows(table, formats) if table is not None else []
-            sheets.append((name, rows_to_lines(rows)))
+            merged: list[CellRange] = []
+            rows = _rows(table, formats, merged) if table is not None else []
+            sheets.append(read_sheet(name, rows, merged))
         if not sheets:
             raise ExtractionError("no_text", detail="no Worksheet in the workbook")
         return sheets_result("spreadsheetml", sheets, encoding=encoding)
@@ -97,7 +98,8 @@ def _style_formats(root: object) -> dict[str, str]:
     return formats
 
 
-def _rows(table: object, formats: dict[str, str]) -> list[list[object]]:
+def _rows(table: object, formats: dict[str, str], merged: list[CellRange]) -> list[list[object]]:
+    """The table's rows of values; ``ss:MergeAcross``/``ss:MergeDown`` areas go to ``merged``."""
     rows: list[list[object]] = []
     for row in table.iterfind(f"{SS}Row"):  # type: ignore[attr-defined]
         index = _index(row.get(f"{SS}Index"))
@@ -109,8 +111,12 @@ def _rows(table: object, formats: dict[str, str]) -> list[list[object]]:
             while column is not None and len(cells) < column - 1:
                 cells.append(None)
             cells.append(_value(cell, formats))
-            span = _index(cell.get(f"{SS}MergeAcross")) or 0
-            cells.extend([None] * min(span, 1000))
+            span = min(_index(cell.get(f"{SS}MergeAcross")) or 0, 1000)
+            down = min(_index(cell.get(f"{SS}MergeDown")) or 0, 1000)
+            if span or down:
+                top, left = len(rows) + 1, len(cells)
+                merged.append((top, left, top + down, left + span))
+            cells.extend([None] * span)
         rows.append(cells)
     return rows
 

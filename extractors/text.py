@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._text import frozen, make_pages, paginate
-from .base import ExtractionError, ExtractionResult
+from .base import MAX_TABLE_CELLS, ExtractionError, ExtractionResult, Table
 
-__all__ = ["DecodedText", "TextExtractor", "decode_text"]
+__all__ = ["DecodedText", "TextExtractor", "csv_tables", "decode_text"]
 
 # Forgiving decoding: a file that is UTF-8 or CP949 but for a few bytes (a symbol pasted
 # from a CP949 program into a UTF-8 CSV, a stray Latin-1 byte) is decoded with those bytes
@@ -120,4 +120,46 @@ class TextExtractor:
             meta["decode_errors"] = str(decoded.replaced)
         if "\f" not in decoded.text:
             meta["page_estimate"] = "true"
-        return ExtractionResult(type="text", pages=make_pages(pages), metadata=frozen(meta))
+        return ExtractionResult(
+            type="text",
+            pages=make_pages(pages),
+            metadata=frozen(meta),
+            tables=csv_tables(decoded.text, path),
+        )
+
+
+def csv_tables(text: str, path: Path) -> tuple[Table, ...]:
+    """A ``.csv`` (or ``.tsv``) file's rows as one Table named after the file's stem, as Excel
+    names its sheet; row numbers are the file's records. The delimiter is sniffed among
+    ``, ; | tab`` (a ``.tsv`` is tab-separated); cells are whitespace-joined like sheet cells.
+    Other text files, and files over base.MAX_TABLE_CELLS, give none."""
+    import csv
+    import io
+
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".tsv"):
+        return ()
+    sample = text[:65536]
+    delimiter = "\t"
+    if suffix == ".csv":
+        try:
+            delimiter = csv.Sniffer().sniff(sample, delimiters=",;|\t").delimiter
+        except csv.Error:
+            delimiter = ","
+    rows: list[list[str]] = []
+    cells = 0
+    try:
+        for record in csv.reader(io.StringIO(text.replace("\f", "\n")), delimiter=delimiter):
+            rows.append([" ".join(cell.split()) for cell in record])
+            cells += len(record)
+            if cells > MAX_TABLE_CELLS:
+                return ()
+    except csv.Error:
+        return ()
+    while rows and not any(rows[-1]):
+        rows.pop()
+    width = max((len(row) for row in rows), default=0)
+    if not width:
+        return ()
+    grid = tuple(tuple(row + [""] * (width - len(row))) for row in rows)
+    return (Table(page=1, name=path.stem, rows=grid, kind="sheet"),)

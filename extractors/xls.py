@@ -3,7 +3,7 @@
 xlrd reads the cells with their number formats, so they are shown as Excel shows them,
 as XLSX cells are (``_cells.display_text``: ``85.3%``, ``350,000,000원``, ``2024-03-15``).
 python-calamine reads what xlrd refuses (stored values, dates in ISO form). Merged cells
-are written once, in their top-left cell.
+are written once, in their top-left cell (repeated over their area in the sheet's Table).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._cells import Sheet, display_text, read_calamine, rows_to_lines, sheets_result
+from ._cells import Sheet, display_text, read_calamine, read_sheet, sheets_result
 from .base import ExtractionError, ExtractionResult
 
 __all__ = ["XlsExtractor"]
@@ -55,7 +55,11 @@ def _read_xlrd(path: Path) -> list[Sheet]:
                 [_value(book, sheet.cell(r, c), date1904) for c in range(sheet.row_len(r))]
                 for r in range(sheet.nrows)
             )
-            sheets.append((sheet.name, rows_to_lines(rows)))
+            merged = [  # xlrd: (first row, row after, first column, column after), 0-based
+                (top + 1, left + 1, bottom, right)
+                for top, bottom, left, right in getattr(sheet, "merged_cells", ())
+            ]
+            sheets.append(read_sheet(sheet.name, rows, merged))
             book.unload_sheet(index)
         return sheets
     finally:

@@ -2,7 +2,8 @@
 
 Choices, so readers know what to expect:
 - Merged cells: the value is written once, in the merge's top-left cell (this is how
-  the file stores it, and repeating it would inflate term counts in search).
+  the file stores it, and repeating it would inflate term counts in search). In the
+  sheet's ``Table`` (rows of cells) it is repeated over the merged area, which is listed.
 - Formulas: the cached value (``data_only=True``); a formula cell without a cached
   value (a file written by a library, never opened in Excel) falls back to its formula.
 - Numbers and dates: as Excel shows them under their number format (``85.3%``,
@@ -17,18 +18,30 @@ Choices, so readers know what to expect:
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._cells import Sheet, cell_text, display_text, read_calamine, rows_to_lines, sheets_result
+from ._cells import (
+    CellRange,
+    Sheet,
+    cell_text,
+    display_text,
+    read_calamine,
+    read_sheet,
+    sheets_result,
+)
 from .base import ExtractionError, ExtractionResult
 
 __all__ = ["XlsxExtractor", "cell_text"]
 
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+_MERGE_CELL = re.compile(
+    rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?"'
+)
 
 
 @dataclass(frozen=True)
@@ -107,12 +120,47 @@ def _read_openpyxl(path: Path, has_formulas: bool) -> list[Sheet]:
                     formula_ws = formulas[ws.title]
                     formula_ws.reset_dimensions()
                     rows = _fill_formulas(rows, formula_ws.iter_rows(values_only=True))
-                sheets.append((ws.title, rows_to_lines(rows)))
+                merged = _merged_areas(path, getattr(ws, "_worksheet_path", ""))
+                sheets.append(read_sheet(ws.title, rows, merged))
             return sheets
         finally:
             values.close()
             if formulas is not None:
                 formulas.close()
+
+
+def _merged_areas(path: Path, part: str) -> list[CellRange]:
+    """The merged areas a worksheet part lists (``<mergeCell ref="A4:D4"/>``, after its
+    cells); read-only openpyxl does not read them. The part is scanned in blocks."""
+    if not part:
+        return []
+    areas: list[CellRange] = []
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(part.lstrip("/")) as fh:
+            tail = b""
+            while block := fh.read(1024 * 1024):
+                data = tail + block
+                end = 0
+                for match in _MERGE_CELL.finditer(data):
+                    first_col, first_row, last_col, last_row = match.groups()
+                    top, left = int(first_row), _column_number(first_col)
+                    bottom = int(last_row) if last_row else top
+                    right = _column_number(last_col) if last_col else left
+                    areas.append(
+                        (min(top, bottom), min(left, right), max(top, bottom), max(left, right))
+                    )
+                    end = match.end()
+                tail = data[max(end, len(data) - 512) :]
+    except (KeyError, OSError, zipfile.BadZipFile, ValueError):
+        return []
+    return areas
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 def _shown(cell: Any, date1904: bool) -> object:

@@ -2,7 +2,8 @@
 
 process_document (-> ocr_document, behind text documents, when it needs OCR) ->
 embed_document (the fastest model at once, the others behind newer documents) -> prepare
-the round's indicator queries. A document that becomes ready or gets vectors asks for its
+the round's indicator queries; a ready self-evaluation or quantitative document also ->
+import_claims. A document that becomes ready or gets vectors, and an import, ask for the
 submission's claims to be rechecked (recheck_claims, low priority, one per submission:
 services/rechecks.py). `reviewapp worker` runs the consumer;
 the queue itself (storage, priorities, `enqueue`) is reviewapp/queue.py.
@@ -53,6 +54,8 @@ def ocr_document_task(document_id: int) -> None:
 def _follow_up(outcome: pipeline.Processed) -> None:
     for unpacked in outcome.unpacked:
         enqueue("process_document", unpacked)
+    if outcome.claims:
+        enqueue("import_claims", outcome.document_id)
     if outcome.ready and outcome.passages and current_app.config["EMBEDDINGS_ENABLED"]:
         queue_embeddings(outcome.document_id)
     if outcome.ready:
@@ -68,6 +71,13 @@ def queue_embeddings(document_id: int) -> None:
             model,
             priority="embed_document" if i == 0 else "embed_document_slow",
         )
+
+
+@task("import_claims", retries=1, retry_delay=5)
+def import_claims_task(document_id: int) -> None:
+    """The claims of a self-evaluation (or quantitative) table that became ready."""
+    with _context():
+        pipeline.import_claims(document_id, automatic=True)
 
 
 @task("embed_document", retries=1, retry_delay=5)

@@ -528,7 +528,12 @@ class Adjudication(db.Model):
 
 class CommitteeOpinion(db.Model):
     """The committee's opinion of one submission: the overall opinion (종합의견, ``area_code``
-    "") or a short one on one area. Edited by coordinators while the round is open."""
+    "") or a short one on one area. Edited by coordinators while the round is open.
+
+    ``version`` is 1 when the row is created and grows with every change; the opinion form
+    carries the version each field was loaded with (0 where no row exists yet), and a stale
+    one is refused (services/committee.py), so two coordinators cannot overwrite each other.
+    """
 
     __tablename__ = "committee_opinions"
     __table_args__ = (
@@ -539,6 +544,7 @@ class CommitteeOpinion(db.Model):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
     area_code: Mapped[str] = mapped_column(String(40), default="")  # "" = overall opinion
     text: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

@@ -26,6 +26,7 @@ huey = Huey("reviewapp", storage_class=MemoryStorage, results=False)
 # seconds and reads text), before the slow vectors, which only re-rank the passages.
 PRIORITY = {
     "process_document": 20,
+    "import_claims": 15,
     "embed_document": 10,
     "ocr_document": 5,
     "recheck_claims": 2,

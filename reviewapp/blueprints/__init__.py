@@ -18,6 +18,7 @@ from . import (
     accounts,
     auth,
     claims,
+    claims_import,
     documents,
     frameworks,
     indicators,
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(indicators.bp)
     app.register_blueprint(claims.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(claims_import.bp)
     app.register_blueprint(search.bp)
 
     @app.errorhandler(NotFound)

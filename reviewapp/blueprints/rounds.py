@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, NumberRange
 
 from ..converters import ascii_integer, id_type
 from ..models import Role, Round
-from ..services import access, accounts, audit, frameworks, overview, rounds
+from ..services import access, accounts, audit, frameworks, overview, results, rounds
 from ..services.errors import Invalid, ServiceError
 from .auth import roles_required
 
@@ -82,10 +82,15 @@ def _show_page(round_: Round, **context: Any) -> str:
     assign_form.username.choices = [
         (u.username, u.display_name) for u in accounts.active_evaluators()
     ]
+    manager = access.can_manage(current_user)
     return render_template(
         "rounds/show.html",
         view=overview.round_overview(current_user, round_),
-        manage=rounds.management(round_) if access.can_manage(current_user) else None,
+        manage=rounds.management(round_) if manager else None,
+        # before finalizing: how many indicators each applicant still has unscored
+        unscored=results.unscored_counts(round_.id)
+        if manager and round_.status != "finalized"
+        else None,
         applicant_form=ApplicantForm(),
         assign_form=assign_form,
         **context,

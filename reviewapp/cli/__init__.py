@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError
 from . import (
     accounts,
     claim_checks,
+    claims_import,
     demo,
     documents,
     frameworks,
@@ -34,6 +35,7 @@ AREAS = (
     reports,
     accounts,
     documents,
+    claims_import,
     search,
     claim_checks,
     jobs,

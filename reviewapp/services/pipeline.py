@@ -9,6 +9,10 @@ Scans wait behind text: the job first reads a document without OCR; when pages n
 queue at the lower "ocr_document" priority (reviewapp/queue.py), so text documents
 uploaded after a long scan are searchable first. During OCR the document's
 ``doc_metadata["ocr_progress"]`` says "done/total" pages, for the row to show.
+
+A self-evaluation or quantitative document that becomes ready has its claims imported next
+(``import_claims``: queued by the job, inline in ``process_inline``), the same step that
+imports them again on request.
 """
 
 from __future__ import annotations
@@ -34,9 +38,16 @@ from ..models import (
     Page,
     SuggestionDecision,
 )
-from . import rechecks, storage
+from . import claims_import, rechecks, storage
 from .chunking import chunk_pages
-from .documents import document_path, fail, remove_derived, set_status, work_dir
+from .documents import (
+    document_path,
+    fail,
+    remove_derived,
+    set_status,
+    submission_id_of,
+    work_dir,
+)
 from .errors import ServiceError
 from .indexing import get_index, records_for
 from .uploads import unpack_archive
@@ -54,6 +65,7 @@ class Processed:
     passages: int = 0
     unpacked: list[int] = field(default_factory=list)
     ocr_later: bool = False
+    claims: bool = False  # ready, and its claims are to be imported (import_claims)
 
 
 OCR_WAITING = "ocr_waiting"
@@ -130,6 +142,7 @@ def process_document(document_id: int, *, ocr_later: bool = False) -> Processed:
     ]
     db.session.add_all(chunks)
     reanchor_links(document, chunks)
+    claims = document.doc_type in claims_import.CLAIM_DOCUMENT_TYPES
     set_status(document, DocumentStatus.INDEXING)
     try:
         get_index().add_chunks(records_for(document, chunks))
@@ -138,7 +151,7 @@ def process_document(document_id: int, *, ocr_later: bool = False) -> Processed:
         fail(document, ServiceError(f"the search index could not be updated: {exc}"))
         return Processed(document_id)
     set_status(document, DocumentStatus.READY)
-    return Processed(document_id, ready=True, passages=len(chunks))
+    return Processed(document_id, ready=True, passages=len(chunks), claims=claims)
 
 
 def _text_layers(work: Path, max_bytes: int) -> ExtractionResult | None:
@@ -229,11 +242,39 @@ def embed_document(document_id: int, models: list[str] | None = None) -> int:
     return count
 
 
+def import_claims(
+    document_id: int,
+    *,
+    actor_id: int | None = None,
+    automatic: bool = False,
+    recheck: bool = True,
+) -> claims_import.ImportReport | None:
+    """The claims step: import (again) a document's claims from its tables, automatically
+    after processing (``automatic``: an unexpected failure is logged and gives None, it never
+    fails the document) or on request (errors raise, as from claims_import.import_claims).
+    The imported claims are then checked against the evidence (``recheck``: queued, see
+    services/rechecks.py; process_inline asks once for the whole document instead)."""
+    if not automatic:
+        report = claims_import.import_claims(document_id, actor_id=actor_id)
+    else:
+        try:
+            report = claims_import.import_claims(document_id, actor_id=actor_id, automatic=True)
+        except Exception:
+            log.exception("importing the claims of document %s failed", document_id)
+            db.session.rollback()
+            return None
+    if recheck:
+        rechecks.request(submission_id_of(document_id))
+    return report
+
+
 def process_inline(document_id: int) -> Document:
     """Process and embed one document here and now, without the queue (CLI, demo)."""
     outcome = process_document(document_id)
     for unpacked in outcome.unpacked:
         process_inline(unpacked)
+    if outcome.claims:
+        import_claims(document_id, automatic=True, recheck=False)  # checked below, once
     if outcome.ready and current_app.config["EMBEDDINGS_ENABLED"]:
         embed_document(document_id)
     document = db.session.get(Document, document_id)

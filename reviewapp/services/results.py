@@ -35,6 +35,8 @@ from .errors import NotFound
 from .grades import RoundGrades, SubmissionGrade, round_grades, rules_of
 from .places import sheet_name
 
+HALF_CENT = Decimal("0.005")  # a percent rounds half up to the cent (grading.round_half_up)
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -123,6 +125,15 @@ class SubmissionSheet:
         """The grade may still change: indicators are unscored or the round is open."""
         return not self.result.complete or self.submission.round.status != "finalized"
 
+    def rounds_up_from(self, target: grading.Target) -> Decimal | None:
+        """The exact percent from which ``target.min_pct`` is reached once rounded half up
+        to the cent (59.995 for 60.00 %), when that makes ``target.points_needed`` fewer
+        than the plain difference to ``min_pct`` of the maximum; None otherwise."""
+        plain = target.min_pct * self.result.max_total / 100
+        if not target.reachable or target.total_needed >= plain:
+            return None
+        return target.min_pct - HALF_CENT
+
 
 @dataclass(frozen=True)
 class RoundResults:
@@ -139,6 +150,14 @@ class RoundResults:
     @property
     def finalized(self) -> bool:
         return self.grades.round.status == "finalized"
+
+    @property
+    def tied_ranks(self) -> set[tuple[str, int]]:
+        """(track, rank) of each rank two or more applicants of a track share (공동 1위)."""
+        seen: dict[tuple[str, int], int] = defaultdict(int)
+        for row in self.grades.submissions:
+            seen[(row.submission.track, row.rank)] += 1
+        return {key for key, n in seen.items() if n > 1}
 
     @property
     def area_titles(self) -> dict[str, tuple[str, str]]:
@@ -298,22 +317,25 @@ def round_results(round_id: int, *, submission_id: int | None = None) -> RoundRe
 
 
 def disagreements(results: RoundResults) -> list[tuple[SubmissionSheet, IndicatorRow]]:
-    """Every flagged indicator of the round, the widest spread (in % of max points) first,
-    then by applicant name and indicator order."""
-    flagged = [
+    """Every indicator of the round to settle or settled: each flagged one, and each that has
+    adjudication notes though no longer flagged (an evaluator revised a score after the
+    committee discussed it: its notes stay in the list). Flagged ones first, each group the
+    widest spread (in % of max points) first, then by applicant name and indicator order."""
+    listed = [
         (position, sheet, row)
         for sheet in results.sheets
         for position, row in enumerate(sheet.rows)
-        if row.result.flagged
+        if row.result.flagged or row.adjudications
     ]
-    flagged.sort(
+    listed.sort(
         key=lambda item: (
+            not item[2].result.flagged,
             -(item[2].spread_pct or Decimal(0)),
             item[1].submission.applicant.name,
             item[0],
         )
     )
-    return [(sheet, row) for _position, sheet, row in flagged]
+    return [(sheet, row) for _position, sheet, row in listed]
 
 
 @dataclass(frozen=True)
@@ -533,6 +555,15 @@ def submission_page(round_id: int, submission_id: int) -> SubmissionPage:
     return SubmissionPage(results=results, sheet=sheet, areas=areas)
 
 
+def unscored_counts(round_id: int) -> list[tuple[str, int]]:
+    """(applicant name, how many indicators are unscored) per submission of the round, in
+    the read model's order (track, then rank): what finalizing would fix at 0 points."""
+    return [
+        (sheet.submission.applicant.name, len(sheet.result.missing))
+        for sheet in round_results(round_id).sheets
+    ]
+
+
 @dataclass(frozen=True)
 class ProgressPage:
     results: RoundResults
@@ -553,7 +584,7 @@ class DisagreementPage:
 
 
 def disagreement_page(round_id: int) -> DisagreementPage:
-    """The round's flagged indicators, widest spread first (see disagreements); NotFound for
-    an unknown round."""
+    """The round's flagged and adjudicated indicators (see disagreements); NotFound for an
+    unknown round."""
     results = round_results(round_id)
     return DisagreementPage(results=results, items=disagreements(results))

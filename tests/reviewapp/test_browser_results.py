@@ -82,11 +82,13 @@ def test_coordinator_reads_results_and_adjudicates(page: Page, site: Site) -> No
     _no_horizontal_scroll(page)
 
     # the disagreement list: INN-01 of 한빛시, both scores side by side
-    page.get_by_role("navigation", name="위원회 화면").get_by_role("link", name="평가 편차").click()
+    page.get_by_role("navigation", name="위원회 화면").get_by_role(
+        "link", name="이견", exact=True
+    ).click()
     page.wait_for_url(f"**/rounds/{site.round_id}/disagreements")
     card = page.locator(f"#d-{site.large}-{CODE}")
     expect(card.get_by_role("heading", level=2)).to_contain_text(f"{LARGE_NAME} · {CODE}")
-    expect(card.locator(".spread")).to_have_text("32점 (80%)")
+    expect(card.locator(".spread")).to_have_text("32점 (80.00%)")
     expect(card.locator("th.evaluator")).to_have_count(2)
     expect(card.locator("tr.comment")).to_contain_text("eva의 의견")
     expect(card.locator("tr.comment")).to_contain_text("evb의 의견")
@@ -103,3 +105,40 @@ def test_coordinator_reads_results_and_adjudicates(page: Page, site: Site) -> No
     expect(notes).to_have_count(1)
     expect(notes.first).to_contain_text(NOTE)
     expect(notes.first).to_contain_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d KST"))
+
+
+def test_long_unbroken_text_wraps_at_1024_px(page: Page, site: Site) -> None:
+    """A 5,000-character note without a space (and a long opinion and comment) wraps in its
+    box: the disagreement list and the applicant page stay 1024 px wide."""
+    from reviewapp.services import committee
+
+    _disagree(site)
+    long_note = "가" * 2500 + "x" * 2500
+    with site.app.app_context():
+        coord = db.session.scalar(select(User).where(User.username == "coord"))
+        indicator = db.session.scalar(select(Indicator).where(Indicator.code == CODE))
+        assert coord is not None and indicator is not None
+        coord_id, indicator_id = coord.id, indicator.id
+        committee.record_adjudication(coord_id, site.large, indicator_id, long_note)
+        committee.save_opinions(coord_id, site.large, overall="나" * 5000, areas={})
+        db.session.remove()
+    page.set_viewport_size({"width": 1024, "height": 800})
+    log_in(page, "coord")
+    page.goto(f"/rounds/{site.round_id}/disagreements")
+    expect(page.locator(f"#d-{site.large}-{CODE} ol.notes")).to_contain_text("x" * 100)
+    _no_horizontal_scroll(page)
+    page.goto(f"/rounds/{site.round_id}/results/{site.large}")
+    expect(page.locator("#adjudications ol.notes")).to_contain_text("x" * 100)
+    _no_horizontal_scroll(page)
+    # the finalized page shows the opinion as text, not in a form
+    with site.app.app_context():
+        rounds.finalize(site.round_id, actor_id=coord_id)
+        db.session.remove()
+    try:
+        page.reload()
+        expect(page.locator("p.text.overall")).to_be_visible()
+        _no_horizontal_scroll(page)
+    finally:
+        with site.app.app_context():
+            rounds.reopen(site.round_id, actor_id=coord_id, reason="test: open again")
+            db.session.remove()

@@ -259,3 +259,126 @@ def test_opinions_bad_input_changes_nothing(scored: ScoredRound, world: World) -
     _unchanged(lambda: committee.save_opinions(coord.id, 999, overall="x", areas={}), NotFound)
     rounds.finalize(world.round_id, actor_id=coord.id)
     _unchanged(save(), Conflict, "finalized")
+
+
+# ---------------------------------------------------------------- notes once settled
+
+
+def _agree_on_inn01(scored: ScoredRound) -> None:
+    """evb revises INN-01 of 한빛시 to level 5 like eva: 40 and 40, no longer flagged."""
+    from reviewapp.services import scoring
+
+    scoring.save_score(
+        user("evb").id, scored.world.large, scored.inn01, "document",
+        scoring.ScoreForm(level=5, comment="재검토 후 상향", link_ids=[scored.evb_link]),
+    )  # fmt: skip
+
+
+def test_notes_stay_listed_once_the_indicator_is_no_longer_flagged(scored: ScoredRound) -> None:
+    world, coord = scored.world, user("coord")
+    committee.record_adjudication(coord.id, world.large, scored.inn01, "위원회 논의로 재검토 요청")
+    _agree_on_inn01(scored)
+    found = results.disagreements(results.round_results(world.round_id))
+    assert [(sheet.submission.id, row.code, row.result.flagged) for sheet, row in found] == [
+        (world.large, "INN-01", False)
+    ]
+    (_sheet_, row) = found[0]
+    assert [n.note for n in row.adjudications] == ["위원회 논의로 재검토 요청"]
+    # a further note on the settled indicator is still taken (it has notes)
+    committee.record_adjudication(coord.id, world.large, scored.inn01, "재검토 결과 40점 확인")
+    assert count(Adjudication) == 2
+
+
+def test_a_note_needs_a_flagged_or_adjudicated_indicator(scored: ScoredRound) -> None:
+    world, coord = scored.world, user("coord")
+    # INN-02 (30 and 28) was never flagged and has no note: nothing to settle
+    _unchanged(
+        lambda: committee.record_adjudication(coord.id, world.large, scored.inn02, "메모"),
+        Conflict,
+        "INN-02",
+    )
+    with force_locale("ko"):
+        with pytest.raises(Conflict) as info:
+            committee.record_adjudication(coord.id, world.large, scored.inn02, "메모")
+        db.session.rollback()
+    assert "이견" in str(info.value) and "INN-02" in str(info.value)
+    # the empty note is still the first thing said
+    _unchanged(
+        lambda: committee.record_adjudication(coord.id, world.large, scored.inn02, " "),
+        Invalid,
+        "note",
+    )
+
+
+def test_the_same_note_posted_twice_in_a_row_is_stored_once(scored: ScoredRound) -> None:
+    world, coord = scored.world, user("coord")
+    first = committee.record_adjudication(coord.id, world.large, scored.inn01, "24점 유지")
+    again = committee.record_adjudication(coord.id, world.large, scored.inn01, " 24점 유지 ")
+    assert again.id == first.id
+    assert count(Adjudication) == 1
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "adjudication.add")
+    ).all()
+    assert len(events) == 1
+    # another text, or the same text after another note, is a new note
+    committee.record_adjudication(coord.id, world.large, scored.inn01, "현장실사 후 재논의")
+    committee.record_adjudication(coord.id, world.large, scored.inn01, "24점 유지")
+    assert count(Adjudication) == 3
+    # the same text by another coordinator is their own note
+    admin = user("admin")
+    committee.record_adjudication(admin.id, world.large, scored.inn01, "24점 유지")
+    assert count(Adjudication) == 4
+
+
+# ---------------------------------------------------------------- opinion versions
+
+
+def test_opinion_versions_grow_per_field(scored: ScoredRound) -> None:
+    world, coord = scored.world, user("coord")
+    assert committee.opinions_of(world.large).versions == {}
+    committee.save_opinions(
+        coord.id, world.large, overall="종합", areas={"INN": "혁신"}, versions={"": 0, "INN": 0}
+    )
+    assert committee.opinions_of(world.large).versions == {"": 1, "INN": 1}
+    committee.save_opinions(
+        coord.id, world.large, overall="종합 수정", areas={"INN": "혁신"},
+        versions={"": 1, "INN": 1},
+    )  # fmt: skip
+    assert committee.opinions_of(world.large).versions == {"": 2, "INN": 1}
+
+
+def test_a_stale_opinion_form_is_refused_naming_its_fields(scored: ScoredRound) -> None:
+    world, coord, admin = scored.world, user("coord"), user("admin")
+    # both open the empty form; the administrator saves first
+    committee.save_opinions(
+        admin.id, world.large, overall="관리자 종합의견", areas={"INN": "관리자 혁신"},
+        versions={"": 0, "INN": 0, "GOV": 0},
+    )  # fmt: skip
+    with pytest.raises(committee.StaleOpinions) as info:
+        committee.save_opinions(
+            coord.id, world.large, overall="조정자 종합의견", areas={"INN": "조정자 혁신", "GOV": "거버넌스"},
+            versions={"": 0, "INN": 0, "GOV": 0},
+        )  # fmt: skip
+    db.session.rollback()
+    assert isinstance(info.value, Conflict)
+    assert info.value.fields == ["overall", "area-INN"]
+    assert "Overall opinion" in str(info.value)
+    # nothing of the stale form was saved, not even its fresh field (GOV)
+    assert committee.opinions_of(world.large) == committee.Opinions(
+        overall="관리자 종합의견", areas={"INN": "관리자 혁신"}
+    )
+    # with the current versions the coordinator's text replaces the administrator's
+    committee.save_opinions(
+        coord.id, world.large, overall="조정자 종합의견", areas={"INN": "조정자 혁신"},
+        versions={"": 1, "INN": 1},
+    )  # fmt: skip
+    assert committee.opinions_of(world.large).overall == "조정자 종합의견"
+
+
+def test_opinions_without_overall_keep_it(scored: ScoredRound) -> None:
+    world, coord = scored.world, user("coord")
+    committee.save_opinions(coord.id, world.large, overall="남는 종합의견", areas={})
+    committee.save_opinions(coord.id, world.large, overall=None, areas={"INN": "혁신"})
+    assert committee.opinions_of(world.large) == committee.Opinions(
+        overall="남는 종합의견", areas={"INN": "혁신"}
+    )

@@ -32,7 +32,7 @@ from reviewapp.extensions import db
 from reviewapp.models import Adjudication, Claim, EvidenceLink, Score
 from reviewapp.reports._common import place
 from reviewapp.reports.xlsx import sheet_titles
-from reviewapp.services import committee, rounds
+from reviewapp.services import committee, rounds, scoring
 from reviewapp.services.errors import Invalid, NotFound
 from reviewapp.services.results import Citation
 from tests.conftest import World, login
@@ -265,23 +265,24 @@ def test_workbook_and_csv_list_every_adjudication_note(scored: ScoredRound, worl
         user("admin").id, world.large, scored.inn01, "평균 24점으로 확정"
     )
     first.created_at, latest.created_at = datetime(2026, 3, 2, 5, 5), datetime(2026, 3, 3, 1, 30)
-    # a note on an indicator that is not flagged is shown too
-    committee.record_adjudication(coord.id, world.large, scored.inn02, "점수 차 없음 확인")
     db.session.commit()
-    assert db.session.query(Adjudication).count() == 3
+    # evb revises INN-01 to eva's level: no longer flagged, and its notes are still reported
+    scoring.save_score(
+        user("evb").id, world.large, scored.inn01, "document",
+        scoring.ScoreForm(level=5, comment="재검토 후 상향", link_ids=[scored.evb_link], version=None),
+    )  # fmt: skip
+    assert db.session.query(Adjudication).count() == 2
     both = (
         "admin (2026-03-03 10:30 KST): 평균 24점으로 확정\n김조정 (2026-03-02 14:05 KST): 첫 메모"
     )
     rows = table(workbook(world.round_id)["한빛시"])
+    assert rows[0]["지표코드"] == "INN-01" and not rows[0]["이견"]
     assert rows[0]["조정 의견"] == both
-    assert rows[1]["지표코드"] == "INN-02" and not rows[1]["이견"]
-    assert rows[1]["조정 의견"].startswith("김조정 (")
-    assert rows[1]["조정 의견"].endswith(" KST): 점수 차 없음 확인")
     _data, csv_table = csv_rows(world.round_id)
     records = [dict(zip(csv_table[0], row, strict=True)) for row in csv_table[1:]]
     assert records[0]["지표코드"] == "INN-01" and records[0]["조정 의견"] == both
     text, _document = report_text(world.large, world.round_id)
-    assert "조정 의견 — 김조정" in text and "점수 차 없음 확인" in text
+    assert "조정 의견 — 김조정" in text and "평균 24점으로 확정" in text
 
 
 def test_text_that_looks_like_a_formula_stays_text(scored: ScoredRound, world: World) -> None:

@@ -277,7 +277,7 @@ def test_the_round_page_links_the_committee_pages(coord: FlaskClient, scored: Sc
     html = _get(coord, f"/rounds/{scored.world.round_id}")
     for page in GET_PAGES:
         assert f'href="{_url(scored, page)}"' in html
-    assert "평가 결과" in html and "평가 진행 현황" in html and "평가 편차" in html
+    assert "평가 결과" in html and "평가 진행 현황" in html and ">이견</a>" in html
 
 
 def test_unknown_rounds_and_malformed_ids_are_404(
@@ -375,7 +375,7 @@ def test_disagreements_list_the_flagged_indicator_side_by_side(
     assert f'href="/submissions/{world.large}/indicators/INN-01"' in card
     assert _cell(card, "max") == "40점"
     assert _cell(card, "aggregate") == "24점 (서면평가)"
-    assert _cell(card, "spread") == "32점 (80%)"
+    assert _cell(card, "spread") == "32점 (80.00%)"
     header = re.findall(r'<th scope="col" class="evaluator">(.*?)</th>', card)
     assert header == sorted([user("eva").display_name, user("evb").display_name])
     points = _text(re.search(r'<tr class="points">(.*?)</tr>', card, re.S).group(1))  # type: ignore[union-attr]
@@ -519,7 +519,7 @@ def test_the_applicant_page(app: Flask, coord: FlaskClient, scored: ScoredRound)
     rows = re.findall(r'<tr id="row-([\w-]+)"', html)
     assert rows == [i["code"] for i in expected["indicators"]]
     inn01 = _element(html, "tr", "row-INN-01")
-    assert "24" in inn01 and "평가 편차" in inn01 and 'href="/submissions/' in inn01
+    assert "24" in inn01 and "이견 80.00%" in _text(inn01) and 'href="/submissions/' in inn01
     assert "미평가" in _element(html, "tr", "row-INN-03")
     # the opinion form: 종합의견 and one field per area, each with its label
     assert '<label for="op-overall">종합의견</label>' in html
@@ -590,7 +590,7 @@ def test_wrong_opinions_are_refused_per_field(coord: FlaskClient, scored: Scored
     # an area the framework does not have: refused, said above the form
     response = _post(coord, path, path, overall="의견", **{"area-NOPE": "없는 영역"})
     assert response.status_code == 400
-    assert "이 차수의 지표 체계에 없는 영역입니다." in response.get_data(as_text=True)
+    assert "이 라운드의 지표 체계에 없는 영역입니다." in response.get_data(as_text=True)
     assert count(CommitteeOpinion) == 0
     # an opinion for a submission of another round: 404
     other = _other_round(world)
@@ -629,6 +629,7 @@ def test_grades_are_final_once_complete_and_finalized(
         scoring.save_score(evb.id, world.small, indicator.id, "document", form)
     html = _get(coord, _url(scored, "results"))
     assert "잠정" in _cell(_element(html, "tr", f"sub-{world.small}"), "grade-cell")  # open
+    assert "최고 등급, 인증" in _cell(_element(html, "tr", f"sub-{world.small}"), "what-if-cell")
     _finalize(scored)
     html = _get(coord, _url(scored, "results"))
     assert "이 라운드는 확정되었습니다" in html
@@ -636,7 +637,8 @@ def test_grades_are_final_once_complete_and_finalized(
     assert _cell(small, "grade-cell") == "1등급"  # 1,984 of 2,000 points: 99.2 %
     assert _cell(small, "certified-cell") == "인증"
     assert _cell(small, "completeness") == "평가 완료"
-    assert "최고 등급, 인증" in _cell(small, "what-if-cell")
+    # a finalized round's results no longer say what it would take
+    assert "what-if-cell" not in html and "다음 등급·인증까지" not in html
     assert "잠정" in _cell(_element(html, "tr", f"sub-{world.large}"), "grade-cell")
     assert [int(i) for i in re.findall(r'<tr class="result" id="sub-(\d+)">', html)] == [
         world.large,
@@ -656,6 +658,281 @@ def test_the_pages_speak_english_too(coord: FlaskClient, scored: ScoredRound) ->
     assert "Spread" in _get(coord, _url(scored, "disagreements"))
     assert "Next unscored indicator" in _get(coord, _url(scored, "progress"))
     assert "Overall opinion" in _get(coord, _url(scored, f"results/{scored.world.large}"))
+
+
+# ---------------------------------------------------------------- notes, opinions, refusals
+
+
+def _agree_on_inn01(scored: ScoredRound) -> None:
+    """evb revises INN-01 of 한빛시 to level 5 like eva (40 and 40): no longer flagged."""
+    scoring.save_score(
+        user("evb").id, scored.world.large, scored.inn01, "document",
+        scoring.ScoreForm(level=5, comment="재검토 후 상향", link_ids=[scored.evb_link]),
+    )  # fmt: skip
+
+
+def _readonly(html: str, element_id: str) -> str:
+    """The text of the read-only textarea ``element_id`` (typed text the server kept)."""
+    match = re.search(
+        rf'<textarea id="{element_id}" rows="\d+" readonly>(.*?)</textarea>', html, re.S
+    )
+    assert match, f"no read-only textarea {element_id}"
+    return html_lib.unescape(match.group(1))
+
+
+def test_notes_stay_once_the_indicator_is_no_longer_flagged(
+    coord: FlaskClient, scored: ScoredRound
+) -> None:
+    world = scored.world
+    page = _url(scored, "disagreements")
+    note = "위원회 논의 후 평가위원 재검토 요청"
+    response = _post(coord, _adjudicate_url(scored, world.large, scored.inn01), page, note=note)
+    assert response.status_code == 303
+    _agree_on_inn01(scored)
+    html = _get(coord, page)
+    card = _element(html, "article", f"d-{world.large}-INN-01")
+    assert "이견 해소됨" in card and note in card
+    assert 'data-flagged="no"' in html
+    assert "이견이 표시된 지표가 없습니다." not in html
+    # a further note on it is still taken, and shown
+    response = _post(
+        coord, _adjudicate_url(scored, world.large, scored.inn01), page, note="재검토 결과 확인"
+    )
+    assert response.status_code == 303
+    # the applicant page shows the notes of the settled indicator
+    detail = _get(coord, _url(scored, f"results/{world.large}"))
+    notes = _element(detail, "section", "adjudications")
+    assert note in notes and "재검토 결과 확인" in notes and "이견 해소됨" in notes
+    assert 'href="#adj-INN-01"' in _element(detail, "tr", "row-INN-01")
+
+
+def test_a_note_on_an_indicator_without_disagreement_is_409_keeping_the_text(
+    coord: FlaskClient, scored: ScoredRound
+) -> None:
+    world = scored.world
+    typed = "이견 없는 지표에 남기려던 메모"
+    response = _post(
+        coord,
+        _adjudicate_url(scored, world.large, scored.inn02),
+        _url(scored, "disagreements"),
+        note=typed,
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    alert = re.search(r'<p class="flash error" role="alert">(.*?)</p>', html, re.S)
+    assert alert and "INN-02" in alert.group(1) and "이견" in alert.group(1)
+    assert _readonly(html, "refused-note-text") == typed
+    assert "복사" in html
+    assert count(Adjudication) == 0
+
+
+def test_the_same_note_posted_twice_is_stored_once(coord: FlaskClient, scored: ScoredRound) -> None:
+    world = scored.world
+    page = _url(scored, "disagreements")
+    path = _adjudicate_url(scored, world.large, scored.inn01)
+    for _ in range(2):
+        assert _post(coord, path, page, note="24점으로 조정").status_code == 303
+    assert count(Adjudication) == 1
+    card = _element(_get(coord, page), "article", f"d-{world.large}-INN-01")
+    assert card.count("24점으로 조정") == 1
+
+
+def _versions(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="(version-[\w-]+)" value="(\d+)">', html))
+
+
+def test_a_stale_opinion_form_is_409_with_both_texts(
+    coord: FlaskClient, scored: ScoredRound
+) -> None:
+    world = scored.world
+    path = _url(scored, f"results/{world.large}")
+    first = _area_codes(scored)[0]
+    loaded = _get(coord, path)
+    versions = _versions(loaded)
+    assert versions["version-overall"] == "0" and versions[f"version-area-{first}"] == "0"
+    # another coordinator saves while this form is open
+    from reviewapp.services import committee
+
+    committee.save_opinions(
+        user("admin").id,
+        world.large,
+        overall="다른 위원의 종합의견",
+        areas={first: "다른 위원의 의견"},
+    )
+    typed = {"overall": "내가 쓴 종합의견", f"area-{first}": "내가 쓴 영역 의견"}
+    response = _post(coord, path, path, **versions, **typed)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    message = _text(_element(html, "p", "opinion-message"))
+    assert "종합의견" in message and "아무것도 저장하지 않았습니다" in message
+    # the saved text beside the typed one, for each stale field
+    assert "다른 위원의 종합의견" in _element(html, "div", "op-overall-saved")
+    assert "다른 위원의 의견" in _element(html, "div", f"op-area-{first}-saved")
+    assert ">내가 쓴 종합의견</textarea>" in html and ">내가 쓴 영역 의견</textarea>" in html
+    assert committee.opinions_of(world.large).overall == "다른 위원의 종합의견"
+    # the form now carries the current versions: saving it again is a deliberate overwrite
+    again = _versions(html)
+    assert again["version-overall"] == "1" and again[f"version-area-{first}"] == "1"
+    assert _post(coord, path, path, **again, **typed).status_code == 303
+    assert committee.opinions_of(world.large).overall == "내가 쓴 종합의견"
+
+
+def test_an_opinion_post_without_overall_keeps_it(coord: FlaskClient, scored: ScoredRound) -> None:
+    world = scored.world
+    path = _url(scored, f"results/{world.large}")
+    first = _area_codes(scored)[0]
+    assert _post(coord, path, path, overall="지켜야 할 종합의견").status_code == 303
+    assert _post(coord, path, path, **{f"area-{first}": "영역 의견만"}).status_code == 303
+    html = _get(coord, path)
+    assert ">지켜야 할 종합의견</textarea>" in html and ">영역 의견만</textarea>" in html
+
+
+def test_typed_text_survives_a_round_finalized_meanwhile(
+    coord: FlaskClient, scored: ScoredRound
+) -> None:
+    world = scored.world
+    path = _url(scored, f"results/{world.large}")
+    first = _area_codes(scored)[0]
+    token = csrf_token(coord, path)  # the page was open before the round was finalized
+    _finalize(scored)
+    response = coord.post(
+        path,
+        data={
+            "csrf_token": token,
+            "overall": "확정 직전에 쓴 종합의견",
+            f"area-{first}": "영역 의견",
+        },
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "확정" in _text(_element(html, "p", "opinion-message"))
+    assert _readonly(html, "unsaved-overall") == "확정 직전에 쓴 종합의견"
+    assert _readonly(html, f"unsaved-area-{first}") == "영역 의견"
+    assert "복사" in html and 'name="overall"' not in html
+    # a note likewise
+    response = coord.post(
+        _adjudicate_url(scored, world.large, scored.inn01),
+        data={"csrf_token": token, "note": "확정 직전에 쓴 조정 의견"},
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "확정" in html and 'name="note"' not in html
+    assert _readonly(html, "refused-note-text") == "확정 직전에 쓴 조정 의견"
+    assert count(Adjudication) == 0 and count(CommitteeOpinion) == 0
+
+
+def test_finalize_card_counts_the_unscored_indicators(
+    coord: FlaskClient, scored: ScoredRound
+) -> None:
+    world = scored.world
+    sheets = results_service.round_results(world.round_id).sheets
+    html = _get(coord, f"/rounds/{world.round_id}")
+    card = _element(html, "section", "finalize")
+    warning = _text(_element(card, "div", "unscored-before-finalize"))  # type: ignore[arg-type]
+    for sheet in sheets:
+        name = sheet.submission.applicant.name
+        assert f"{name}: {len(sheet.result.missing)}개 미평가" in warning
+    assert "0점" in warning
+    assert 'name="confirm"' in card  # finalizing stays allowed
+    _finalize(scored)
+    assert "unscored-before-finalize" not in _get(coord, f"/rounds/{world.round_id}")
+
+
+def test_a_finalized_round_page_offers_no_registration_or_assignment(
+    coord: FlaskClient, scored: ScoredRound
+) -> None:
+    world = scored.world
+    html = _get(coord, f"/rounds/{world.round_id}")
+    assert f'action="/rounds/{world.round_id}/applicants"' in html
+    assert f'action="/rounds/{world.round_id}/assignments"' in html
+    _finalize(scored)
+    html = _get(coord, f"/rounds/{world.round_id}")
+    assert f'action="/rounds/{world.round_id}/applicants"' not in html
+    assert f'action="/rounds/{world.round_id}/assignments"' not in html
+    assert f'action="/rounds/{world.round_id}/reopen"' in html
+
+
+# ---------------------------------------------------------------- figures and wording
+
+
+def test_percentages_have_two_decimals(coord: FlaskClient, scored: ScoredRound) -> None:
+    world = scored.world
+    html = _get(coord, _url(scored, "results"))
+    # 솔내시: 24 of 2,000 points = 1.2 %
+    assert _cell(_element(html, "tr", f"sub-{world.small}"), "percent") == "1.20"
+    detail = _get(coord, _url(scored, f"results/{world.small}"))
+    assert _cell(_element(detail, "section", "summary"), "percent") == "1.20%"
+    assert "(≥ 70.00%)" not in _text(html)  # rounding shown instead, see below
+    round_page = _get(coord, f"/rounds/{world.round_id}")
+    assert "70.00% 이상 인증" in round_page
+    assert "배점의 20.00퍼센트" in _get(coord, _url(scored, "disagreements"))
+
+
+def test_what_if_says_when_rounding_half_up_helps(coord: FlaskClient, scored: ScoredRound) -> None:
+    world = scored.world
+    row = _element(_get(coord, _url(scored, "results")), "tr", f"sub-{world.large}")
+    cell = _cell(row, "what-if-cell")
+    # 53 points: 60.00 % of 2,000 is 1,200, but 1,199.90 (59.995 %) rounds half up to 60.00 %
+    assert "4등급까지 1146.9점 더 (59.995% 이상이면 반올림해 60.00%)" in cell
+    assert "인증까지 1346.9점 더 (69.995% 이상이면 반올림해 70.00%)" in cell
+    assert "최대 +40점" in cell and "+40점" not in cell.replace("최대 +40점", "")
+
+
+def test_ties_share_a_rank(coord: FlaskClient, world: World, scored: ScoredRound) -> None:
+    other = rounds.create_round("2027 인증", world.framework_id)
+    first = rounds.add_applicant(other.id, "가람시", 300_000).submission_id
+    second = rounds.add_applicant(other.id, "나래시", 300_000).submission_id
+    html = _get(coord, f"/rounds/{other.id}/results")
+    for sid in (first, second):  # both at 0.00 %
+        assert _cell(_element(html, "tr", f"sub-{sid}"), "rank") == "공동 1위"
+    assert (
+        _cell(
+            _element(_get(coord, f"/rounds/{other.id}/results/{first}"), "section", "summary"),
+            "rank",
+        )
+        == "공동 1위"
+    )
+    # no tie in the scored round: the plain rank
+    assert (
+        _cell(_element(_get(coord, _url(scored, "results")), "tr", f"sub-{world.large}"), "rank")
+        == "1"
+    )
+
+
+def test_an_empty_round_says_it_has_no_applicants(coord: FlaskClient, world: World) -> None:
+    other = rounds.create_round("2027 인증", world.framework_id)
+    html = _get(coord, f"/rounds/{other.id}/results")
+    assert "이 라운드에는 아직 신청 지자체가 없습니다." in html
+    assert "필터에 맞는" not in html
+
+
+def test_long_code_lists_fold_in_the_progress(coord: FlaskClient, scored: ScoredRound) -> None:
+    world = scored.world
+    evb = user("evb")
+    for indicator in indicators_of(world)[1:7]:  # 6 more, each "no evidence submitted"
+        form = (
+            scoring.ScoreForm(level=3, no_evidence_reason="제출 자료 없음")
+            if indicator.kind == "qualitative"
+            else scoring.ScoreForm(points="1", no_evidence_reason="제출 자료 없음")
+        )
+        scoring.save_score(evb.id, world.small, indicator.id, "document", form)
+    html = _get(coord, _url(scored, "progress"))
+    row = _element(html, "tr", f"a-{world.small}-{evb.id}")
+    cell = re.search(r'<td class="no-evidence">(.*?)</td>', row, re.S).group(1)  # type: ignore[union-attr]
+    assert "<details" in cell and "<summary>지표 7개</summary>" in cell
+    assert cell.count('href="/submissions/') == 7
+    # a short list stays inline
+    short = _element(html, "tr", f"a-{world.large}-{user('eva').id}")
+    assert "<details" not in re.search(r'<td class="no-evidence">(.*?)</td>', short, re.S).group(1)  # type: ignore[union-attr]
+
+
+def test_the_pages_say_igyeon_for_disagreements(coord: FlaskClient, scored: ScoredRound) -> None:
+    pages = [_get(coord, _url(scored, name)) for name in GET_PAGES]
+    pages.append(_get(coord, _url(scored, f"results/{scored.world.large}")))
+    pages.append(_get(coord, f"/rounds/{scored.world.round_id}"))
+    for html in pages:
+        assert "편차" not in html and "차수" not in html
+    assert "이견" in pages[2] and "이견 표시 기준" in pages[-1]
 
 
 # ---------------------------------------------------------------- exports (reviewapp/reports/)

@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("submission_id", sa.Integer(), nullable=False),
         sa.Column("area_code", sa.String(40), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["submission_id"], ["submissions.id"]),
