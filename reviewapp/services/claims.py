@@ -14,7 +14,8 @@ review marks and the command line's view.
 
 Self-evaluation and application documents are the applicant's own claims, and reference
 documents (statutes, national plans) say what is required, not what the city did: none of
-them is ever evidence for a claim. The figures are compared by
+them is ever evidence for a claim; nor is the document a claim was imported from (a
+quantitative table's rows are not proved by that table). The figures are compared by
 ``reviewapp.claim_check.check_claim``; the points are compared with the indicator's rubric by
 ``reviewapp.claim_levels.level_doubt`` (a claim whose claimed level the evidence denies in
 words is "weak" unless its figures are contradicted). A claim with no indicator is
@@ -487,6 +488,8 @@ def recheck(submission_id: int, claim_ids: Iterable[int] | None = None) -> list[
                     submission_id, indicator.id, docs
                 ) + _suggested_candidates(submission, indicator, docs)
             candidates = _unique(per_indicator[indicator.id] + _cited_candidates(citation, docs))
+            # a table never proves its own rows (a quantitative table's claims)
+            candidates = [c for c in candidates if c.document.id != claim.source_document_id]
         outcome = check(claim, indicator, candidates)
         claim.status = outcome.status
         claim.normalized = outcome.normalized

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from reviewapp.extensions import db
 from reviewapp.models import Claim, Document, Indicator
@@ -126,12 +126,18 @@ def install_stand_in(monkeypatch: pytest.MonkeyPatch) -> StandIn:
 # --- fixtures ------------------------------------------------------------------------------
 
 
-def ingest_solnae(submission_id: int) -> dict[str, Document]:
+def ingest_solnae(submission_id: int, stand_in: StandIn | None = None) -> dict[str, Document]:
+    """솔내시's documents, processed. The claims the import makes from its self-evaluation
+    table are removed (the tests make their own), and so are the checks of them."""
     out = {}
     for name, doc_type in DOCS:
         (doc,) = ingest([SOLNAE / name], submission_id, doc_type=doc_type)
         assert doc.status == "ready", doc.error
         out[name] = doc
+    db.session.execute(delete(Claim).where(Claim.submission_id == submission_id))
+    db.session.commit()
+    if stand_in is not None:
+        stand_in.calls.clear()
     return out
 
 

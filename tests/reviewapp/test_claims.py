@@ -20,12 +20,13 @@ from sqlalchemy import select
 
 from reviewapp import jobs, queue
 from reviewapp.extensions import db
-from reviewapp.models import AuditEvent, ClaimReview, Document
+from reviewapp.models import AuditEvent, Claim, ClaimReview, Document
 from reviewapp.services import claims, evidence, rechecks, rounds
 from reviewapp.services.errors import Conflict, Forbidden, NotFound
 from tests.conftest import World, make_app
 from tests.reviewapp.claims_support import (
     PLAN,
+    SOLNAE,
     StandIn,
     add_claim,
     fresh,
@@ -33,7 +34,7 @@ from tests.reviewapp.claims_support import (
     ingest_solnae,
     install_stand_in,
 )
-from tests.reviewapp.helpers import user, world_in
+from tests.reviewapp.helpers import ingest, user, world_in
 
 
 @pytest.fixture()
@@ -43,7 +44,7 @@ def checker(monkeypatch: pytest.MonkeyPatch) -> StandIn:
 
 @pytest.fixture()
 def solnae(world: World, checker: StandIn) -> dict[str, Document]:
-    return ingest_solnae(world.small)
+    return ingest_solnae(world.small, checker)
 
 
 # --- the check -----------------------------------------------------------------------------
@@ -182,6 +183,32 @@ def test_the_applicants_own_documents_are_never_evidence(
     assert all(e["document_id"] != application.id for e in claim.evidence)
 
 
+def test_a_table_never_proves_its_own_rows(
+    world: World, solnae: dict[str, Document], checker: StandIn
+) -> None:
+    """A claim imported from the quantitative table, citing that table: its passages are not
+    handed over (the suggestions and other documents still are)."""
+    table = solnae["solnae-quantitative-data-2026.xlsx"]
+    claim = add_claim(
+        world.small,
+        indicator(world, "INN-06"),
+        "공공데이터 개방 64건",
+        kind="quantitative",
+        source_document_id=table.id,
+        cited_document=table.filename,
+    )
+    claims.recheck(world.small)
+    assert not fresh(claim.id).cited_document_missing
+    given = {p.id for p in checker.passages_of("개방 64건")}
+    assert given.isdisjoint(c.id for c in table.chunks)
+    # the same row typed into the self-evaluation is checked against the table
+    other = add_claim(
+        world.small, indicator(world, "INN-06"), "개방 데이터 64건", cited_document=table.filename
+    )
+    claims.recheck(world.small, [other.id])
+    assert {c.id for c in table.chunks} <= {p.id for p in checker.passages_of("데이터 64건")}
+
+
 def test_a_claim_without_indicator_is_unmatched(
     world: World, solnae: dict[str, Document], checker: StandIn
 ) -> None:
@@ -222,9 +249,26 @@ def test_links_are_evidence_and_changes_recheck_in_the_background(
 
 
 def test_changes_without_claims_queue_nothing(world: World, checker: StandIn) -> None:
-    ingest_solnae(world.small)  # documents become ready: no claims, no recheck
+    (plan,) = ingest([SOLNAE / PLAN], world.small)  # a document becomes ready: no claims
+    assert plan.status == "ready"
     assert checker.calls == []
     assert rechecks.request(world.small) is False
+
+
+def test_an_import_is_checked_next(world: World, checker: StandIn) -> None:
+    """The self-evaluation table uploaded after the evidence: its rows become claims (the
+    import) and are checked at once (inline here; a queued job with a worker)."""
+    (plan,) = ingest([SOLNAE / PLAN], world.small)
+    assert checker.calls == []
+    (table,) = ingest(
+        [SOLNAE / "solnae-self-evaluation-2026.xlsx"], world.small, doc_type="self_evaluation"
+    )
+    imported = db.session.scalars(select(Claim).where(Claim.source_document_id == table.id)).all()
+    assert len(imported) == 23
+    assert all(c.checked_at is not None and c.status != "pending" for c in imported)
+    assert len(checker.calls) == 23  # each claim once
+    svc01 = next(c for c in imported if c.indicator_ref.startswith("SVC-01"))
+    assert svc01.status == "weak" and svc01.evidence[0]["document_id"] == plan.id
 
 
 @pytest.fixture()
