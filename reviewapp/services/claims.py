@@ -269,10 +269,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _iso(value: Any) -> str:
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
-
-
 def normalized_value(q: Any) -> dict[str, Any]:
     """One claimed value as stored and printed: {"value", "unit", "period"}; a date's value
     is its ISO form to its granularity ("2024-04", "2024-09-30"), a range's "start/end"."""
@@ -591,6 +587,8 @@ def status_by_indicator(submission_id: int) -> dict[int, str]:
             Claim.submission_id == submission_id, Claim.indicator_id.is_not(None)
         )
     ):
+        if indicator_id is None:
+            continue
         rank = STATUSES.index(status) if status in STATUSES else len(STATUSES)
         current = worst.get(indicator_id)
         if current is None or rank < STATUSES.index(current):

@@ -15,8 +15,9 @@ services can call it without importing the checker (services/claims.py).
 from __future__ import annotations
 
 import logging
+from typing import Any, cast
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import CursorResult, exists, select, update
 
 from .. import queue
 from ..extensions import db
@@ -38,12 +39,13 @@ def request(submission_id: int | None) -> bool:
         has_claims = db.session.scalar(select(exists().where(Claim.submission_id == submission_id)))
         if not has_claims:
             return False
-        marked = db.session.execute(
+        result = db.session.execute(
             update(Claim)
             .where(Claim.submission_id == submission_id, Claim.checked_at.is_not(None))
             .values(checked_at=None)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
+        marked = cast(CursorResult[Any], result).rowcount
         db.session.commit()
         if not marked and submission_id in queue.pending_ids(JOB):
             return False  # already stale, and the job that will check them is waiting
