@@ -3,7 +3,9 @@
 process_document (-> ocr_document, behind text documents, when it needs OCR) ->
 embed_document (the fastest model at once, the others behind newer documents) -> prepare
 the round's indicator queries; a ready self-evaluation or quantitative document also ->
-import_claims. `reviewapp worker` runs the consumer;
+import_claims. A document that becomes ready or gets vectors, and an import, ask for the
+submission's claims to be rechecked (recheck_claims, low priority, one per submission:
+services/rechecks.py). `reviewapp worker` runs the consumer;
 the queue itself (storage, priorities, `enqueue`) is reviewapp/queue.py.
 """
 
@@ -15,7 +17,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from .queue import enqueue, huey, task
-from .services import documents, pipeline, suggestions
+from .services import claims, documents, pipeline, rechecks, suggestions
 
 log = logging.getLogger(__name__)
 _app: Flask | None = None
@@ -56,6 +58,8 @@ def _follow_up(outcome: pipeline.Processed) -> None:
         enqueue("import_claims", outcome.document_id)
     if outcome.ready and outcome.passages and current_app.config["EMBEDDINGS_ENABLED"]:
         queue_embeddings(outcome.document_id)
+    if outcome.ready:
+        rechecks.request(documents.submission_id_of(outcome.document_id))
 
 
 def queue_embeddings(document_id: int) -> None:
@@ -84,6 +88,14 @@ def embed_document_task(document_id: int, model: str | None = None) -> None:
         if pipeline.embed_document(document_id, models) and submission_id is not None:
             # the round's indicators as prepared queries: suggestions need no model call
             suggestions.prepare_indicator_queries(submission_id, models)
+            rechecks.request(submission_id)  # the suggestions re-rank with the new vectors
+
+
+@task(rechecks.JOB, retries=1, retry_delay=30)
+def recheck_claims_task(submission_id: int) -> None:
+    """Recheck a submission's claims against its evidence (services/claims.py)."""
+    with _context():
+        claims.recheck(submission_id)
 
 
 def run_worker(app: Flask, workers: int = 1) -> None:

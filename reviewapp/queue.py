@@ -22,11 +22,14 @@ huey = Huey("reviewapp", storage_class=MemoryStorage, results=False)
 
 # Higher runs first: new documents become searchable before earlier ones get the
 # slower, better vectors, and text documents before scans (OCR takes seconds per page).
+# A submission's claims are rechecked once its documents are read (a recheck takes
+# seconds and reads text), before the slow vectors, which only re-rank the passages.
 PRIORITY = {
     "process_document": 20,
     "import_claims": 15,
     "embed_document": 10,
     "ocr_document": 5,
+    "recheck_claims": 2,
     "embed_document_slow": 0,
 }
 

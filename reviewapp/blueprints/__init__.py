@@ -17,6 +17,7 @@ from ..services.session import WriteConflict
 from . import (
     accounts,
     auth,
+    claims,
     claims_import,
     documents,
     frameworks,
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(frameworks.bp)
     app.register_blueprint(submissions.bp)
     app.register_blueprint(indicators.bp)
+    app.register_blueprint(claims.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(claims_import.bp)
     app.register_blueprint(search.bp)

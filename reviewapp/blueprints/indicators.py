@@ -18,8 +18,17 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from ..converters import id_arg, int_arg, parse_id, parse_int
-from ..models import Assignment, EvidenceLink, Indicator, IndicatorKind, Role, Score, Submission
-from ..services import access, evidence, indicators, scoring
+from ..models import (
+    Assignment,
+    Claim,
+    EvidenceLink,
+    Indicator,
+    IndicatorKind,
+    Role,
+    Score,
+    Submission,
+)
+from ..services import access, claims, evidence, indicators, scoring
 from ..services import search as evidence_search
 from ..services import suggestions as suggest
 from ..services.errors import Conflict, Invalid
@@ -68,6 +77,10 @@ def _page(submission: Submission, indicator: Indicator, card: ScoreCard) -> str:
         links=evidence.links_for(current_user, submission.id, indicator.id),
         can_decide=_can_decide(submission),
         card=card,
+        indicator_claims=card.claims,
+        can_review=claims.can_review(current_user, submission),
+        finalized=card.finalized,
+        reviews_of=lambda claim: claims.reviews_visible(current_user, claim),
     )
 
 
@@ -226,6 +239,7 @@ class ScoreCard:
     levels: list[tuple[dict[str, Any], Decimal]] = field(default_factory=list)
     own_links: list[EvidenceLink] = field(default_factory=list)
     message: str = ""  # errors that belong to no stage of the round (an unknown stage)
+    claims: list[Claim] = field(default_factory=list)  # the applicant's, shown by the field
 
 
 def _stage_name(stage: Mapping[str, Any], locale: str) -> str:
@@ -325,6 +339,7 @@ def _score_card(
         levels=levels,
         own_links=own_links,
         message=stray,
+        claims=claims.for_indicator(submission.id, indicator.id),
     )
 
 

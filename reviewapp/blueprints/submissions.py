@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..services import access, documents, overview, rounds
+from ..services import access, claims, documents, overview, rounds
 from ..services import suggestions as suggest
 from ..services.errors import Invalid
 
@@ -26,6 +26,9 @@ def show(submission_id: int) -> Any:
         submission=submission,
         areas=overview.indicators_by_area(current_user, submission),
         summary=documents.batch_summary(submission.id, batch) if batch else None,
+        counts=claims.counts(submission.id),
+        statuses=claims.STATUSES,
+        claim_status=claims.status_by_indicator(submission.id),
     )
 
 
@@ -43,6 +46,9 @@ def coverage(submission_id: int) -> Any:
         areas=[(a, areas.get(a.id, [])) for a in submission.round.framework.areas],
         missing=sum(1 for r in rows if r.strength == 0),
         total=len(rows),
+        counts=claims.counts(submission.id),
+        statuses=claims.STATUSES,
+        claim_status=claims.status_by_indicator(submission.id),
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError
 
 from . import (
     accounts,
+    claim_checks,
     claims_import,
     demo,
     documents,
@@ -36,6 +37,7 @@ AREAS = (
     documents,
     claims_import,
     search,
+    claim_checks,
     jobs,
     demo,
 )

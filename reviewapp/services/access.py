@@ -7,6 +7,7 @@ from sqlalchemy import Select, select
 from ..extensions import db
 from ..models import (
     Assignment,
+    Claim,
     Document,
     EvidenceLink,
     Indicator,
@@ -66,6 +67,19 @@ def document_for(user: User, document_id: int) -> Document:
     if document is None:
         raise NotFound(f"no document {document_id}")
     return document
+
+
+def claim_for(user: User, claim_id: int) -> Claim:
+    """The claim if its submission is visible to ``user``; NotFound otherwise."""
+    claim = db.session.scalar(
+        select(Claim).where(
+            Claim.id == claim_id,
+            Claim.submission_id.in_(visible_submissions(user).with_only_columns(Submission.id)),
+        )
+    )
+    if claim is None:
+        raise NotFound(f"no claim {claim_id}")
+    return claim
 
 
 def can_manage(user: User) -> bool:

@@ -25,7 +25,7 @@ from ..models import (
     SuggestionDecision,
     utcnow,
 )
-from . import audit, storage
+from . import audit, rechecks, storage
 from .errors import NotFound, ServiceError
 from .indexing import get_index
 from .rounds import require_open
@@ -199,8 +199,10 @@ def delete_document(document_id: int, *, actor_id: int | None = None) -> None:
         sha256=document.sha256,
         decisions_removed=removed,
     )
+    submission_id = document.submission_id
     db.session.delete(document)
     db.session.commit()
+    rechecks.request(submission_id)  # a cited document may be gone, and its passages
 
 
 def resume_unfinished() -> int:

@@ -11,7 +11,8 @@ Links and decisions belong to the evaluator who made them (blind review, as in H
 - an evaluator sees other evaluators' links once their own score for that indicator is saved
   (the rule that will hide scores too); before, only their own.
 
-Every change writes an AuditEvent in the same transaction. Concurrent identical clicks meet
+Every change writes an AuditEvent in the same transaction, and then asks for the
+submission's claims to be rechecked against the changed evidence (services/rechecks.py). Concurrent identical clicks meet
 unique constraints; the loser's transaction is retried once and finds the winner's row, so
 the answer is the state both asked for, never an error or a duplicate.
 """
@@ -44,7 +45,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit
+from . import audit, rechecks
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .rounds import require_open_submission
 
@@ -445,7 +446,9 @@ def decide(
         _set_decision(actor_id, submission_id, indicator, chunk, decision)
         return PassageState(chunk.id, decision, None)
 
-    return _once(change)
+    state = _once(change)
+    rechecks.request(submission_id)
+    return state
 
 
 def link_passage(
@@ -466,7 +469,9 @@ def link_passage(
         _set_decision(actor_id, submission_id, indicator, chunk, Decision.ACCEPTED.value)
         return _ensure_link(actor_id, submission_id, indicator, chunk, note)
 
-    return _once(change)
+    link = _once(change)
+    rechecks.request(submission_id)
+    return link
 
 
 def unlink(actor_id: int, link_id: int) -> RemovedLink:
@@ -501,7 +506,9 @@ def unlink(actor_id: int, link_id: int) -> RemovedLink:
             )
         return removed
 
-    return _once(change)
+    done = _once(change)
+    rechecks.request(done.submission_id)
+    return done
 
 
 def _squeeze(text: str) -> str:
@@ -584,4 +591,6 @@ def link_citation(
             note=note,
         )
 
-    return _once(change)
+    link = _once(change)
+    rechecks.request(submission_id)
+    return link

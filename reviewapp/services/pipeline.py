@@ -38,9 +38,16 @@ from ..models import (
     Page,
     SuggestionDecision,
 )
-from . import claims_import, storage
+from . import claims_import, rechecks, storage
 from .chunking import chunk_pages
-from .documents import document_path, fail, remove_derived, set_status, work_dir
+from .documents import (
+    document_path,
+    fail,
+    remove_derived,
+    set_status,
+    submission_id_of,
+    work_dir,
+)
 from .errors import ServiceError
 from .indexing import get_index, records_for
 from .uploads import unpack_archive
@@ -240,18 +247,25 @@ def import_claims(
     *,
     actor_id: int | None = None,
     automatic: bool = False,
+    recheck: bool = True,
 ) -> claims_import.ImportReport | None:
     """The claims step: import (again) a document's claims from its tables, automatically
     after processing (``automatic``: an unexpected failure is logged and gives None, it never
-    fails the document) or on request (errors raise, as from claims_import.import_claims)."""
+    fails the document) or on request (errors raise, as from claims_import.import_claims).
+    The imported claims are then checked against the evidence (``recheck``: queued, see
+    services/rechecks.py; process_inline asks once for the whole document instead)."""
     if not automatic:
-        return claims_import.import_claims(document_id, actor_id=actor_id)
-    try:
-        return claims_import.import_claims(document_id, actor_id=actor_id, automatic=True)
-    except Exception:
-        log.exception("importing the claims of document %s failed", document_id)
-        db.session.rollback()
-        return None
+        report = claims_import.import_claims(document_id, actor_id=actor_id)
+    else:
+        try:
+            report = claims_import.import_claims(document_id, actor_id=actor_id, automatic=True)
+        except Exception:
+            log.exception("importing the claims of document %s failed", document_id)
+            db.session.rollback()
+            return None
+    if recheck:
+        rechecks.request(submission_id_of(document_id))
+    return report
 
 
 def process_inline(document_id: int) -> Document:
@@ -260,11 +274,13 @@ def process_inline(document_id: int) -> Document:
     for unpacked in outcome.unpacked:
         process_inline(unpacked)
     if outcome.claims:
-        import_claims(document_id, automatic=True)
+        import_claims(document_id, automatic=True, recheck=False)  # checked below, once
     if outcome.ready and current_app.config["EMBEDDINGS_ENABLED"]:
         embed_document(document_id)
     document = db.session.get(Document, document_id)
     assert document is not None
+    if outcome.ready:
+        rechecks.request(document.submission_id)
     return document
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from reviewapp.extensions import db
-from reviewapp.models import Document
+from reviewapp.models import Claim, Document
 from reviewapp.services import accounts, evidence, rounds, uploads
 from tests.conftest import PASSWORD, World, csrf_token, login
 from tests.reviewapp.helpers import MD, indicators_of
@@ -51,6 +51,8 @@ KNOWN = {
     "results.export_file",
     "submissions.show",
     "submissions.coverage",
+    "claims.table",
+    "claims.review",
     "documents.upload",
     "documents.batch_summary",
     "documents.view",
@@ -90,6 +92,7 @@ class Foreign:
     indicator_code: str
     indicator_id: int
     user_id: int  # another evaluator (evb), assigned there
+    claim_id: int  # a claim of the applicant's self-evaluation
 
     def path_args(self) -> dict[str, object]:
         """Route argument name -> the foreign value it is filled with."""
@@ -105,6 +108,7 @@ class Foreign:
             "chunk_id": self.chunk_id,
             "passage_id": self.chunk_id,
             "user_id": self.user_id,
+            "claim_id": self.claim_id,
         }
 
     def query(self) -> dict[str, object]:
@@ -148,6 +152,9 @@ def foreign(app: Flask, world: World) -> Foreign:
     indicator = indicators_of(world)[0]
     chunk_id = document.chunks[0].id
     link = evidence.link_passage(evb.id, submission_id, indicator.id, chunk_id, note="근거")
+    claim = Claim(submission_id=submission_id, indicator_id=indicator.id, text="시민참여단 25명")
+    db.session.add(claim)
+    db.session.commit()
     return Foreign(
         round_id=round_.id,
         submission_id=submission_id,
@@ -158,6 +165,7 @@ def foreign(app: Flask, world: World) -> Foreign:
         indicator_code=indicator.code,
         indicator_id=indicator.id,
         user_id=evb.id,
+        claim_id=claim.id,
     )
 
 
