@@ -64,6 +64,7 @@ from ..models import (
 from . import audit, evidence, places
 from . import suggestions as suggest
 from .errors import Forbidden, NotFound
+from .rechecks import stale_ids
 from .rounds import require_open_submission
 
 SUGGESTIONS = 8
@@ -505,8 +506,6 @@ def _unique(candidates: Iterable[Candidate]) -> list[Candidate]:
 
 def recheck_stale(submission_id: int) -> int:
     """Check the claims never checked or marked stale; returns how many."""
-    from .rechecks import stale_ids
-
     ids = stale_ids(submission_id)
     if ids:
         recheck(submission_id, ids)
