@@ -302,7 +302,23 @@ def read_sheet(
 
 def read_calamine(path: Path) -> list[Sheet]:
     """Every sheet through python-calamine (XLSX that openpyxl refuses, legacy XLS/BIFF):
-    stored values, dates in ISO form; calamine reads no number formats."""
+    stored values, dates in ISO form; calamine reads no number formats.
+
+    Raises ValueError for a file calamine cannot read, including one it panics on: a
+    Rust panic arrives as pyo3's PanicException, a BaseException that ``except Exception``
+    lets through (a damaged BIFF Workbook stream killed the worker; tests/data case).
+    """
+    try:
+        return _read_calamine(path)
+    except Exception:
+        raise
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        raise ValueError(f"python-calamine failed: {type(exc).__name__}: {exc}") from None
+
+
+def _read_calamine(path: Path) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
     with open(path, "rb") as fh:  # by content: from_path would go by the file's extension

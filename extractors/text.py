@@ -21,9 +21,11 @@ __all__ = ["DecodedText", "TextExtractor", "csv_tables", "decode_text"]
 # CP1252, EUC-JP and Shift-JIS, 17 % for random bytes, and 0.5 % for GB2312 Chinese read
 # as CP949, the closest: 0.1 % stays five times below it.
 TOLERATED_SHARE = 0.001
-# One stray character is 2 (CP949) to 4 (UTF-8) bytes: without this floor a file under
-# 1 KB could not hold a single one (the pasted symbol of a 289-byte CSV is 0.7 %).
-TOLERATED_MIN_BYTES = 4
+# One stray character is 2 (CP949) to 4 (UTF-8) bytes: without this floor a file of a few
+# KB could not hold a handful (three CP949 symbols pasted into a 3.6 KB UTF-8 CSV are 6
+# bytes, 0.17 %; found by a tester). 16 bytes is up to 8 pasted symbols; the other guard
+# (more non-ASCII characters decoded than bad runs) keeps text in another encoding out.
+TOLERATED_MIN_BYTES = 16
 # charset-normalizer's "chaos" (share of odd character sequences) above which its guess
 # is not text but noise decoded as text.
 MAX_CHAOS = 0.1

@@ -97,3 +97,12 @@ def test_word_and_powerpoint_97_are_refused_with_what_to_do(
         assert err.code == "unsupported"
         assert f"{save_as}로 저장해 다시 올려 주십시오" in err.message_ko
         assert "97-2003" in err.message and save_as.replace(" 또는 ", " or ") in err.message
+
+
+def test_a_workbook_stream_calamine_panics_on_fails_readably() -> None:
+    """python-calamine panics (pyo3 PanicException, not an Exception) on this damaged BIFF
+    Workbook stream; the extractor must still answer with a readable refusal, not let the
+    panic kill the caller (it killed the worker and left the batch stuck)."""
+    with pytest.raises(ExtractionError) as info:
+        extract(Path(__file__).parent.parent / "data" / "damaged_biff_workbook.xls")
+    assert info.value.code == "corrupt"

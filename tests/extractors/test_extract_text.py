@@ -161,3 +161,11 @@ def test_binary_without_nul_is_still_refused(tmp_path: Path) -> None:
     with pytest.raises(ExtractionError) as info:
         decode_text(path.read_bytes())
     assert info.value.code == "corrupt"
+
+
+def test_a_few_pasted_cp949_symbols_in_a_small_utf8_csv_are_replaced_not_refused() -> None:
+    """Three CP949 symbols (㎡ ※ ℃, 6 bytes) pasted into a 3.6 KB UTF-8 CSV: 0.17 % of the
+    bytes, over the 0.1 % share; the floor of TOLERATED_MIN_BYTES keeps it text."""
+    path = Path(__file__).parent.parent / "data" / "csv_utf8_three_cp949_symbols.csv"
+    decoded = decode_text(path.read_bytes())
+    assert decoded.encoding == "utf-8" and decoded.replaced == 3
