@@ -797,8 +797,13 @@ def check_claim(
     missing: list[Value] = []
     contradicted = False
     relevant_set = frozenset(relevant)
+    candidates = _candidates(parsed, key_terms)
     for claim in claim_located:
         found, contradiction = _find(parsed, claim, relevant_set)
+        if not any(f.agrees for f in found):
+            near = _find_near(parsed, claim, candidates, key_terms)
+            if near is not None:
+                found.append(near)
         findings += found
         contradicted = contradicted or contradiction
         if not any(f.agrees for f in found):
@@ -901,6 +906,74 @@ def _find(
                 )
             )
     return findings, contradiction
+
+
+_NEAR = 60  # characters either side of an evidence value that count as near it (rule 7b)
+
+
+def _candidates(parsed: ParsedPassages, key_terms: tuple[str, ...]) -> list[int]:
+    """Indices of the passages holding at least one of the claim's key words."""
+    return [
+        i for i, text in enumerate(parsed.compact) if text and any(t in text for t in key_terms)
+    ]
+
+
+def _specific(value: Value) -> bool:
+    """A value unlikely to recur by chance: three significant digits or more (4,690; 236억),
+    an amount of 10 million won or more, or a date to the day."""
+    if isinstance(value, DateMention):
+        return value.granularity == "day" and value.year is not None
+    digits = str(value.value.normalize()).replace("-", "").replace(".", "").lstrip("0")
+    digits = digits.split("E")[0].rstrip("0")
+    return len(digits) >= 3 or (value.unit == "원" and value.value >= 10_000_000)
+
+
+def _find_near(
+    parsed: ParsedPassages,
+    claim: _Located,
+    candidates: Sequence[int],
+    key_terms: tuple[str, ...],
+) -> Finding | None:
+    """Rule 7b: an agreeing value near the claim's words when rule 7 found none.
+
+    In a passage holding a key word of the claim, an evidence value of the same kind that
+    agrees (and names no other period) is a finding when the claim's words are near it
+    (within ``_NEAR`` characters, or in its row label and header): two of the claim's key
+    words, or one of its heads, or one key word when the value is specific (``_specific``).
+    The best such value (most key words near it) is returned."""
+    best: tuple[int, Finding] | None = None
+    for p in candidates:
+        passage = parsed.passages[p]
+        for i in parsed.by_passage[p]:
+            evidence = parsed.values[i]
+            if not _kinds_meet(claim.value, evidence.value) or not _comparable(claim, evidence):
+                continue
+            if (
+                claim.period
+                and evidence.period
+                and not _periods_match(claim.period, evidence.period)
+            ):
+                continue
+            if not _agree(claim.value, evidence.value):
+                continue
+            a, b = evidence.value.span
+            window = _compact(passage.text[max(0, a - _NEAR) : b + _NEAR]) + evidence.context
+            near = sum(1 for t in key_terms if t in window)
+            head = any(h in window for h in claim.heads)
+            if not (near >= 2 or head or (near and _specific(claim.value))):
+                continue
+            if best is None or near > best[0]:
+                finding = Finding(
+                    claim_value=claim.value,
+                    evidence_value=evidence.value,
+                    passage_id=passage.id,
+                    span=evidence.value.span,
+                    agrees=True,
+                    document=passage.document,
+                    page=passage.page,
+                )
+                best = (near, finding)
+    return best[1] if best else None
 
 
 def _decisive(claim: _Located, evidence: _Located) -> bool:
