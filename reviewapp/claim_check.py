@@ -804,6 +804,11 @@ def check_claim(
             near = _find_near(parsed, claim, candidates, key_terms)
             if near is not None:
                 found.append(near)
+            elif not contradiction:
+                conflict = _find_conflict(parsed, claim, candidates, key_terms)
+                if conflict is not None:
+                    found.append(conflict)
+                    contradiction = True
         findings += found
         contradicted = contradicted or contradiction
         if not any(f.agrees for f in found):
@@ -974,6 +979,87 @@ def _find_near(
                 )
                 best = (near, finding)
     return best[1] if best else None
+
+
+def _same_measure(claim: Value, evidence: Value) -> bool:
+    """Both dates with a year, or both quantities of one kind with convertible units."""
+    if isinstance(claim, DateMention) or isinstance(evidence, DateMention):
+        return (
+            isinstance(claim, DateMention)
+            and isinstance(evidence, DateMention)
+            and claim.year is not None
+            and evidence.year is not None
+        )
+    return (
+        bool(claim.unit and evidence.unit)
+        and claim.kind == evidence.kind
+        and convertible(evidence.unit, claim.unit)
+    )
+
+
+def _window(text: str, span: tuple[int, int], before: int, after: int) -> str:
+    """Compact text around ``span`` on its own line: ``before`` characters before it and
+    ``after`` after it."""
+    a, b = span
+    lo = max(0, a - before, text.rfind("\n", 0, a) + 1)
+    hi = text.find("\n", b)
+    hi = min(b + after, len(text) if hi < 0 else hi)
+    return _compact(text[lo:hi])
+
+
+def _find_conflict(
+    parsed: ParsedPassages,
+    claim: _Located,
+    candidates: Sequence[int],
+    key_terms: tuple[str, ...],
+) -> Finding | None:
+    """Rule 8b: a disagreeing value that says what the claim says, when no value agrees.
+
+    In a passage holding a key word of the claim, an evidence value of the same measure
+    (``_same_measure``; no bound against an exact claim, no rate) in the claim's period (when
+    both name one) disagrees decisively when, on its line within 40 characters before it or
+    in its row label and header, stand the claim value's first head and at least two of the
+    claim's key words (all of them when it has fewer), and no agreeing value of the same
+    measure is as close to those words. The closest such value is returned."""
+    if not claim.heads or claim.borrowed:
+        return None
+    need = min(2, len(key_terms))
+    best: tuple[int, bool, Finding] | None = None
+    for p in candidates:
+        passage = parsed.passages[p]
+        for i in parsed.by_passage[p]:
+            evidence = parsed.values[i]
+            if not _same_measure(claim.value, evidence.value) or not _comparable(claim, evidence):
+                continue
+            if (
+                claim.period
+                and evidence.period
+                and not _periods_match(claim.period, evidence.period)
+            ):
+                continue
+            date = isinstance(claim.value, DateMention)
+            window = _window(passage.text, evidence.value.span, 40, 40 if date else 8)
+            window += evidence.context
+            if claim.heads[0] not in window:
+                continue
+            near = sum(1 for t in key_terms if t in window)
+            if near < need:
+                continue
+            agrees = _agree(claim.value, evidence.value)
+            if best is None or near > best[0] or (near == best[0] and agrees and not best[1]):
+                finding = Finding(
+                    claim_value=claim.value,
+                    evidence_value=evidence.value,
+                    passage_id=passage.id,
+                    span=evidence.value.span,
+                    agrees=agrees,
+                    document=passage.document,
+                    page=passage.page,
+                )
+                best = (near, agrees, finding)
+    if best is None or best[1]:
+        return None
+    return best[2]
 
 
 def _decisive(claim: _Located, evidence: _Located) -> bool:
