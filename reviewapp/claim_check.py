@@ -384,6 +384,7 @@ class _Located:
     heads: tuple[str, ...]
     period: DateMention | None
     borrowed: bool = False  # its context is the value's before it (3,010대(62.1%))
+    table: bool = False  # a cell of a table row
     passage: int = -1  # index into ParsedPassages.passages
 
 
@@ -574,22 +575,74 @@ def _cell_values(cell: str, start: int, scale: str | None) -> list[Quantity]:
     return [replace(q, span=(q.span[0] + start, q.span[1] + start)) for q in found]
 
 
-def _table_values(
-    text: str, passage_scale: str | None
-) -> tuple[list[_Located], list[tuple[int, int]]]:
-    """Located values of the `` | `` rows of ``text`` (rule 4), and the rows' spans."""
-    located: list[_Located] = []
-    row_spans: list[tuple[int, int]] = []
-    header: list[tuple[str, int]] | None = None
+_SPACE_YEARS = re.compile(
+    r"^(?P<label>.*?\S)?(?P<years>(?:[ \t]+(?:19|20)\d{2}(?:[ \t]*년)?){2,})[ \t]*$"
+)
+_SPACE_NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?%?"
+_TOKEN = re.compile(r"\S+")
+
+
+def _space_row(line: str, offset: int, columns: int) -> list[tuple[str, int]] | None:
+    """Cells of a row of a table laid out with spaces (a PDF's text layer): a label, then
+    exactly ``columns`` numbers; None when the line is not such a row."""
+    tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(line)]
+    if len(tokens) <= columns:
+        return None
+    numbers = tokens[-columns:]
+    if not all(re.fullmatch(_SPACE_NUMBER, t) for t, _ in numbers):
+        return None
+    label = line[: numbers[0][1]].strip()
+    if not label or re.fullmatch(_SPACE_NUMBER, tokens[-columns - 1][0]):
+        return None
+    start = len(line) - len(line.lstrip())
+    return [(label, offset + start)] + [(t, offset + a) for t, a in numbers]
+
+
+def _rows(text: str) -> list[tuple[int, int, list[tuple[str, int]] | None]]:
+    """(start, end, cells) per line of ``text``; ``cells`` is None for a line that is not a
+    table row. Rows are `` | `` lines (as the extractors write tables) or, under a header
+    line ending in two years or more (``구분 2021 2022 2023``), lines of a label and as many
+    numbers (as PDF text layers lay tables out)."""
+    out: list[tuple[int, int, list[tuple[str, int]] | None]] = []
     offset = 0
+    columns = 0
     for line in text.split("\n"):
         start = offset
         offset += len(line) + 1
-        if " | " not in line:
+        cells: list[tuple[str, int]] | None = None
+        if " | " in line:
+            cells = _cells(line, start)
+            columns = 0
+        else:
+            m = _SPACE_YEARS.match(line)
+            if m is not None:
+                years = [
+                    (t.group(), start + m.start("years") + t.start())
+                    for t in re.finditer(r"(?:19|20)\d{2}(?:[ \t]*년)?", m.group("years"))
+                ]
+                cells = [((m.group("label") or "").strip(), start)] + years
+                columns = len(years)
+            elif columns:
+                cells = _space_row(line, start, columns)
+                if cells is None:
+                    columns = 0
+        out.append((start, start + len(line), cells))
+    return out
+
+
+def _table_values(
+    text: str, passage_scale: str | None
+) -> tuple[list[_Located], list[tuple[int, int]]]:
+    """Located values of the table rows of ``text`` (rule 4, rows as :func:`_rows` finds
+    them), and the rows' spans."""
+    located: list[_Located] = []
+    row_spans: list[tuple[int, int]] = []
+    header: list[tuple[str, int]] | None = None
+    for start, end, cells in _rows(text):
+        if cells is None:
             header = None
             continue
-        row_spans.append((start, start + len(line)))
-        cells = _cells(line, start)
+        row_spans.append((start, end))
         numeric = [c for c, _ in cells[1:] if _NUMBER_CELL.fullmatch(c.replace(" ", ""))]
         years = [c for c, _ in cells[1:] if _YEAR_CELL.fullmatch(c)]
         if header is None and (not numeric or len(years) == len(cells) - 1):
@@ -598,6 +651,7 @@ def _table_values(
         label = cells[0][0]
         row_period = _year_of(label)
         row_scale = _label_scale(label)
+        texts = [c for c, _ in cells[1:] if c and not scan(c).quantities and not scan(c).dates]
         for index, (cell, cell_start) in enumerate(cells):
             if index == 0 and not _NUMBER_CELL.fullmatch(cell):
                 continue
@@ -622,6 +676,22 @@ def _table_values(
                         words=context_words,
                         heads=heads,
                         period=period,
+                        table=True,
+                    )
+                )
+            if index == 0 or _YEAR_CELL.fullmatch(cell):
+                continue
+            # a date cell (제정 | 2020년 3월 15일): the row's words say what it dates
+            row_words = tuple(label_words + [w for t in texts for w in words(t)])
+            for d in scan(cell).dates:
+                located.append(
+                    _Located(
+                        value=replace(d, span=(d.span[0] + cell_start, d.span[1] + cell_start)),
+                        context="".join(row_words),
+                        words=row_words,
+                        heads=tuple(dict.fromkeys(row_words[::-1][:2])),
+                        period=None,
+                        table=True,
                     )
                 )
     return located, row_spans
@@ -642,7 +712,7 @@ class ParsedPassages:
 def _parse_one(passage: Passage) -> list[_Located]:
     text = passage.text
     passage_scale = find_unit_header(text)
-    located, row_spans = _table_values(text, passage_scale) if " | " in text else ([], [])
+    located, row_spans = _table_values(text, passage_scale)
     free = text
     if row_spans:
         chars = list(text)
@@ -1017,13 +1087,18 @@ def _find_conflict(
 
     In a passage holding a key word of the claim, an evidence value of the same measure
     (``_same_measure``; no bound against an exact claim, no rate) in the claim's period (when
-    both name one) disagrees decisively when, on its line within 40 characters before it or
+    both name one; when only the claim does, its line must name that period within 80
+    characters, else it is another period's value; when only the evidence does, the claim
+    that no value supports is taken to speak of it) disagrees decisively when, on its line within 40 characters before it or
     in its row label and header, stand the claim value's first head and at least two of the
-    claim's key words (all of them when it has fewer), and no agreeing value of the same
+    claim's key words (all of them when it has fewer), one of the evidence value's two heads
+    is a key word of the claim (a yearly table's value is not compared with a claim that
+    names no year), and no agreeing value of the same
     measure is as close to those words. The closest such value is returned."""
     if not claim.heads or claim.borrowed:
         return None
     need = min(2, len(key_terms))
+    claim_text = "".join(key_terms)
     best: tuple[int, bool, Finding] | None = None
     for p in candidates:
         passage = parsed.passages[p]
@@ -1037,6 +1112,14 @@ def _find_conflict(
                 and not _periods_match(claim.period, evidence.period)
             ):
                 continue
+            if evidence.table and evidence.period and not claim.period:
+                continue  # a yearly table: a claim naming no year may mean another year
+            if evidence.heads and not any(h in claim_text for h in evidence.heads[:2]):
+                continue  # 스마트 가로등 1,000대 is not about CCTV
+            if claim.period and not evidence.period:
+                line = _window(passage.text, evidence.value.span, 80, 80)
+                if not any(_periods_match(claim.period, d) for d in scan(line).dates if d.year):
+                    continue  # the claim's period is not the evidence's: not comparable
             date = isinstance(claim.value, DateMention)
             window = _window(passage.text, evidence.value.span, 40, 40 if date else 8)
             window += evidence.context

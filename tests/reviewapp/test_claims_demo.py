@@ -48,13 +48,9 @@ NOT_SUPPORTED_YET = {
         "INN-02": "1건 in 2024 and 2건 in 2025 are rows of the task table, not written figures",
         "INN-07": "the evidence never mentions 품질진단; nothing to compare",
         "INN-17": "no figure, and no one passage holds all its words (연계)",
-        "SVC-20": "the checker misses 76.2점 after 100점 만점에",
     },
     "한빛시": {
-        "INN-01": "2025년 제안 반영 결과 공개: no figure states it",
         "INN-04": "연 4기: the report does not count the academy's terms",
-        "GOV-09": "3회 개최 is a table's row count",
-        "SVC-20": "the checker misses 83.6점 after 100점 만점에",
     },
 }
 
