@@ -331,6 +331,19 @@ _ENDINGS_BY_LENGTH = tuple(
 _stems: dict[str, str] = {}
 
 
+# words that name the same figure in Korean tenders and plans (the claim says 사업비, the
+# tender 사업금액): each is read as the first of its group
+_SYNONYMS = {
+    word: group[0]
+    for group in (
+        ("사업비", "사업금액", "소요예산", "사업예산", "총사업비", "추정금액", "계약금액"),
+        ("준공", "완공"),
+    )
+    for word in group
+}
+_SYNONYM_RE = re.compile("|".join(sorted(_SYNONYMS, key=len, reverse=True)))
+
+
 def _stem(word: str) -> str:
     """The word less one particle or verb ending, leaving two syllables or more."""
     stem = _stems.get(word)
@@ -344,6 +357,7 @@ def _stem(word: str) -> str:
             if len(word) - n >= 2 and word[-n:] in endings:
                 stem = word[:-n]
                 break
+    stem = _SYNONYMS.get(stem, stem)
     if len(_stems) > 200_000:
         _stems.clear()
     _stems[word] = stem
@@ -369,8 +383,9 @@ def words(text: str) -> list[str]:
 
 
 def _compact(text: str) -> str:
-    """Lower case, no white space: what words are looked for in."""
-    return re.sub(r"\s+", "", text).lower()
+    """Lower case, no white space, synonyms as their group's first word: what words are
+    looked for in."""
+    return _SYNONYM_RE.sub(lambda m: _SYNONYMS[m.group()], re.sub(r"\s+", "", text).lower())
 
 
 # --------------------------------------------------------------------------- located values
@@ -548,8 +563,8 @@ def _cells(line: str, offset: int) -> list[tuple[str, int]]:
 
 def _label_scale(label: str) -> str | None:
     m = _UNIT_IN_LABEL.search(label)
-    if m is None:
-        return None
+    if m is None or any(ch.isdigit() for ch in m.group(1)):
+        return None  # 만족도(5점) names the full marks, not a unit
     try:
         parse_scale(m.group(1))
     except ValueError:
@@ -709,6 +724,22 @@ class ParsedPassages:
     by_head: dict[str, tuple[int, ...]]
 
 
+_FULL_MARKS = re.compile(r"[ \t]*만점")
+
+
+def _values_of(text: str) -> tuple[list[Quantity], list[DateMention]]:
+    """The quantities and dates of ``text`` (``korean_numbers.scan``), less a score's scale
+    (``100점 만점에 83.6점``: 100점 is not a figure of anything), less a denominator
+    (``1만 명당``)."""
+    result = scan(text)
+    quantities = [
+        q
+        for q in result.quantities
+        if not _FULL_MARKS.match(text, q.span[1]) and "당" not in q.markers
+    ]
+    return quantities, list(result.dates)
+
+
 def _parse_one(passage: Passage) -> list[_Located]:
     text = passage.text
     passage_scale = find_unit_header(text)
@@ -719,8 +750,8 @@ def _parse_one(passage: Passage) -> list[_Located]:
         for a, b in row_spans:
             chars[a:b] = " " * (b - a)
         free = "".join(chars)
-    result = scan(free)
-    values: list[Value] = sorted([*result.quantities, *result.dates], key=lambda v: v.span)
+    quantities, dates = _values_of(free)
+    values: list[Value] = sorted([*quantities, *dates], key=lambda v: v.span)
     located += _locate(free, values)
     located.sort(key=lambda loc: loc.value.span)
     return located
@@ -811,28 +842,60 @@ def _score(claim: _Located, evidence: _Located) -> int:
     return score
 
 
+_RECENT = re.compile(r"(?:최근|지난)[ \t]*")
+_AS_OF_WORDS = re.compile(
+    r"[^)\]]{0,12}?(?:기준|현재|말|주민등록|통계|조사|집계|추계|실적|결산|예산)?[ \t]*[)\]]"
+)
+_EVENT_WORDS = re.compile(
+    r"출범|개소|설치|준공|완료|구축|수립|제정|개정|선정|착수|시작|개최|체결|도입|승인|인증|신설"
+)
+
+
+def _untie(text: str, q: Quantity, dates: Sequence[DateMention]) -> Quantity:
+    """``q`` without the period ``korean_numbers`` tied it to when, in a claim, the date
+    belongs to another statement: a comma between them (``2016년 3월 개소, 365일``) or a
+    bracket that says more than the date (``150명 상설 운영(2020년 출범)``)."""
+    if not q.period:
+        return q
+    for d in dates:
+        if d.period != q.period:
+            continue
+        if d.span[1] <= q.span[0] and "," not in text[d.span[1] : q.span[0]]:
+            return q
+        if d.span[0] >= q.span[1]:
+            m = _AS_OF_WORDS.match(text, d.span[1])
+            if m and not _EVENT_WORDS.search(m.group()):
+                return q
+    return replace(q, period=None)
+
+
 def _claim_values(
     text: str, claim_period: DateMention | None
 ) -> tuple[list[_Located], list[Value], DateMention | None, list[tuple[int, int]]]:
     """The claim's located values (rule 1), the values, its period and every value span."""
-    result = scan(text)
-    tied = {q.period for q in result.quantities if q.period}
+    quantities, dates = _values_of(text)
+    quantities = [_untie(text, q, dates) for q in quantities]
+    # 최근 3년(2023~2025): the span of the period, not a figure
+    quantities = [q for q in quantities if not _RECENT.search(text, 0, q.span[0] + 1)
+                  or q.span[0] != _RECENT.search(text, 0, q.span[0] + 1).end()]
+    if any(q.unit for q in quantities):  # 112 영상 지원 3,105건: 112 names the service
+        quantities = [q for q in quantities if q.unit or q.kind != "plain"]
+    tied = {q.period for q in quantities if q.period}
     period = claim_period
-    # 1만 명당 is a denominator, not a value to find
-    values: list[Value] = [q for q in result.quantities if "당" not in q.markers]
-    for d in result.dates:
+    values: list[Value] = list(quantities)
+    for d in dates:
         as_of = bool(_AS_OF.match(text, d.span[1])) or (
             text[d.span[0] - 1 : d.span[0]] == "(" and text[d.span[1] : d.span[1] + 1] == ")"
         )
-        if result.quantities and (d.period in tied or as_of) and d.start is not None:
+        if quantities and (d.period in tied or as_of) and d.start is not None:
             if as_of and period is None:
                 period = d
             continue
         values.append(d)
     values.sort(key=lambda v: v.span)
-    spans = sorted([q.span for q in result.quantities] + [d.span for d in result.dates])
+    spans = sorted([q.span for q in quantities] + [d.span for d in dates])
     period_of: dict[int, DateMention | None] = {}
-    for q in result.quantities:
+    for q in quantities:
         period_of[id(q)] = _period_mention(q.period) or period
     located = _locate(text, values, all_spans=spans, period_of=period_of)
     return located, values, period, spans
@@ -1077,6 +1140,9 @@ def _window(text: str, span: tuple[int, int], before: int, after: int) -> str:
     return _compact(text[lo:hi])
 
 
+_PER_PERIOD = re.compile(r"(?:^|[\s(])(?:연|연간|매년|매월|월|주|일|하루)[ \t]*$")
+
+
 def _find_conflict(
     parsed: ParsedPassages,
     claim: _Located,
@@ -1106,6 +1172,9 @@ def _find_conflict(
             evidence = parsed.values[i]
             if not _same_measure(claim.value, evidence.value) or not _comparable(claim, evidence):
                 continue
+            a = evidence.value.span[0]
+            if _PER_PERIOD.search(passage.text, max(0, a - 4), a):
+                continue  # 연 40명 is a rate, not a total
             if (
                 claim.period
                 and evidence.period
@@ -1114,8 +1183,10 @@ def _find_conflict(
                 continue
             if evidence.table and evidence.period and not claim.period:
                 continue  # a yearly table: a claim naming no year may mean another year
-            if evidence.heads and not any(h in claim_text for h in evidence.heads[:2]):
-                continue  # 스마트 가로등 1,000대 is not about CCTV
+            # the evidence's own words are the claim's: 스마트 가로등 1,000대 is not about CCTV
+            own = evidence.words if isinstance(evidence.value, DateMention) else evidence.heads[:2]
+            if own and not any(h in claim_text for h in own):
+                continue
             if claim.period and not evidence.period:
                 line = _window(passage.text, evidence.value.span, 80, 80)
                 if not any(_periods_match(claim.period, d) for d in scan(line).dates if d.year):
@@ -1123,8 +1194,10 @@ def _find_conflict(
             date = isinstance(claim.value, DateMention)
             window = _window(passage.text, evidence.value.span, 40, 40 if date else 8)
             window += evidence.context
-            if claim.heads[0] not in window:
-                continue
+            if claim.heads[0] not in window and not (
+                len(evidence.heads) >= 2 and all(h in claim_text for h in evidence.heads[:2])
+            ):
+                continue  # neither the claim's head by it nor both its heads in the claim
             near = sum(1 for t in key_terms if t in window)
             if near < need:
                 continue
