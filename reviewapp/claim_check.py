@@ -383,9 +383,11 @@ def words(text: str) -> list[str]:
 
 
 def _compact(text: str) -> str:
-    """Lower case, no white space, synonyms as their group's first word: what words are
-    looked for in."""
-    return _SYNONYM_RE.sub(lambda m: _SYNONYMS[m.group()], re.sub(r"\s+", "", text).lower())
+    """Lower case, no white space, followed by ``|`` and the first word of each synonym group
+    it names (``사업금액`` -> ``|사업비``): what words are looked for in."""
+    compact = re.sub(r"\s+", "", text).lower()
+    canonical = {_SYNONYMS[m.group()] for m in _SYNONYM_RE.finditer(compact)}
+    return compact + "".join(f"|{word}" for word in sorted(canonical) if word not in compact)
 
 
 # --------------------------------------------------------------------------- located values
@@ -400,6 +402,8 @@ class _Located:
     period: DateMention | None
     borrowed: bool = False  # its context is the value's before it (3,010대(62.1%))
     table: bool = False  # a cell of a table row
+    subset: bool = False  # a claim value that is part of the one before it (420개 중 238개)
+    planned: bool = False  # its clause speaks of a plan or target (추진할 계획, 목표)
     passage: int = -1  # index into ParsedPassages.passages
 
 
@@ -439,6 +443,7 @@ def _period_mention(period: str | None) -> DateMention | None:
         return None
 
 
+_PLANNED = re.compile(r"계획이다|계획임|예정이다|예정임|예정\)|목표로|목표치|목표는|추진할|검토 중")
 _SUBSET = re.compile(r"(?:^|\s)(?:중|가운데)(?=\s|$)")
 
 
@@ -540,6 +545,7 @@ def _locate(
                 heads=tuple(dict.fromkeys(heads)),
                 period=period,
                 borrowed=borrowed,
+                planned=bool(_PLANNED.search(text, clause_start, clause_end)),
             )
         )
     return out
@@ -807,8 +813,11 @@ _BOUNDS = ("at_least", "more_than", "at_most", "less_than")
 
 def _comparable(claim: _Located, evidence: _Located) -> bool:
     """Pairs that say nothing either way: a rule (20명 이내) about an exact figure, a rate's
-    denominator (1만 명당), a bare number with a borrowed context (a table's row number)."""
+    denominator (1만 명당), a bare number with a borrowed context (a table's row number), a
+    plan or target (``2026년에는 과제 2건을 추진할 계획``) against a claim of what was done."""
     c, e = claim.value, evidence.value
+    if evidence.planned and not claim.planned:
+        return False
     if isinstance(c, Quantity) and isinstance(e, Quantity):
         if e.qualifier in _BOUNDS and c.qualifier not in _BOUNDS:
             return False
@@ -876,8 +885,12 @@ def _claim_values(
     quantities, dates = _values_of(text)
     quantities = [_untie(text, q, dates) for q in quantities]
     # 최근 3년(2023~2025): the span of the period, not a figure
-    quantities = [q for q in quantities if not _RECENT.search(text, 0, q.span[0] + 1)
-                  or q.span[0] != _RECENT.search(text, 0, q.span[0] + 1).end()]
+    quantities = [
+        q
+        for q in quantities
+        if not _RECENT.search(text, 0, q.span[0] + 1)
+        or q.span[0] != _RECENT.search(text, 0, q.span[0] + 1).end()
+    ]
     if any(q.unit for q in quantities):  # 112 영상 지원 3,105건: 112 names the service
         quantities = [q for q in quantities if q.unit or q.kind != "plain"]
     tied = {q.period for q in quantities if q.period}
@@ -898,6 +911,16 @@ def _claim_values(
     for q in quantities:
         period_of[id(q)] = _period_mention(q.period) or period
     located = _locate(text, values, all_spans=spans, period_of=period_of)
+    for k, loc in enumerate(located):
+        if k and not loc.heads:  # 관제요원 16명, 4조 3교대: the figures before it speak
+            loc.heads, loc.words, loc.context = (
+                located[k - 1].heads,
+                located[k - 1].words,
+                located[k - 1].context,
+            )
+            loc.borrowed = True
+        if k and _SUBSET.search(text, located[k - 1].value.span[1], loc.value.span[0]):
+            loc.subset = True
     return located, values, period, spans
 
 
@@ -1114,8 +1137,10 @@ def _find_near(
     return best[1] if best else None
 
 
-def _same_measure(claim: Value, evidence: Value) -> bool:
-    """Both dates with a year, or both quantities of one kind with convertible units."""
+def _same_measure(claim_loc: _Located, evidence_loc: _Located) -> bool:
+    """Both dates with a year, or both quantities of one kind with convertible units (a
+    table's cell may be a plain number: its header or label gives the unit)."""
+    claim, evidence = claim_loc.value, evidence_loc.value
     if isinstance(claim, DateMention) or isinstance(evidence, DateMention):
         return (
             isinstance(claim, DateMention)
@@ -1123,6 +1148,8 @@ def _same_measure(claim: Value, evidence: Value) -> bool:
             and claim.year is not None
             and evidence.year is not None
         )
+    if evidence_loc.table and evidence.kind == "plain" and claim.kind != "percent":
+        return bool(claim.unit)
     return (
         bool(claim.unit and evidence.unit)
         and claim.kind == evidence.kind
@@ -1151,63 +1178,71 @@ def _find_conflict(
 ) -> Finding | None:
     """Rule 8b: a disagreeing value that says what the claim says, when no value agrees.
 
-    In a passage holding a key word of the claim, an evidence value of the same measure
-    (``_same_measure``; no bound against an exact claim, no rate) in the claim's period (when
-    both name one; when only the claim does, its line must name that period within 80
-    characters, else it is another period's value; when only the evidence does, the claim
-    that no value supports is taken to speak of it) disagrees decisively when, on its line within 40 characters before it or
-    in its row label and header, stand the claim value's first head and at least two of the
-    claim's key words (all of them when it has fewer), one of the evidence value's two heads
-    is a key word of the claim (a yearly table's value is not compared with a claim that
-    names no year), and no agreeing value of the same
-    measure is as close to those words. The closest such value is returned."""
-    if not claim.heads or claim.borrowed:
+    Looked for in the passages holding a key word of the claim, among the evidence values of
+    the same measure (``_same_measure``; no bound against an exact claim, no rate such as
+    ``연 40명``). Periods: when both name one they match; when only the claim does, the
+    evidence's line names it within 80 characters (else it is another period's value); when
+    only the evidence does, it is not a yearly table's cell (a claim naming no year may mean
+    another year). Words, either of:
+
+    - labelled: the text before the value on its line (``사업금액 : 금``, its row label and
+      header in a table) holds the claim value's first head;
+    - near: within 40 characters before it on its line (or in its row label and header)
+      stand the claim value's first head, or both of the evidence value's heads are words
+      of the claim; one of the evidence value's own heads (a date: its words) is a word of
+      the claim (스마트 가로등 1,000대 is not about CCTV); and at least two of the claim's
+      key words (all when it has fewer) are there, or both first heads are one word of
+      three syllables or more.
+
+    Of those, the value with the most key words near it decides: a disagreeing one is
+    returned, an agreeing one (or none) gives None. A claim value that is a part of the
+    value before it (``420개 중 238개``) is not looked for."""
+    if not claim.heads or claim.subset:
         return None
     need = min(2, len(key_terms))
     claim_text = "".join(key_terms)
+    head = claim.heads[0]
     best: tuple[int, bool, Finding] | None = None
     for p in candidates:
         passage = parsed.passages[p]
+        text = passage.text
         for i in parsed.by_passage[p]:
             evidence = parsed.values[i]
-            if not _same_measure(claim.value, evidence.value) or not _comparable(claim, evidence):
+            if not _same_measure(claim, evidence) or not _comparable(claim, evidence):
                 continue
-            a = evidence.value.span[0]
-            if _PER_PERIOD.search(passage.text, max(0, a - 4), a):
+            a, b = evidence.value.span
+            if _PER_PERIOD.search(text, max(0, a - 4), a):
                 continue  # 연 40명 is a rate, not a total
-            if (
-                claim.period
-                and evidence.period
-                and not _periods_match(claim.period, evidence.period)
-            ):
-                continue
-            if evidence.table and evidence.period and not claim.period:
-                continue  # a yearly table: a claim naming no year may mean another year
-            # the evidence's own words are the claim's: 스마트 가로등 1,000대 is not about CCTV
-            own = evidence.words if isinstance(evidence.value, DateMention) else evidence.heads[:2]
-            if own and not any(h in claim_text for h in own):
-                continue
-            if claim.period and not evidence.period:
-                line = _window(passage.text, evidence.value.span, 80, 80)
+            if claim.period and evidence.period:
+                if not _periods_match(claim.period, evidence.period):
+                    continue
+            elif claim.period:
+                line = _window(text, (a, b), 80, 80)
                 if not any(_periods_match(claim.period, d) for d in scan(line).dates if d.year):
                     continue  # the claim's period is not the evidence's: not comparable
+            elif evidence.period and evidence.table:
+                continue  # a yearly table: a claim naming no year may mean another year
             date = isinstance(claim.value, DateMention)
-            window = _window(passage.text, evidence.value.span, 40, 40 if date else 8)
-            window += evidence.context
-            if claim.heads[0] not in window and not (
-                len(evidence.heads) >= 2 and all(h in claim_text for h in evidence.heads[:2])
-            ):
-                continue  # neither the claim's head by it nor both its heads in the claim
+            window = _window(text, (a, b), 40, 40 if date else 8) + evidence.context
             near = sum(1 for t in key_terms if t in window)
-            if near < need:
-                continue
+            if not (evidence.context if evidence.table else _label(text, a)).count(head):
+                if head not in window and not (
+                    len(evidence.heads) >= 2 and all(h in claim_text for h in evidence.heads[:2])
+                ):
+                    continue
+                own = evidence.words if date else evidence.heads[:2]
+                if own and not any(h in claim_text for h in own):
+                    continue
+                mutual = bool(evidence.heads) and evidence.heads[0] == head and len(head) >= 3
+                if near < need and not mutual:
+                    continue
             agrees = _agree(claim.value, evidence.value)
             if best is None or near > best[0] or (near == best[0] and agrees and not best[1]):
                 finding = Finding(
                     claim_value=claim.value,
                     evidence_value=evidence.value,
                     passage_id=passage.id,
-                    span=evidence.value.span,
+                    span=(a, b),
                     agrees=agrees,
                     document=passage.document,
                     page=passage.page,
@@ -1216,6 +1251,22 @@ def _find_conflict(
     if best is None or best[1]:
         return None
     return best[2]
+
+
+_LABEL_END = re.compile(r"[\d)\]]")
+
+
+def _label(text: str, a: int) -> str:
+    """The compact words before position ``a`` on its line, back to the line's start or the
+    previous number or closing bracket, when they end with a colon (``사업금액 : 금``): a
+    label naming the value."""
+    line_start = text.rfind("\n", 0, a) + 1
+    before = text[line_start:a]
+    cut = max((m.end() for m in _LABEL_END.finditer(before)), default=0)
+    label = before[cut:]
+    if ":" not in label and "：" not in label:
+        return ""
+    return _compact(label.split(":")[0].split("：")[0])
 
 
 def _decisive(claim: _Located, evidence: _Located) -> bool:
