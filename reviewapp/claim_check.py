@@ -61,6 +61,16 @@ The rules, in order:
    has two words or more; and in its passage it matches the claim's context best, strictly
    better than any agreeing value there (``수위 센서 140개`` does not contradict ``IoT 센서
    3,450개`` beside ``센서는 총 3,450개``). Other disagreements are not reported.
+7b. Agreement nearby (:func:`_find_near`), when rule 7 finds none: an agreeing value of
+   the same kind, at least as precise (a date), in a passage holding a key word of the
+   claim, with two key words or a head of the claim within 60 characters, or one key word
+   when the value is specific (three significant digits, 10 million won, a day).
+8b. Contradiction by label or nearness (:func:`_find_conflict`), when nothing agrees: a
+   value of the same measure whose label (``사업금액 : 금``, a row label and header) names
+   the claim value's head, or near which the claim's head and key words stand, in the same
+   period (rule 6, and a yearly table never contradicts a claim naming no year; a plan or
+   target never contradicts what was done). Words of one synonym group (``사업비``,
+   ``사업금액``, ``소요예산`` ...) count as one.
 9. Relevance. The claim's key words are its words outside its values; a passage is
    relevant when it holds at least half of them (at least one).
 10. Status: ``contradicted`` when any value has a decisive disagreement (both values are in
@@ -287,7 +297,6 @@ STOP_WORDS = frozenset(
         "현황",
         "실적",
         "구분",
-        "합계",
         "전체",
         "최근",
         "매년",
@@ -318,6 +327,7 @@ STOP_WORDS = frozenset(
         "횟수",
         "총액",
         "금액",
+        "만점",  # 100점 만점에 83.6점: the scale, not the thing scored
     }
 )
 
@@ -669,7 +679,13 @@ def _table_values(
         if header is None and (not numeric or len(years) == len(cells) - 1):
             header = cells  # labels, or years: the first row of the table
             continue
+        # the row's label: its first cell, with the text cells after it up to the first
+        # number (| 봉화군 | 총인구수 (명) | 33,539)
         label = cells[0][0]
+        for cell, _ in cells[1:]:
+            if not cell or scan(cell).quantities or scan(cell).dates:
+                break
+            label = f"{label} {cell}".strip()
         row_period = _year_of(label)
         row_scale = _label_scale(label)
         texts = [c for c, _ in cells[1:] if c and not scan(c).quantities and not scan(c).dates]
@@ -813,11 +829,8 @@ _BOUNDS = ("at_least", "more_than", "at_most", "less_than")
 
 def _comparable(claim: _Located, evidence: _Located) -> bool:
     """Pairs that say nothing either way: a rule (20명 이내) about an exact figure, a rate's
-    denominator (1만 명당), a bare number with a borrowed context (a table's row number), a
-    plan or target (``2026년에는 과제 2건을 추진할 계획``) against a claim of what was done."""
+    denominator (1만 명당), a bare number with a borrowed context (a table's row number)."""
     c, e = claim.value, evidence.value
-    if evidence.planned and not claim.planned:
-        return False
     if isinstance(c, Quantity) and isinstance(e, Quantity):
         if e.qualifier in _BOUNDS and c.qualifier not in _BOUNDS:
             return False
@@ -1032,6 +1045,8 @@ def _find(
             continue
         if claim.period and evidence.period and not _periods_match(claim.period, evidence.period):
             continue
+        if _coarser(evidence.value, claim.value):
+            continue  # 2023년 neither confirms nor denies 2023. 12. 20.
         score = _score(claim, evidence)
         by_passage.setdefault(evidence.passage, []).append((score, evidence, forward and backward))
     findings: list[Finding] = []
@@ -1089,6 +1104,17 @@ def _specific(value: Value) -> bool:
     return len(digits) >= 3 or (value.unit == "원" and value.value >= 10_000_000)
 
 
+_GRANULARITY = {"day": 0, "month": 1, "quarter": 2, "half": 3, "year": 4}
+
+
+def _coarser(evidence: Value, claim: Value) -> bool:
+    """An evidence date less precise than the claim's (``2023년`` for ``2023. 12. 20.``):
+    it holds the claim's date without confirming it."""
+    if not (isinstance(evidence, DateMention) and isinstance(claim, DateMention)):
+        return False
+    return _GRANULARITY.get(evidence.granularity, 4) > _GRANULARITY.get(claim.granularity, 4)
+
+
 def _find_near(
     parsed: ParsedPassages,
     claim: _Located,
@@ -1098,7 +1124,7 @@ def _find_near(
     """Rule 7b: an agreeing value near the claim's words when rule 7 found none.
 
     In a passage holding a key word of the claim, an evidence value of the same kind that
-    agrees (and names no other period) is a finding when the claim's words are near it
+    agrees (and names no other period; a date at least as precise as the claim's) is a finding when the claim's words are near it
     (within ``_NEAR`` characters, or in its row label and header): two of the claim's key
     words, or one of its heads, or one key word when the value is specific (``_specific``).
     The best such value (most key words near it) is returned."""
@@ -1115,7 +1141,7 @@ def _find_near(
                 and not _periods_match(claim.period, evidence.period)
             ):
                 continue
-            if not _agree(claim.value, evidence.value):
+            if not _agree(claim.value, evidence.value) or _coarser(evidence.value, claim.value):
                 continue
             a, b = evidence.value.span
             window = _compact(passage.text[max(0, a - _NEAR) : b + _NEAR]) + evidence.context
@@ -1157,14 +1183,19 @@ def _same_measure(claim_loc: _Located, evidence_loc: _Located) -> bool:
     )
 
 
-def _window(text: str, span: tuple[int, int], before: int, after: int) -> str:
-    """Compact text around ``span`` on its own line: ``before`` characters before it and
+def _around(text: str, span: tuple[int, int], before: int, after: int) -> str:
+    """The text around ``span`` on its own line: ``before`` characters before it and
     ``after`` after it."""
     a, b = span
     lo = max(0, a - before, text.rfind("\n", 0, a) + 1)
     hi = text.find("\n", b)
     hi = min(b + after, len(text) if hi < 0 else hi)
-    return _compact(text[lo:hi])
+    return text[lo:hi]
+
+
+def _window(text: str, span: tuple[int, int], before: int, after: int) -> str:
+    """:func:`_around`, compact."""
+    return _compact(_around(text, span, before, after))
 
 
 _PER_PERIOD = re.compile(r"(?:^|[\s(])(?:연|연간|매년|매월|월|주|일|하루)[ \t]*$")
@@ -1190,7 +1221,8 @@ def _find_conflict(
     - near: within 40 characters before it on its line (or in its row label and header)
       stand the claim value's first head, or both of the evidence value's heads are words
       of the claim; one of the evidence value's own heads (a date: its words) is a word of
-      the claim (스마트 가로등 1,000대 is not about CCTV); and at least two of the claim's
+      the claim (스마트 가로등 1,000대 is not about CCTV; a date's words hold one of the
+      claim's key words); and at least two of the claim's
       key words (all when it has fewer) are there, or both first heads are one word of
       three syllables or more.
 
@@ -1211,13 +1243,15 @@ def _find_conflict(
             if not _same_measure(claim, evidence) or not _comparable(claim, evidence):
                 continue
             a, b = evidence.value.span
+            if evidence.planned and not claim.planned:
+                continue  # a plan or target says nothing of what was done
             if _PER_PERIOD.search(text, max(0, a - 4), a):
                 continue  # 연 40명 is a rate, not a total
             if claim.period and evidence.period:
                 if not _periods_match(claim.period, evidence.period):
                     continue
             elif claim.period:
-                line = _window(text, (a, b), 80, 80)
+                line = _around(text, (a, b), 80, 80)
                 if not any(_periods_match(claim.period, d) for d in scan(line).dates if d.year):
                     continue  # the claim's period is not the evidence's: not comparable
             elif evidence.period and evidence.table:
@@ -1230,8 +1264,10 @@ def _find_conflict(
                     len(evidence.heads) >= 2 and all(h in claim_text for h in evidence.heads[:2])
                 ):
                     continue
-                own = evidence.words if date else evidence.heads[:2]
-                if own and not any(h in claim_text for h in own):
+                if date:  # a date's words follow it: 2021년 1월 직제 개편으로 스마트도시국
+                    if not any(t in evidence.context for t in key_terms):
+                        continue
+                elif evidence.heads and not any(h in claim_text for h in evidence.heads[:2]):
                     continue
                 mutual = bool(evidence.heads) and evidence.heads[0] == head and len(head) >= 3
                 if near < need and not mutual:
@@ -1270,7 +1306,10 @@ def _label(text: str, a: int) -> str:
 
 
 def _decisive(claim: _Located, evidence: _Located) -> bool:
-    """Rule 8: a disagreement that counts as a contradiction."""
+    """Rule 8: a disagreement that counts as a contradiction (never a plan or target,
+    ``2026년에는 과제 2건을 추진할 계획``, against a claim of what was done)."""
+    if evidence.planned and not claim.planned:
+        return False
     if isinstance(evidence.value, Quantity) and evidence.value.kind == "plain":
         return False
     if claim.borrowed or evidence.borrowed:
