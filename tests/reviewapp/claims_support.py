@@ -1,23 +1,16 @@
 """What the claim tests share: 솔내시's documents, claims made directly (the import is
-another module's), and a stand-in for reviewapp.claim_check.
-
-``StandIn`` keeps check_claim's contract with a toy comparison (a claim's
-"<number><counter>" found in a passage agrees, another number with the same counter
-disagrees) and records every call, so that the service's side of the contract is tested:
-which passages it hands over, and what it stores from the answer.
+another module's), and a recorder around reviewapp.claim_check (the real checker) that
+keeps the passages the service hands over.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, select
 
+from reviewapp import claim_check
 from reviewapp.extensions import db
 from reviewapp.models import Claim, Document, Indicator
 from reviewapp.services import claims
@@ -35,98 +28,50 @@ DOCS: list[tuple[str, str]] = [
 ]
 
 
-# --- the stand-in checker ------------------------------------------------------------------
+# --- the recording checker -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Passage:
-    id: int
-    text: str
-    document: str = ""
-    page: int = 0
-    kind: str = "evidence"
+class Recorder:
+    """The real :mod:`reviewapp.claim_check`, recording every call so that the service's side
+    of the contract is tested too: which passages it hands over."""
 
-
-@dataclass(frozen=True)
-class Finding:
-    claim_value: Any
-    evidence_value: Any
-    passage_id: int
-    span: tuple[int, int]
-    agrees: bool
-
-
-@dataclass(frozen=True)
-class ClaimCheck:
-    status: str
-    quantities: list[Any]
-    findings: list[Finding]
-
-
-FIGURE = re.compile(r"(\d[\d,]*)\s*(명|개소|건|대|개)")
-
-
-class StandIn:
-    """check_claim's contract with a toy comparison; records every call."""
-
-    Passage = Passage
+    Passage = claim_check.Passage
 
     def __init__(self) -> None:
-        self.calls: list[tuple[str, list[Passage]]] = []
+        self.calls: list[tuple[str, list[claim_check.Passage]]] = []
 
-    def parse_passages(self, passages: list[Passage]) -> list[Passage]:
-        return list(passages)
+    def parse_passages(self, passages: Any) -> claim_check.ParsedPassages:
+        return claim_check.parse_passages(passages)
 
     def check_claim(
-        self, claim_text: str, passages: Any, *, claim_period: str | None = None, parsed: Any = None
-    ) -> ClaimCheck:
-        passages = list(passages)
-        self.calls.append((claim_text, passages))
-        figures = list(FIGURE.finditer(claim_text))
-        quantities = [
-            SimpleNamespace(
-                value=Decimal(m.group(1).replace(",", "")), unit=m.group(2), period=None
-            )
-            for m in figures
-        ]
-        findings = []
-        for m in figures[:1]:
-            number, unit = m.group(1).replace(",", ""), m.group(2)
-            for p in passages:
-                for e in FIGURE.finditer(p.text):
-                    if e.group(2) == unit:
-                        findings.append(
-                            Finding(
-                                SimpleNamespace(text=m.group()),
-                                SimpleNamespace(text=e.group()),
-                                p.id,
-                                e.span(),
-                                e.group(1).replace(",", "") == number,
-                            )
-                        )
-        if any(f.agrees for f in findings):
-            status = "supported"
-        elif findings:
-            status = "contradicted"
-        else:
-            status = "no_evidence" if not passages else "weak"
-        return ClaimCheck(status, quantities, findings)
+        self,
+        claim_text: str,
+        passages: Any = (),
+        *,
+        claim_period: str | None = None,
+        parsed: Any = None,
+    ) -> claim_check.ClaimCheck:
+        given = list(parsed.passages) if parsed is not None else list(passages)
+        self.calls.append((claim_text, given))
+        return claim_check.check_claim(
+            claim_text, passages, claim_period=claim_period, parsed=parsed
+        )
 
-    def passages_of(self, text: str) -> list[Passage]:
+    def passages_of(self, text: str) -> list[claim_check.Passage]:
         return next(p for t, p in reversed(self.calls) if text in t)
 
 
-def install_stand_in(monkeypatch: pytest.MonkeyPatch) -> StandIn:
-    """The service checks with a new StandIn until the test ends."""
-    stand_in = StandIn()
-    monkeypatch.setattr(claims, "_checker", lambda: stand_in)
-    return stand_in
+def install_recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    """The service checks through a new Recorder until the test ends."""
+    recorder = Recorder()
+    monkeypatch.setattr(claims, "_checker", lambda: recorder)
+    return recorder
 
 
 # --- fixtures ------------------------------------------------------------------------------
 
 
-def ingest_solnae(submission_id: int, stand_in: StandIn | None = None) -> dict[str, Document]:
+def ingest_solnae(submission_id: int, recorder: Recorder | None = None) -> dict[str, Document]:
     """솔내시's documents, processed. The claims the import makes from its self-evaluation
     table are removed (the tests make their own), and so are the checks of them."""
     out = {}
@@ -136,8 +81,8 @@ def ingest_solnae(submission_id: int, stand_in: StandIn | None = None) -> dict[s
         out[name] = doc
     db.session.execute(delete(Claim).where(Claim.submission_id == submission_id))
     db.session.commit()
-    if stand_in is not None:
-        stand_in.calls.clear()
+    if recorder is not None:
+        recorder.calls.clear()
     return out
 
 

@@ -3,7 +3,7 @@ uploaded through the services: what each claim is checked against, the cited doc
 page, what is stored, the background recheck and the review marks.
 
 The figures are compared by reviewapp.claim_check; these tests give the service the
-stand-in checker of claims_support.py, so that they test the service's side of the
+recording checker of claims_support.py (the real one), so that they test the service's side of the
 contract: which passages it hands over, and what it stores from the answer. The real
 checker on the same documents: test_claims_demo.py.
 """
@@ -27,23 +27,23 @@ from tests.conftest import World, make_app
 from tests.reviewapp.claims_support import (
     PLAN,
     SOLNAE,
-    StandIn,
+    Recorder,
     add_claim,
     fresh,
     indicator,
     ingest_solnae,
-    install_stand_in,
+    install_recorder,
 )
 from tests.reviewapp.helpers import ingest, user, world_in
 
 
 @pytest.fixture()
-def checker(monkeypatch: pytest.MonkeyPatch) -> StandIn:
-    return install_stand_in(monkeypatch)
+def checker(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    return install_recorder(monkeypatch)
 
 
 @pytest.fixture()
-def solnae(world: World, checker: StandIn) -> dict[str, Document]:
+def solnae(world: World, checker: Recorder) -> dict[str, Document]:
     return ingest_solnae(world.small, checker)
 
 
@@ -51,7 +51,7 @@ def solnae(world: World, checker: StandIn) -> dict[str, Document]:
 
 
 def test_claim_checked_against_its_cited_page_and_rubric(
-    world: World, solnae: dict[str, Document], checker: StandIn
+    world: World, solnae: dict[str, Document], checker: Recorder
 ) -> None:
     """솔내시 asks 40 of 50 points for SVC-01 (level 4: 24시간 운영과 운영 규정을 갖춤) citing
     page 3 of its plan, which says the centre has no operating rules yet."""
@@ -86,14 +86,18 @@ def test_claim_checked_against_its_cited_page_and_rubric(
     assert level["level"] == 4 and "운영 규정" in level["requirement"]
     assert level["place"] == "3쪽"  # Korean first: the worker speaks the default locale
     assert values and all(v["role"] == "value" and v["agrees"] for v in values)
-    assert values[0]["value"] == "16명" and values[0]["page"] == 3
-    (a, b), *_ = values[0]["marks"]
-    assert values[0]["snippet"][a:b] == "16명"
-    assert claim.normalized == [{"value": 16, "unit": "명", "period": ""}]
+    (operators,) = [v for v in values if v["value"] == "16명"]
+    assert operators["page"] == 3
+    (a, b), *_ = operators["marks"]
+    assert operators["snippet"][a:b] == "16명"
+    assert claim.normalized == [
+        {"value": 24, "unit": "시간", "period": ""},
+        {"value": 16, "unit": "명", "period": ""},
+    ]
 
 
 def test_figures_alone_decide_without_a_level_doubt(
-    world: World, solnae: dict[str, Document], checker: StandIn
+    world: World, solnae: dict[str, Document], checker: Recorder
 ) -> None:
     svc06 = indicator(world, "SVC-06")  # quantitative: its bands are not read
     honest = add_claim(
@@ -130,7 +134,7 @@ def test_figures_alone_decide_without_a_level_doubt(
 def test_cited_document_matched_leniently(
     world: World,
     solnae: dict[str, Document],
-    checker: StandIn,
+    checker: Recorder,
     cited: str,
     page: str,
     missing: bool,
@@ -157,7 +161,7 @@ def test_cited_document_matched_leniently(
 
 
 def test_the_applicants_own_documents_are_never_evidence(
-    world: World, solnae: dict[str, Document], checker: StandIn
+    world: World, solnae: dict[str, Document], checker: Recorder
 ) -> None:
     """A claim citing the application: the name is found (not missing) but none of its
     passages is handed over; neither are the self-evaluation's, whatever the ranking."""
@@ -184,7 +188,7 @@ def test_the_applicants_own_documents_are_never_evidence(
 
 
 def test_a_table_never_proves_its_own_rows(
-    world: World, solnae: dict[str, Document], checker: StandIn
+    world: World, solnae: dict[str, Document], checker: Recorder
 ) -> None:
     """A claim imported from the quantitative table, citing that table: its passages are not
     handed over (the suggestions and other documents still are)."""
@@ -210,7 +214,7 @@ def test_a_table_never_proves_its_own_rows(
 
 
 def test_a_claim_without_indicator_is_unmatched(
-    world: World, solnae: dict[str, Document], checker: StandIn
+    world: World, solnae: dict[str, Document], checker: Recorder
 ) -> None:
     claim = add_claim(world.small, None, "스마트 주차 120면", ref="X-99 스마트 주차")
     claims.recheck(world.small)
@@ -220,7 +224,7 @@ def test_a_claim_without_indicator_is_unmatched(
 
 
 def test_links_are_evidence_and_changes_recheck_in_the_background(
-    world: World, solnae: dict[str, Document], checker: StandIn
+    world: World, solnae: dict[str, Document], checker: Recorder
 ) -> None:
     """An evaluator's link adds its passage to the claim's evidence; the change queues the
     recheck (inline here: JOBS_IMMEDIATE), which finds the linked passage."""
@@ -248,14 +252,14 @@ def test_links_are_evidence_and_changes_recheck_in_the_background(
     assert len(checker.calls) > calls
 
 
-def test_changes_without_claims_queue_nothing(world: World, checker: StandIn) -> None:
+def test_changes_without_claims_queue_nothing(world: World, checker: Recorder) -> None:
     (plan,) = ingest([SOLNAE / PLAN], world.small)  # a document becomes ready: no claims
     assert plan.status == "ready"
     assert checker.calls == []
     assert rechecks.request(world.small) is False
 
 
-def test_an_import_is_checked_next(world: World, checker: StandIn) -> None:
+def test_an_import_is_checked_next(world: World, checker: Recorder) -> None:
     """The self-evaluation table uploaded after the evidence: its rows become claims (the
     import) and are checked at once (inline here; a queued job with a worker)."""
     (plan,) = ingest([SOLNAE / PLAN], world.small)
@@ -281,7 +285,7 @@ def queued_app(tmp_path: Path) -> Iterator[Flask]:
     make_app(tmp_path / "after", JOBS_IMMEDIATE=True)  # the next tests' queue: inline
 
 
-def test_requests_coalesce_into_one_waiting_job(queued_app: Flask, checker: StandIn) -> None:
+def test_requests_coalesce_into_one_waiting_job(queued_app: Flask, checker: Recorder) -> None:
     submission_id = world_in(queued_app)
     submission = rounds.get_submission(submission_id)
     svc01 = next(i for i in submission.round.framework.indicators if i.code == "SVC-01")
@@ -309,7 +313,7 @@ def test_requests_coalesce_into_one_waiting_job(queued_app: Flask, checker: Stan
 # --- review marks --------------------------------------------------------------------------
 
 
-def test_an_assigned_evaluator_marks_a_claim_checked(world: World, checker: StandIn) -> None:
+def test_an_assigned_evaluator_marks_a_claim_checked(world: World, checker: Recorder) -> None:
     claim = add_claim(world.small, indicator(world, "GOV-05"), "기본구상 2024. 4. 수립")
     evb = user("evb")
     review = claims.mark_checked(evb.id, claim.id, "  기본구상만 확인됨  ")
@@ -329,7 +333,7 @@ def test_an_assigned_evaluator_marks_a_claim_checked(world: World, checker: Stan
     assert len(db.session.scalars(select(ClaimReview)).all()) == 1
 
 
-def test_counts_and_order(world: World, checker: StandIn) -> None:
+def test_counts_and_order(world: World, checker: Recorder) -> None:
     gov05, svc01 = indicator(world, "GOV-05"), indicator(world, "SVC-01")
     rows = [
         add_claim(world.small, svc01, "a", status="supported"),

@@ -1,6 +1,6 @@
 """`reviewapp claims`: the exact JSON shape, the indicator filter, errors, and the inline
 recheck of pending or stale claims when no worker will (issue 14, part 6). The checker is
-the stand-in of claims_support.py; test_claims_demo.py runs the real one."""
+the recording (real) checker of claims_support.py."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from tests.conftest import World, make_app
 from tests.reviewapp.claims_support import (
     PLAN,
     SOLNAE,
-    StandIn,
+    Recorder,
     add_claim,
     fresh,
     indicator,
-    install_stand_in,
+    install_recorder,
 )
 from tests.reviewapp.helpers import ingest, world_in
 
@@ -41,11 +41,11 @@ EVIDENCE_KEYS = ["document", "document_id", "page", "snippet", "value"]
 
 
 @pytest.fixture()
-def checker(monkeypatch: pytest.MonkeyPatch) -> StandIn:
-    return install_stand_in(monkeypatch)
+def checker(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    return install_recorder(monkeypatch)
 
 
-def test_json_shape_after_an_inline_check(world: World, runner, checker: StandIn) -> None:  # type: ignore[no-untyped-def]
+def test_json_shape_after_an_inline_check(world: World, runner, checker: Recorder) -> None:  # type: ignore[no-untyped-def]
     (plan,) = ingest([SOLNAE / PLAN], world.small)
     over = add_claim(
         world.small,
@@ -82,7 +82,10 @@ def test_json_shape_after_an_inline_check(world: World, runner, checker: StandIn
     assert first["indicator"] == "SVC-01" and first["claimed_points"] == 40
     assert first["claimed_value"] == "16명" and first["text"].startswith("통합관제센터")
     assert first["status"] == "weak" and first["cited_document_missing"] is False
-    assert first["normalized"] == [{"value": 16, "unit": "명", "period": ""}]
+    assert first["normalized"] == [
+        {"value": 24, "unit": "시간", "period": ""},
+        {"value": 16, "unit": "명", "period": ""},
+    ]
     level = first["evidence"][0]
     assert level["document"] == PLAN and level["document_id"] == plan.id and level["page"] == 3
     assert level["value"] == "별도의 운영 규정(훈령)과 상황별대응 매뉴얼은 아직 마련되지 않았다."
@@ -97,7 +100,7 @@ def test_json_shape_after_an_inline_check(world: World, runner, checker: StandIn
     assert json.loads(again.output) == payload and len(checker.calls) == calls
 
 
-def test_indicator_filter_text_output_and_errors(world: World, runner, checker: StandIn) -> None:  # type: ignore[no-untyped-def]
+def test_indicator_filter_text_output_and_errors(world: World, runner, checker: Recorder) -> None:  # type: ignore[no-untyped-def]
     add_claim(world.small, indicator(world, "SVC-01"), "관제요원 16명", claimed_points=Decimal(40))
     other = add_claim(world.small, indicator(world, "INN-01"), "참여단 25명")
     one = runner.invoke(
@@ -125,7 +128,9 @@ def queued_app(tmp_path: Path) -> Iterator[Flask]:
     make_app(tmp_path / "after", JOBS_IMMEDIATE=True)  # the next tests' queue: inline
 
 
-def test_stale_claims_left_to_a_waiting_job_unless_now(queued_app: Flask, checker: StandIn) -> None:
+def test_stale_claims_left_to_a_waiting_job_unless_now(
+    queued_app: Flask, checker: Recorder
+) -> None:
     runner = queued_app.test_cli_runner()
     submission_id = world_in(queued_app)
     submission = rounds.get_submission(submission_id)
