@@ -12,9 +12,11 @@ import json
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from extractors.ocr import tesseract_available
 from reviewapp.extensions import db
 from reviewapp.models import Document
 from reviewapp.services import uploads
@@ -83,3 +85,45 @@ def test_cli_extract_says_which_pages_to_check(app: Flask, tmp_path: Path) -> No
     plain = runner.invoke(args=["extract", str(path), "--no-ocr"])
     assert "--- page 1 ---" in plain.stdout
     assert "--- page 2 (check the text: the printed content is an image" in plain.stdout
+
+
+def test_cli_extract_json_says_which_pages_are_ocr_and_counts_decode_errors(
+    app: Flask, tmp_path: Path
+) -> None:
+    """``--json`` carries each page's ``ocr`` flag and the file's ``decode_errors``: a UTF-8
+    CSV with two pasted CP949 sequences counts 2, a clean file 0; a scan PDF with OCR off
+    has no OCR page."""
+    runner = app.test_cli_runner()
+    bad = tmp_path / "실적.csv"
+    bad.write_bytes(
+        "항목,값\n방범 CCTV,1250\n".encode()
+        + "비고,".encode()
+        + "※".encode("cp949")
+        + ",끝\n".encode()
+        + "단위,".encode()
+        + "㎡".encode("cp949")
+        + "\n".encode()
+    )
+    payload = json.loads(runner.invoke(args=["extract", str(bad), "--json"]).stdout)
+    assert payload["decode_errors"] == 2 and payload["pages"][0]["ocr"] is False
+    good = tmp_path / "ok.txt"
+    good.write_text("스마트도시 통합운영센터", encoding="utf-8")
+    assert (
+        json.loads(runner.invoke(args=["extract", str(good), "--json"]).stdout)["decode_errors"]
+        == 0
+    )
+    path = tmp_path / "mixed.pdf"
+    path.write_bytes(_text_page_and_scan(tmp_path))
+    pages = json.loads(runner.invoke(args=["extract", str(path), "--json", "--no-ocr"]).stdout)[
+        "pages"
+    ]
+    assert [p["ocr"] for p in pages] == [False, False]
+
+
+def test_cli_extract_json_marks_ocr_pages(app: Flask) -> None:
+    """The shared clean scan, OCR'd: its page says ``"ocr": true``."""
+    if not tesseract_available():
+        pytest.skip("tesseract is not installed")
+    scan = SHARED / "fidelity-cases" / "ocr_clean_page.png"
+    result = app.test_cli_runner().invoke(args=["extract", str(scan), "--json"])
+    assert [p["ocr"] for p in json.loads(result.stdout)["pages"]] == [True]
