@@ -102,7 +102,7 @@ def test_cli_extract_json_says_which_pages_are_ocr_and_counts_decode_errors(
         + ",끝\n".encode()
         + "단위,".encode()
         + "㎡".encode("cp949")
-        + "\n".encode()
+        + b"\n"
     )
     payload = json.loads(runner.invoke(args=["extract", str(bad), "--json"]).stdout)
     assert payload["decode_errors"] == 2 and payload["pages"][0]["ocr"] is False
