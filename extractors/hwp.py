@@ -10,6 +10,10 @@ editor saves with each paragraph (``linesegarray``: the vertical position restar
 the top of every page), from explicit page breaks and section starts; where no layout
 cache exists we cut at ~1,800 characters. ``page_estimate`` is always "true".
 
+Tracked changes: deleted text (between ``hp:deleteBegin`` and ``hp:deleteEnd``) is left
+out, inserted text kept. Headers (머리말) are read where a section defines them, footers
+(꼬리말) at the section's end, each text once per document.
+
 Tables are written one line per row, cells joined by " | " (a merged cell once). Each
 table (nested ones and those in text boxes included) is also a ``Table`` "표 N" on the
 page where it starts: cells placed by their ``cellAddr`` on the table's grid, a merged
@@ -94,10 +98,14 @@ def _extract_hwpx(path: Path) -> ExtractionResult:
 
 @dataclass
 class _Tables:
-    """Tables met by the walk: how many so far (to number them), and those with rows."""
+    """What the walk gathers besides lines: tables met so far (``count`` to number them,
+    ``found`` those with rows), the footers to write at the section's end, and the header
+    and footer texts written already (each once per document, as the DOCX walker does)."""
 
     count: int = 0
     found: list[tuple[int, str, Table]] = field(default_factory=list)  # number, first line
+    footers: list[str] = field(default_factory=list)
+    furniture: set[str] = field(default_factory=set)
 
 
 def hwpx_parts_text(parts: Mapping[str, bytes]) -> list[str]:
@@ -116,6 +124,8 @@ def _walk_parts(parts: Mapping[str, bytes]) -> tuple[list[str], tuple[Table, ...
             root = ET.fromstring(parts[name])
         except ET.ParseError as exc:
             raise ExtractionError("corrupt", detail=f"{name}: {exc}") from exc
+        if b"deleteBegin" in parts[name]:
+            _drop_deleted(root)
         if order and any(pages[-1]):
             pages.append([])  # a new section starts on a new page
         previous_pos = -1
@@ -138,6 +148,8 @@ def _walk_parts(parts: Mapping[str, bytes]) -> tuple[list[str], tuple[Table, ...
             if new_page and any(pages[-1]):
                 pages.append([])
             pages[-1].extend(_paragraph_lines(para, tables))
+        pages[-1].extend(tables.footers)  # a section's footers at its end
+        tables.footers.clear()
     texts = ["\n".join(lines) for lines in pages]
     if not has_layout:  # no layout cache: fall back to characters per page
         texts = [chunk for text in texts for chunk in paginate(text)]
@@ -170,10 +182,14 @@ def _paragraph_lines(para: ET.Element, tables: _Tables | None = None) -> list[st
                 flush()
                 lines.extend(_table_lines(child, tables))
             elif kind == "ctrl":
-                notes = [el for el in child if _local(el.tag) in _NOTE_CONTROLS]
-                for note in notes:
-                    flush()
-                    lines.extend(_sublist_lines(note))
+                for control in child:
+                    name = _local(control.tag)
+                    if name in _NOTE_CONTROLS:
+                        flush()
+                        lines.extend(_sublist_lines(control))
+                    elif name in ("header", "footer"):
+                        flush()
+                        _furniture(control, name, lines, tables)
             elif kind in ("secPr", "linesegarray") or kind in _SKIP_CONTROLS:
                 continue
             else:  # drawing objects (rect, container, pic caption...) with text boxes
@@ -183,6 +199,58 @@ def _paragraph_lines(para: ET.Element, tables: _Tables | None = None) -> list[st
                     lines.extend(inner)
     flush()
     return lines
+
+
+def _furniture(control: ET.Element, kind: str, lines: list[str], tables: _Tables | None) -> None:
+    """A header (머리말) where it is defined (a section's start), a footer (꼬리말) at its
+    section's end; each text once per document (odd, even and both-page variants repeat
+    it), lines without a letter or digit (a page number's dashes) left out."""
+    text_lines = [line for line in _sublist_lines(control) if any(c.isalnum() for c in line)]
+    key = "\n".join(text_lines)
+    if not key or (tables is not None and key in tables.furniture):
+        return
+    if tables is None:  # inside a note: where it is
+        lines.extend(text_lines)
+        return
+    tables.furniture.add(key)
+    (lines if kind == "header" else tables.footers).extend(text_lines)
+
+
+_TRACKED_ID = ("Id", "id", "TcId")
+_INLINE_MARKS = frozenset({"tab", "lineBreak", "nbSpace", "fwSpace", "hyphen"})
+
+
+def _drop_deleted(root: ET.Element) -> None:
+    """Remove the text of tracked deletions (between ``hp:deleteBegin`` and the
+    ``hp:deleteEnd`` with the same Id, inside ``hp:t`` or across runs and paragraphs) from
+    the section tree; inserted text (``hp:insertBegin``/``insertEnd``) stays. A begin
+    marker without a matching end removes nothing, so that a damaged file loses no text."""
+
+    def mark_id(el: ET.Element) -> str:
+        return next((el.get(a) for a in _TRACKED_ID if el.get(a)), "") or ""
+
+    ends = {mark_id(el) for el in root.iter() if _local(el.tag) == "deleteEnd"}
+    open_ids: set[str] = set()
+
+    def visit(element: ET.Element) -> None:
+        for child in list(element):
+            kind = _local(child.tag)
+            if kind == "deleteBegin":
+                if mark_id(child) in ends:
+                    open_ids.add(mark_id(child))
+            elif kind == "deleteEnd":
+                open_ids.discard(mark_id(child))
+            elif open_ids and kind in _INLINE_MARKS:
+                element.remove(child)  # a deleted tab or line break; its tail is deleted too
+                continue
+            else:
+                if open_ids:
+                    child.text = None
+                visit(child)
+            if open_ids:
+                child.tail = None
+
+    visit(root)
 
 
 def _t_text(t: ET.Element) -> str:
