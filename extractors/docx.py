@@ -20,6 +20,12 @@ by spaces. Each table of the body (nested ones included; not those in text boxes
 headers or footers) is also a ``Table`` "표 N" on the page where it starts, its cells on
 Word's grid columns with a merged cell repeated over its area (see ``base.Table``).
 
+An ``w:altChunk`` (HTML, MHT, plain text or a whole DOCX the author's tool embedded) is read
+by the extractor of its format where it sits; an RTF chunk, which no extractor reads, is
+named in ``unreadable_parts``. Office Math (``m:oMath``) is written as linear text (``(a)/(b)``,
+``x^(2)``). Content controls still showing their placeholder (``w:showingPlcHdr``: "Click or
+tap here to enter text.") give no text.
+
 Headings become Markdown-style ``#`` lines so that chunking can keep sections together.
 Pages follow Word's own page marks where the file has them (explicit ``w:br
 w:type="page"`` and ``w:lastRenderedPageBreak``, which Word writes when it saves a laid
@@ -28,17 +34,22 @@ out document); otherwise we cut at ~1,800 characters. ``page_estimate`` is "true
 
 from __future__ import annotations
 
+import email
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email import policy
 from pathlib import Path
 
 from ._text import frozen, make_pages, paginate, table_pages
 from ._zipread import read_member
 from .base import MAX_TABLE_CELLS, ExtractionError, ExtractionResult, Table
+from .html import HtmlExtractor
+from .text import decode_text
 
-__all__ = ["DocxExtractor"]
+__all__ = ["DocxExtractor", "math_text"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -55,6 +66,12 @@ _FLD_CHAR, _INSTR_TEXT, _FLD_SIMPLE = _W + "fldChar", _W + "instrText", _W + "fl
 _TXBX_CONTENT = _W + "txbxContent"
 _ALTERNATE, _CHOICE, _FALLBACK = _MC + "AlternateContent", _MC + "Choice", _MC + "Fallback"
 _SECT_PR = _W + "sectPr"
+_ALT_CHUNK = _W + "altChunk"
+_SDT, _SDT_PR, _SDT_CONTENT = _W + "sdt", _W + "sdtPr", _W + "sdtContent"
+_M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+_M_MATH, _M_T = _M + "oMath", _M + "t"
+MAX_CHUNK_DEPTH = 3
+"""altChunk parts that are DOCX files holding altChunks of their own are read this deep."""
 # Reference element -> the part that holds the referenced story (its relationship type
 # ends with that name).
 _REFERENCES = {
@@ -106,6 +123,7 @@ class DocxExtractor:
         import docx
 
         _check_package(path)
+        _keep_chunks_raw()
         try:
             document = docx.Document(str(path))
         except Exception as exc:
@@ -141,6 +159,26 @@ class DocxExtractor:
         return ExtractionResult(
             type="docx", pages=make_pages(pages), metadata=frozen(meta), tables=tables
         )
+
+
+def _keep_chunks_raw() -> None:
+    """Make python-docx load every altChunk part as raw bytes. A DOCX chunk carries the
+    main document's content type, so python-docx would parse it as XML and refuse the
+    whole file; its own selector still decides every other part. Installed once."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.part import Part, PartFactory
+
+    current = PartFactory.part_class_selector
+    if getattr(current, "keeps_chunks_raw", False):
+        return
+
+    def selector(content_type: str, reltype: str):
+        if reltype == RT.A_F_CHUNK:
+            return Part
+        return current(content_type, reltype) if current is not None else None
+
+    selector.keeps_chunks_raw = True  # type: ignore[attr-defined]
+    PartFactory.part_class_selector = selector
 
 
 def _check_package(path: Path) -> None:
@@ -210,8 +248,9 @@ class _FoundTable:
 class _Walker:
     """Walks one opened python-docx ``Document`` into the text of all its stories."""
 
-    def __init__(self, document) -> None:
+    def __init__(self, document, depth: int = 0) -> None:
         self.document = document
+        self.depth = depth
         self.unreadable: list[str] = []
         self.tables: list[_FoundTable] = []  # body tables, in the order their walk ended
         self._table_count = 0
@@ -228,6 +267,7 @@ class _Walker:
     def document_text(self) -> str:
         """The body with its sections' headers, notes, footers and comments; ``\\f`` = page."""
         body = self.document.element.body
+        _blank_placeholders(body)
         story = _Story("body")
         self._blocks(body, story)
         self._end_section(body.find(_SECT_PR), story, last=True)
@@ -250,6 +290,8 @@ class _Walker:
                 branch = _branch(child)
                 if branch is not None:
                     self._blocks(branch, story)
+            elif tag == _ALT_CHUNK:
+                story.lines.extend(self._alt_chunk(child))
             else:  # run-level content among blocks: bookmarks mostly, text only in odd files
                 parts: list[str] = []
                 boxes: list[str] = []
@@ -383,6 +425,8 @@ class _Walker:
                 branch = _branch(child)
                 if branch is not None:
                     self._inline(branch, story, parts, boxes)
+            elif tag == _M_MATH:
+                parts.append(math_text(child))
             elif tag == _TXBX_CONTENT:
                 box = _Story("other")
                 self._blocks(child, box)
@@ -422,6 +466,7 @@ class _Walker:
                 continue
             self._furniture_written.add(str(part.partname))
             story = _Story("other")
+            _blank_placeholders(part.element)
             self._blocks(part.element, story)
             lines.extend(line for line in story.lines if any(c.isalnum() for c in line))
         return lines
@@ -457,10 +502,127 @@ class _Walker:
                 except XMLSyntaxError:
                     self.unreadable.append(str(part.partname).lstrip("/"))
                     continue
+                _blank_placeholders(root)
                 for child in root:
                     elements.setdefault(child.get(_W + "id", ""), child)
             self._stories[kind] = elements
         return self._stories[kind]
+
+    def _alt_chunk(self, element) -> list[str]:
+        """Lines of an ``w:altChunk``'s part: HTML/XHTML, MHT (its HTML), plain text or a
+        DOCX, read by the extractors of those formats. A part of any other kind (RTF) or
+        one that cannot be read is named in ``unreadable`` (metadata "unreadable_parts")."""
+        part = self.document.part.related_parts.get(element.get(_R_ID, ""))
+        if part is None:
+            return []
+        name = str(part.partname).lstrip("/")
+        try:
+            text = _chunk_text(part.blob, self.depth)
+        except ExtractionError:
+            text = None
+        if text is None:
+            self.unreadable.append(name)
+            return []
+        return text.split("\n")
+
+
+def _chunk_text(blob: bytes, depth: int) -> str | None:
+    """The text of an altChunk part's bytes, by content; None for a kind we do not read."""
+    head = blob[:2048].lstrip().lower()
+    if blob.startswith(b"PK"):
+        if depth >= MAX_CHUNK_DEPTH:
+            return None
+        with tempfile.TemporaryDirectory(prefix="reviewapp-chunk-") as tmp:
+            path = Path(tmp) / "chunk.docx"
+            path.write_bytes(blob)
+            import docx
+
+            _check_package(path)
+            try:
+                nested = docx.Document(str(path))
+            except Exception as exc:
+                raise ExtractionError("corrupt", detail=f"altChunk: {exc}") from exc
+            return _Walker(nested, depth + 1).document_text().replace(_PAGE_MARK, "\n")
+    if head.startswith(b"{\\rtf"):
+        return None
+    if head.startswith(b"mime-version") or b"multipart/related" in head:
+        blob = _mht_html(blob)
+        if blob is None:
+            return None
+        head = b"<html"
+    if b"<html" in head or b"<!doctype html" in head or b"<body" in head or b"<?xml" in head:
+        with tempfile.TemporaryDirectory(prefix="reviewapp-chunk-") as tmp:
+            path = Path(tmp) / "chunk.html"
+            path.write_bytes(blob)
+            return HtmlExtractor().extract(path).text
+    return decode_text(blob).text
+
+
+def _mht_html(blob: bytes) -> bytes | None:
+    """The first text/html part of an MHT (MIME) chunk, as bytes in its declared charset."""
+    message = email.message_from_bytes(blob, policy=policy.default)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            charset = part.get_content_charset()
+            if payload is None:
+                return None
+            if charset:  # the HTML extractor reads a declared charset from a meta tag
+                meta = f'<meta charset="{charset}">'.encode("ascii", "replace")
+                return meta + payload
+            return payload
+    return None
+
+
+def _blank_placeholders(root) -> None:
+    """Blank the text of content controls showing their placeholder (``w:showingPlcHdr``,
+    "Click here to enter text." and the like): prompt text, not the author's words. The
+    control's paragraphs, rows and cells stay, so tables keep their shape."""
+    for sdt in root.iter(_SDT):
+        properties = sdt.find(_SDT_PR)
+        flag = properties.find(_W + "showingPlcHdr") if properties is not None else None
+        if flag is None or flag.get(_W + "val", "true") in ("0", "false", "off"):
+            continue
+        content = sdt.find(_SDT_CONTENT)
+        if content is not None:
+            for t in content.iter(_T):
+                t.text = ""
+
+
+# Office Math structures and the linear form they are written in (UnicodeMath-like).
+_MATH_FORMS = {
+    "f": ("({num})/({den})", ("num", "den")),
+    "sSup": ("{e}^({sup})", ("e", "sup")),
+    "sSub": ("{e}_({sub})", ("e", "sub")),
+    "sSubSup": ("{e}_({sub})^({sup})", ("e", "sub", "sup")),
+    "rad": ("√({e})", ("deg", "e")),
+    "d": ("({e})", ("e",)),
+}
+
+
+def math_text(element) -> str:
+    """An Office Math element (``m:oMath``) as linear text: its ``m:t`` runs in order, with
+    fractions as ``(a)/(b)``, powers ``x^(2)``, indexes ``x_(i)``, roots ``√(x)`` and
+    delimited groups in brackets."""
+    local = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+    if element.tag == _M_T:
+        return element.text or ""
+    if local.endswith("Pr"):
+        return ""
+    form = _MATH_FORMS.get(local)
+    if form is not None:
+        template, names = form
+        found = {n: "" for n in names}
+        for child in element:
+            name = child.tag.rsplit("}", 1)[-1]
+            if name in found:
+                found[name] += math_text(child)
+        if local == "d":  # several arguments: (a, b)
+            found["e"] = ", ".join(math_text(c) for c in element if c.tag == _M + "e")
+        if local == "rad" and found.get("deg"):
+            return f"√[{found['deg']}]({found['e']})"
+        return template.format(**found)
+    return "".join(math_text(child) for child in element)
 
 
 def _branch(alternate):
