@@ -26,6 +26,10 @@ named in ``unreadable_parts``. Office Math (``m:oMath``) is written as linear te
 ``x^(2)``). Content controls still showing their placeholder (``w:showingPlcHdr``: "Click or
 tap here to enter text.") give no text.
 
+A pasted picture big enough to hold text (_pictures.may_hold_text; not in headers or
+footers) is not read: its page is marked ``suspect`` "images" and counted in
+``unread_images``.
+
 Headings become Markdown-style ``#`` lines so that chunking can keep sections together.
 Pages follow Word's own page marks where the file has them (explicit ``w:br
 w:type="page"`` and ``w:lastRenderedPageBreak``, which Word writes when it saves a laid
@@ -43,6 +47,7 @@ from dataclasses import dataclass, field
 from email import policy
 from pathlib import Path
 
+from ._pictures import EMU_PER_INCH, PICTURE_MARK, flag_pages, may_hold_text, strip_marks
 from ._text import frozen, make_pages, paginate, table_pages
 from ._zipread import read_member
 from .base import MAX_TABLE_CELLS, ExtractionError, ExtractionResult, Table
@@ -70,6 +75,9 @@ _ALT_CHUNK = _W + "altChunk"
 _SDT, _SDT_PR, _SDT_CONTENT = _W + "sdt", _W + "sdtPr", _W + "sdtContent"
 _M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 _M_MATH, _M_T = _M + "oMath", _M + "t"
+_WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+_DRAWN = frozenset({_WP + "inline", _WP + "anchor"})
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 MAX_CHUNK_DEPTH = 3
 """altChunk parts that are DOCX files holding altChunks of their own are read this deep."""
 # Reference element -> the part that holds the referenced story (its relationship type
@@ -156,8 +164,13 @@ class DocxExtractor:
         starts = table_pages(pages, [t.first_line for t in found])
         kept = (t.table(page) for t, page in zip(found, starts, strict=True))
         tables = tuple(t for t in kept if t is not None)
+        pages, suspects, pictures = flag_pages(pages)
+        meta.update(pictures)
         return ExtractionResult(
-            type="docx", pages=make_pages(pages), metadata=frozen(meta), tables=tables
+            type="docx",
+            pages=make_pages(pages, suspects=suspects),
+            metadata=frozen(meta),
+            tables=tables,
         )
 
 
@@ -234,7 +247,7 @@ class _FoundTable:
         width = max((max(row) + 1 for row in self.grid if row), default=0)
         if width * len(self.grid) > MAX_TABLE_CELLS:
             return None  # text only (odd grid spans)
-        rows = tuple(tuple(row.get(c, "") for c in range(width)) for row in self.grid)
+        rows = tuple(tuple(strip_marks(row.get(c, "")) for c in range(width)) for row in self.grid)
         merged = tuple(
             sorted(
                 (top, left, bottom, right)
@@ -262,6 +275,7 @@ class _Walker:
         self._written: set[tuple[str, str]] = set()
         self._stories: dict[str, dict[str, object]] = {}
         self._furniture_written: set[str] = set()
+        self._in_furniture = 0  # > 0 while a header or footer is read: its logos don't count
         self._section_start = 0
 
     def document_text(self) -> str:
@@ -427,6 +441,10 @@ class _Walker:
                     self._inline(branch, story, parts, boxes)
             elif tag == _M_MATH:
                 parts.append(math_text(child))
+            elif tag in _DRAWN:
+                if not self._in_furniture and _picture_holds_text(child):
+                    parts.append(PICTURE_MARK)
+                self._inline(child, story, parts, boxes)
             elif tag == _TXBX_CONTENT:
                 box = _Story("other")
                 self._blocks(child, box)
@@ -467,7 +485,11 @@ class _Walker:
             self._furniture_written.add(str(part.partname))
             story = _Story("other")
             _blank_placeholders(part.element)
-            self._blocks(part.element, story)
+            self._in_furniture += 1
+            try:
+                self._blocks(part.element, story)
+            finally:
+                self._in_furniture -= 1
             lines.extend(line for line in story.lines if any(c.isalnum() for c in line))
         return lines
 
@@ -572,6 +594,19 @@ def _mht_html(blob: bytes) -> bytes | None:
                 return meta + payload
             return payload
     return None
+
+
+def _picture_holds_text(drawn) -> bool:
+    """Whether a ``wp:inline``/``wp:anchor`` drawing is a picture (an ``a:blip``) shown big
+    enough to hold text (``wp:extent`` in EMU; see _pictures.may_hold_text)."""
+    extent = drawn.find(_WP + "extent")
+    if extent is None or next(drawn.iter(_BLIP), None) is None:
+        return False
+    try:
+        width, height = int(extent.get("cx", "0")), int(extent.get("cy", "0"))
+    except ValueError:
+        return False
+    return may_hold_text(width / EMU_PER_INCH, height / EMU_PER_INCH)
 
 
 def _blank_placeholders(root) -> None:

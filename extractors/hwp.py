@@ -10,6 +10,9 @@ editor saves with each paragraph (``linesegarray``: the vertical position restar
 the top of every page), from explicit page breaks and section starts; where no layout
 cache exists we cut at ~1,800 characters. ``page_estimate`` is always "true".
 
+A picture big enough to hold text (_pictures) is not read: its page is marked
+``suspect`` "images" and counted in ``unread_images``.
+
 Tracked changes: deleted text (between ``hp:deleteBegin`` and ``hp:deleteEnd``) is left
 out, inserted text kept. Headers (머리말) are read where a section defines them, footers
 (꼬리말) at the section's end, each text once per document.
@@ -34,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from ._pictures import HWPUNIT_PER_INCH, PICTURE_MARK, flag_pages, may_hold_text, strip_marks
 from ._text import frozen, make_pages, normalize, paginate, table_pages
 from ._zipread import read_member
 from .base import MAX_TABLE_CELLS, ExtractionError, ExtractionResult, Table
@@ -110,7 +114,7 @@ class _Tables:
 
 def hwpx_parts_text(parts: Mapping[str, bytes]) -> list[str]:
     """Page texts (estimated pages) from HWPX parts: ``Contents/sectionN.xml`` -> bytes."""
-    return _walk_parts(parts)[0]
+    return [strip_marks(text) for text in _walk_parts(parts)[0]]
 
 
 def _walk_parts(parts: Mapping[str, bytes]) -> tuple[list[str], tuple[Table, ...]]:
@@ -193,6 +197,7 @@ def _paragraph_lines(para: ET.Element, tables: _Tables | None = None) -> list[st
             elif kind in ("secPr", "linesegarray") or kind in _SKIP_CONTROLS:
                 continue
             else:  # drawing objects (rect, container, pic caption...) with text boxes
+                current.append(PICTURE_MARK * _pictures_in(child))
                 inner = _sublist_lines(child, tables)
                 if inner:
                     flush()
@@ -201,11 +206,32 @@ def _paragraph_lines(para: ET.Element, tables: _Tables | None = None) -> list[st
     return lines
 
 
+def _pictures_in(element: ET.Element) -> int:
+    """Pictures big enough to hold text (``hp:pic`` sized by ``hp:sz``, else ``hp:curSz``,
+    in HWPUNIT) that ``element`` is or groups (``hp:container``)."""
+    kind = _local(element.tag)
+    if kind == "container":
+        return sum(_pictures_in(child) for child in element)
+    if kind != "pic":
+        return 0
+    size = next((el for el in element if _local(el.tag) == "sz"), None)
+    if size is None:
+        size = next((el for el in element if _local(el.tag) == "curSz"), None)
+    try:
+        width = int(size.get("width", "0")) if size is not None else 0
+        height = int(size.get("height", "0")) if size is not None else 0
+    except ValueError:
+        return 0
+    return int(may_hold_text(width / HWPUNIT_PER_INCH, height / HWPUNIT_PER_INCH))
+
+
 def _furniture(control: ET.Element, kind: str, lines: list[str], tables: _Tables | None) -> None:
     """A header (머리말) where it is defined (a section's start), a footer (꼬리말) at its
     section's end; each text once per document (odd, even and both-page variants repeat
     it), lines without a letter or digit (a page number's dashes) left out."""
-    text_lines = [line for line in _sublist_lines(control) if any(c.isalnum() for c in line)]
+    text_lines = [  # a header's logo is not a picture to read
+        strip_marks(line) for line in _sublist_lines(control) if any(c.isalnum() for c in line)
+    ]
     key = "\n".join(text_lines)
     if not key or (tables is not None and key in tables.furniture):
         return
@@ -364,7 +390,7 @@ def _grid(name: str, placed: list[tuple[int, int, int, int, str]]) -> Table | No
     for row, col, rows, cols, text in placed:
         for r in range(row, row + rows):
             for c in range(col, col + cols):
-                grid[r][c] = text
+                grid[r][c] = strip_marks(text)
         if rows > 1 or cols > 1:
             merged.append((row, col, row + rows - 1, col + cols - 1))
     return Table(
@@ -399,13 +425,15 @@ def _hpf_metadata(data: bytes | None) -> dict[str, str]:
 
 def _result(kind: str, parts: Mapping[str, bytes], extra: dict[str, str]) -> ExtractionResult:
     texts, tables = _walk_parts(parts)
+    texts, suspects, pictures = flag_pages(texts)
     meta = _hpf_metadata(parts.get("Contents/content.hpf"))
     meta.update(extra)
+    meta.update(pictures)
     meta["page_count"] = str(len(texts))
     meta["page_estimate"] = "true"
     meta["sections"] = str(sum(1 for n in parts if _SECTION.match(n)))
     return ExtractionResult(
-        type=kind, pages=make_pages(texts), metadata=frozen(meta), tables=tables
+        type=kind, pages=make_pages(texts, suspects=suspects), metadata=frozen(meta), tables=tables
     )
 
 
