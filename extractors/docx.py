@@ -78,6 +78,10 @@ _M_MATH, _M_T = _M + "oMath", _M + "t"
 _WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
 _DRAWN = frozenset({_WP + "inline", _WP + "anchor"})
 _BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_PICT = _W + "pict"
+_V_IMAGE = "{urn:schemas-microsoft-com:vml}imagedata"
+_CSS_SIZE = re.compile(r"(width|height)\s*:\s*([\d.]+)\s*(pt|in|cm|mm|px)?", re.I)
+_PER_INCH = {"pt": 72.0, "in": 1.0, "cm": 2.54, "mm": 25.4, "px": 96.0, "": 96.0}
 MAX_CHUNK_DEPTH = 3
 """altChunk parts that are DOCX files holding altChunks of their own are read this deep."""
 # Reference element -> the part that holds the referenced story (its relationship type
@@ -441,8 +445,9 @@ class _Walker:
                     self._inline(branch, story, parts, boxes)
             elif tag == _M_MATH:
                 parts.append(math_text(child))
-            elif tag in _DRAWN:
-                if not self._in_furniture and _picture_holds_text(child):
+            elif tag in _DRAWN or tag == _PICT:
+                held = _picture_holds_text(child) if tag != _PICT else _vml_holds_text(child)
+                if held and not self._in_furniture:
                     parts.append(PICTURE_MARK)
                 self._inline(child, story, parts, boxes)
             elif tag == _TXBX_CONTENT:
@@ -607,6 +612,21 @@ def _picture_holds_text(drawn) -> bool:
     except ValueError:
         return False
     return may_hold_text(width / EMU_PER_INCH, height / EMU_PER_INCH)
+
+
+def _vml_holds_text(pict) -> bool:
+    """Whether a legacy ``w:pict`` holds a VML picture (``v:imagedata``) whose shape's
+    style (``width:300pt;height:2in``) is big enough to hold text."""
+    for image in pict.iter(_V_IMAGE):
+        shape = image.getparent()
+        sizes = {
+            name.lower(): float(value) / _PER_INCH[(unit or "").lower()]
+            for name, value, unit in _CSS_SIZE.findall(shape.get("style", "") or "")
+            if value.replace(".", "", 1).isdigit()
+        }
+        if may_hold_text(sizes.get("width", 0.0), sizes.get("height", 0.0)):
+            return True
+    return False
 
 
 def _blank_placeholders(root) -> None:

@@ -194,6 +194,9 @@ def _paragraph_lines(para: ET.Element, tables: _Tables | None = None) -> list[st
                     elif name in ("header", "footer"):
                         flush()
                         _furniture(control, name, lines, tables)
+            elif kind in ("header", "footer"):  # some writers leave out the hp:ctrl
+                flush()
+                _furniture(child, kind, lines, tables)
             elif kind in ("secPr", "linesegarray") or kind in _SKIP_CONTROLS:
                 continue
             else:  # drawing objects (rect, container, pic caption...) with text boxes

@@ -77,3 +77,9 @@ def test_headers_and_footers_are_read_once(tmp_path: Path) -> None:
     assert text.index("가온시 스마트도시 인증 증빙") < text.index("본문 첫 문단")
     assert text.index("본문 둘째 문단") < text.index("스마트도시과 작성") < text.index("둘째 구역")
     assert "- -" not in text
+
+
+def test_hwpx_header_written_without_a_control_is_read(tmp_path: Path) -> None:
+    header = '<hp:header id="1"><hp:subList><hp:p><hp:run><hp:t>가온시 증빙</hp:t></hp:run></hp:p></hp:subList></hp:header>'
+    text = extract(_hwpx(tmp_path / "h.hwpx", _p(header, "<hp:t>본문</hp:t>"))).text
+    assert text.splitlines() == ["가온시 증빙", "본문"]

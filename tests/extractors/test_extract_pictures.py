@@ -9,6 +9,7 @@ from pathlib import Path
 
 import docx
 import pptx
+from docx.oxml.parser import parse_xml
 from docx.shared import Inches
 from PIL import Image, ImageDraw
 from pptx.util import Inches as PptxInches
@@ -87,3 +88,24 @@ def test_hwpx_pages_with_pictures_are_flagged(tmp_path: Path) -> None:
     assert [p.suspect for p in result.pages] == ["", "images"]
     assert result.metadata["unread_images"] == "2"
     assert result.pages[1].text == "캡처한 실적표"
+
+
+def test_docx_legacy_vml_picture_is_flagged(tmp_path: Path) -> None:
+    """A picture as Word 2003 wrote it (``w:pict``/``v:shape``/``v:imagedata``): sized in
+    points by the shape's style; a small one (a stamp icon) is not counted."""
+    document = docx.Document()
+    vml = (
+        '<w:p xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:v="urn:schemas-microsoft-com:vml" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<w:r><w:t>붙임 캡처</w:t></w:r><w:r><w:pict><v:shape style="width:{w};height:{h}">'
+        '<v:imagedata r:id="rId99"/></v:shape></w:pict></w:r></w:p>'
+    )
+    body = document.element.body
+    body.insert(0, parse_xml(vml.replace("{w}", "360pt").replace("{h}", "2in")))
+    body.insert(0, parse_xml(vml.replace("{w}", "12pt").replace("{h}", "12pt")))
+    path = tmp_path / "vml.docx"
+    document.save(str(path))
+    result = extract(path)
+    assert result.metadata["unread_images"] == "1"
+    assert result.pages[0].suspect == "images"
