@@ -573,10 +573,10 @@ def _chunk_text(blob: bytes, depth: int) -> str | None:
     if head.startswith(b"{\\rtf"):
         return None
     if head.startswith(b"mime-version") or b"multipart/related" in head:
-        blob = _mht_html(blob)
-        if blob is None:
+        page = _mht_html(blob)
+        if page is None:
             return None
-        head = b"<html"
+        blob, head = page, b"<html"
     if b"<html" in head or b"<!doctype html" in head or b"<body" in head or b"<?xml" in head:
         with tempfile.TemporaryDirectory(prefix="reviewapp-chunk-") as tmp:
             path = Path(tmp) / "chunk.html"
@@ -592,7 +592,7 @@ def _mht_html(blob: bytes) -> bytes | None:
         if part.get_content_type() == "text/html":
             payload = part.get_payload(decode=True)
             charset = part.get_content_charset()
-            if payload is None:
+            if not isinstance(payload, bytes):
                 return None
             if charset:  # the HTML extractor reads a declared charset from a meta tag
                 meta = f'<meta charset="{charset}">'.encode("ascii", "replace")
