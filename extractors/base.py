@@ -24,6 +24,9 @@ SUSPECT_REASONS: dict[str, str] = {
     "garbled": "the text layer decodes to meaningless symbols (a font without a usable "
     "character map); only its readable lines are kept",
     "scan": "the printed content is an image (a scan) and was not OCR'd",
+    "images": "the page holds pictures (pasted images) whose text, if any, was not read",
+    "ocr_low": "OCR read this page with low confidence (a blurred, faint or noisy image): "
+    "its text may be missing or wrong",
     "vector": "the text is drawn as outlines (shapes), not stored as text, and was not OCR'd",
 }
 

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 from .base import ExtractionError
-from .text import decode_text
+from .text import decode_text, utf16_without_bom
 
 __all__ = ["EXTENSION_TYPES", "detect_type", "type_from_name"]
 
@@ -182,7 +182,10 @@ def _looks_like_text(head: bytes) -> bool:
             return False
         return _mostly_printable(text)
     if b"\x00" in head:
-        return False
+        encoding = utf16_without_bom(head)
+        if encoding is None:
+            return False
+        return _mostly_printable(head[: len(head) & ~1].decode(encoding, "replace"))
     if len(head) == _SNIFF_BYTES:
         # the window may end inside a multi-byte character: drop its bytes (all >= 0x80)
         keep = len(head)

@@ -20,6 +20,16 @@ by spaces. Each table of the body (nested ones included; not those in text boxes
 headers or footers) is also a ``Table`` "표 N" on the page where it starts, its cells on
 Word's grid columns with a merged cell repeated over its area (see ``base.Table``).
 
+An ``w:altChunk`` (HTML, MHT, plain text or a whole DOCX the author's tool embedded) is read
+by the extractor of its format where it sits; an RTF chunk, which no extractor reads, is
+named in ``unreadable_parts``. Office Math (``m:oMath``) is written as linear text (``(a)/(b)``,
+``x^(2)``). Content controls still showing their placeholder (``w:showingPlcHdr``: "Click or
+tap here to enter text.") give no text.
+
+A pasted picture big enough to hold text (_pictures.may_hold_text; not in headers or
+footers) is not read: its page is marked ``suspect`` "images" and counted in
+``unread_images``.
+
 Headings become Markdown-style ``#`` lines so that chunking can keep sections together.
 Pages follow Word's own page marks where the file has them (explicit ``w:br
 w:type="page"`` and ``w:lastRenderedPageBreak``, which Word writes when it saves a laid
@@ -28,17 +38,23 @@ out document); otherwise we cut at ~1,800 characters. ``page_estimate`` is "true
 
 from __future__ import annotations
 
+import email
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email import policy
 from pathlib import Path
 
+from ._pictures import EMU_PER_INCH, PICTURE_MARK, flag_pages, may_hold_text, strip_marks
 from ._text import frozen, make_pages, paginate, table_pages
 from ._zipread import read_member
 from .base import MAX_TABLE_CELLS, ExtractionError, ExtractionResult, Table
+from .html import HtmlExtractor
+from .text import decode_text
 
-__all__ = ["DocxExtractor"]
+__all__ = ["DocxExtractor", "math_text"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -55,6 +71,19 @@ _FLD_CHAR, _INSTR_TEXT, _FLD_SIMPLE = _W + "fldChar", _W + "instrText", _W + "fl
 _TXBX_CONTENT = _W + "txbxContent"
 _ALTERNATE, _CHOICE, _FALLBACK = _MC + "AlternateContent", _MC + "Choice", _MC + "Fallback"
 _SECT_PR = _W + "sectPr"
+_ALT_CHUNK = _W + "altChunk"
+_SDT, _SDT_PR, _SDT_CONTENT = _W + "sdt", _W + "sdtPr", _W + "sdtContent"
+_M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+_M_MATH, _M_T = _M + "oMath", _M + "t"
+_WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+_DRAWN = frozenset({_WP + "inline", _WP + "anchor"})
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_PICT = _W + "pict"
+_V_IMAGE = "{urn:schemas-microsoft-com:vml}imagedata"
+_CSS_SIZE = re.compile(r"(width|height)\s*:\s*([\d.]+)\s*(pt|in|cm|mm|px)?", re.I)
+_PER_INCH = {"pt": 72.0, "in": 1.0, "cm": 2.54, "mm": 25.4, "px": 96.0, "": 96.0}
+MAX_CHUNK_DEPTH = 3
+"""altChunk parts that are DOCX files holding altChunks of their own are read this deep."""
 # Reference element -> the part that holds the referenced story (its relationship type
 # ends with that name).
 _REFERENCES = {
@@ -106,6 +135,7 @@ class DocxExtractor:
         import docx
 
         _check_package(path)
+        _keep_chunks_raw()
         try:
             document = docx.Document(str(path))
         except Exception as exc:
@@ -138,9 +168,34 @@ class DocxExtractor:
         starts = table_pages(pages, [t.first_line for t in found])
         kept = (t.table(page) for t, page in zip(found, starts, strict=True))
         tables = tuple(t for t in kept if t is not None)
+        pages, suspects, pictures = flag_pages(pages)
+        meta.update(pictures)
         return ExtractionResult(
-            type="docx", pages=make_pages(pages), metadata=frozen(meta), tables=tables
+            type="docx",
+            pages=make_pages(pages, suspects=suspects),
+            metadata=frozen(meta),
+            tables=tables,
         )
+
+
+def _keep_chunks_raw() -> None:
+    """Make python-docx load every altChunk part as raw bytes. A DOCX chunk carries the
+    main document's content type, so python-docx would parse it as XML and refuse the
+    whole file; its own selector still decides every other part. Installed once."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.part import Part, PartFactory
+
+    current = PartFactory.part_class_selector
+    if getattr(current, "keeps_chunks_raw", False):
+        return
+
+    def selector(content_type: str, reltype: str):
+        if reltype == RT.A_F_CHUNK:
+            return Part
+        return current(content_type, reltype) if current is not None else None
+
+    selector.keeps_chunks_raw = True  # type: ignore[attr-defined]
+    PartFactory.part_class_selector = selector
 
 
 def _check_package(path: Path) -> None:
@@ -196,7 +251,7 @@ class _FoundTable:
         width = max((max(row) + 1 for row in self.grid if row), default=0)
         if width * len(self.grid) > MAX_TABLE_CELLS:
             return None  # text only (odd grid spans)
-        rows = tuple(tuple(row.get(c, "") for c in range(width)) for row in self.grid)
+        rows = tuple(tuple(strip_marks(row.get(c, "")) for c in range(width)) for row in self.grid)
         merged = tuple(
             sorted(
                 (top, left, bottom, right)
@@ -210,8 +265,9 @@ class _FoundTable:
 class _Walker:
     """Walks one opened python-docx ``Document`` into the text of all its stories."""
 
-    def __init__(self, document) -> None:
+    def __init__(self, document, depth: int = 0) -> None:
         self.document = document
+        self.depth = depth
         self.unreadable: list[str] = []
         self.tables: list[_FoundTable] = []  # body tables, in the order their walk ended
         self._table_count = 0
@@ -223,11 +279,13 @@ class _Walker:
         self._written: set[tuple[str, str]] = set()
         self._stories: dict[str, dict[str, object]] = {}
         self._furniture_written: set[str] = set()
+        self._in_furniture = 0  # > 0 while a header or footer is read: its logos don't count
         self._section_start = 0
 
     def document_text(self) -> str:
         """The body with its sections' headers, notes, footers and comments; ``\\f`` = page."""
         body = self.document.element.body
+        _blank_placeholders(body)
         story = _Story("body")
         self._blocks(body, story)
         self._end_section(body.find(_SECT_PR), story, last=True)
@@ -250,6 +308,8 @@ class _Walker:
                 branch = _branch(child)
                 if branch is not None:
                     self._blocks(branch, story)
+            elif tag == _ALT_CHUNK:
+                story.lines.extend(self._alt_chunk(child))
             else:  # run-level content among blocks: bookmarks mostly, text only in odd files
                 parts: list[str] = []
                 boxes: list[str] = []
@@ -383,6 +443,13 @@ class _Walker:
                 branch = _branch(child)
                 if branch is not None:
                     self._inline(branch, story, parts, boxes)
+            elif tag == _M_MATH:
+                parts.append(math_text(child))
+            elif tag in _DRAWN or tag == _PICT:
+                held = _picture_holds_text(child) if tag != _PICT else _vml_holds_text(child)
+                if held and not self._in_furniture:
+                    parts.append(PICTURE_MARK)
+                self._inline(child, story, parts, boxes)
             elif tag == _TXBX_CONTENT:
                 box = _Story("other")
                 self._blocks(child, box)
@@ -422,7 +489,12 @@ class _Walker:
                 continue
             self._furniture_written.add(str(part.partname))
             story = _Story("other")
-            self._blocks(part.element, story)
+            _blank_placeholders(part.element)
+            self._in_furniture += 1
+            try:
+                self._blocks(part.element, story)
+            finally:
+                self._in_furniture -= 1
             lines.extend(line for line in story.lines if any(c.isalnum() for c in line))
         return lines
 
@@ -457,10 +529,155 @@ class _Walker:
                 except XMLSyntaxError:
                     self.unreadable.append(str(part.partname).lstrip("/"))
                     continue
+                _blank_placeholders(root)
                 for child in root:
                     elements.setdefault(child.get(_W + "id", ""), child)
             self._stories[kind] = elements
         return self._stories[kind]
+
+    def _alt_chunk(self, element) -> list[str]:
+        """Lines of an ``w:altChunk``'s part: HTML/XHTML, MHT (its HTML), plain text or a
+        DOCX, read by the extractors of those formats. A part of any other kind (RTF) or
+        one that cannot be read is named in ``unreadable`` (metadata "unreadable_parts")."""
+        part = self.document.part.related_parts.get(element.get(_R_ID, ""))
+        if part is None:
+            return []
+        name = str(part.partname).lstrip("/")
+        try:
+            text = _chunk_text(part.blob, self.depth)
+        except ExtractionError:
+            text = None
+        if text is None:
+            self.unreadable.append(name)
+            return []
+        return text.split("\n")
+
+
+def _chunk_text(blob: bytes, depth: int) -> str | None:
+    """The text of an altChunk part's bytes, by content; None for a kind we do not read."""
+    head = blob[:2048].lstrip().lower()
+    if blob.startswith(b"PK"):
+        if depth >= MAX_CHUNK_DEPTH:
+            return None
+        with tempfile.TemporaryDirectory(prefix="reviewapp-chunk-") as tmp:
+            path = Path(tmp) / "chunk.docx"
+            path.write_bytes(blob)
+            import docx
+
+            _check_package(path)
+            try:
+                nested = docx.Document(str(path))
+            except Exception as exc:
+                raise ExtractionError("corrupt", detail=f"altChunk: {exc}") from exc
+            return _Walker(nested, depth + 1).document_text().replace(_PAGE_MARK, "\n")
+    if head.startswith(b"{\\rtf"):
+        return None
+    if head.startswith(b"mime-version") or b"multipart/related" in head:
+        page = _mht_html(blob)
+        if page is None:
+            return None
+        blob, head = page, b"<html"
+    if b"<html" in head or b"<!doctype html" in head or b"<body" in head or b"<?xml" in head:
+        with tempfile.TemporaryDirectory(prefix="reviewapp-chunk-") as tmp:
+            path = Path(tmp) / "chunk.html"
+            path.write_bytes(blob)
+            return HtmlExtractor().extract(path).text
+    return decode_text(blob).text
+
+
+def _mht_html(blob: bytes) -> bytes | None:
+    """The first text/html part of an MHT (MIME) chunk, as bytes in its declared charset."""
+    message = email.message_from_bytes(blob, policy=policy.default)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            charset = part.get_content_charset()
+            if not isinstance(payload, bytes):
+                return None
+            if charset:  # the HTML extractor reads a declared charset from a meta tag
+                meta = f'<meta charset="{charset}">'.encode("ascii", "replace")
+                return meta + payload
+            return payload
+    return None
+
+
+def _picture_holds_text(drawn) -> bool:
+    """Whether a ``wp:inline``/``wp:anchor`` drawing is a picture (an ``a:blip``) shown big
+    enough to hold text (``wp:extent`` in EMU; see _pictures.may_hold_text)."""
+    extent = drawn.find(_WP + "extent")
+    if extent is None or next(drawn.iter(_BLIP), None) is None:
+        return False
+    try:
+        width, height = int(extent.get("cx", "0")), int(extent.get("cy", "0"))
+    except ValueError:
+        return False
+    return may_hold_text(width / EMU_PER_INCH, height / EMU_PER_INCH)
+
+
+def _vml_holds_text(pict) -> bool:
+    """Whether a legacy ``w:pict`` holds a VML picture (``v:imagedata``) whose shape's
+    style (``width:300pt;height:2in``) is big enough to hold text."""
+    for image in pict.iter(_V_IMAGE):
+        shape = image.getparent()
+        sizes = {
+            name.lower(): float(value) / _PER_INCH[(unit or "").lower()]
+            for name, value, unit in _CSS_SIZE.findall(shape.get("style", "") or "")
+            if value.replace(".", "", 1).isdigit()
+        }
+        if may_hold_text(sizes.get("width", 0.0), sizes.get("height", 0.0)):
+            return True
+    return False
+
+
+def _blank_placeholders(root) -> None:
+    """Blank the text of content controls showing their placeholder (``w:showingPlcHdr``,
+    "Click here to enter text." and the like): prompt text, not the author's words. The
+    control's paragraphs, rows and cells stay, so tables keep their shape."""
+    for sdt in root.iter(_SDT):
+        properties = sdt.find(_SDT_PR)
+        flag = properties.find(_W + "showingPlcHdr") if properties is not None else None
+        if flag is None or flag.get(_W + "val", "true") in ("0", "false", "off"):
+            continue
+        content = sdt.find(_SDT_CONTENT)
+        if content is not None:
+            for t in content.iter(_T):
+                t.text = ""
+
+
+# Office Math structures and the linear form they are written in (UnicodeMath-like).
+_MATH_FORMS = {
+    "f": ("({num})/({den})", ("num", "den")),
+    "sSup": ("{e}^({sup})", ("e", "sup")),
+    "sSub": ("{e}_({sub})", ("e", "sub")),
+    "sSubSup": ("{e}_({sub})^({sup})", ("e", "sub", "sup")),
+    "rad": ("√({e})", ("deg", "e")),
+    "d": ("({e})", ("e",)),
+}
+
+
+def math_text(element) -> str:
+    """An Office Math element (``m:oMath``) as linear text: its ``m:t`` runs in order, with
+    fractions as ``(a)/(b)``, powers ``x^(2)``, indexes ``x_(i)``, roots ``√(x)`` and
+    delimited groups in brackets."""
+    local = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+    if element.tag == _M_T:
+        return element.text or ""
+    if local.endswith("Pr"):
+        return ""
+    form = _MATH_FORMS.get(local)
+    if form is not None:
+        template, names = form
+        found = {n: "" for n in names}
+        for child in element:
+            name = child.tag.rsplit("}", 1)[-1]
+            if name in found:
+                found[name] += math_text(child)
+        if local == "d":  # several arguments: (a, b)
+            found["e"] = ", ".join(math_text(c) for c in element if c.tag == _M + "e")
+        if local == "rad" and found.get("deg"):
+            return f"√[{found['deg']}]({found['e']})"
+        return template.format(**found)
+    return "".join(math_text(child) for child in element)
 
 
 def _branch(alternate):

@@ -10,6 +10,13 @@ editor saves with each paragraph (``linesegarray``: the vertical position restar
 the top of every page), from explicit page breaks and section starts; where no layout
 cache exists we cut at ~1,800 characters. ``page_estimate`` is always "true".
 
+A picture big enough to hold text (_pictures) is not read: its page is marked
+``suspect`` "images" and counted in ``unread_images``.
+
+Tracked changes: deleted text (between ``hp:deleteBegin`` and ``hp:deleteEnd``) is left
+out, inserted text kept. Headers (머리말) are read where a section defines them, footers
+(꼬리말) at the section's end, each text once per document.
+
 Tables are written one line per row, cells joined by " | " (a merged cell once). Each
 table (nested ones and those in text boxes included) is also a ``Table`` "표 N" on the
 page where it starts: cells placed by their ``cellAddr`` on the table's grid, a merged
@@ -30,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from ._pictures import HWPUNIT_PER_INCH, PICTURE_MARK, flag_pages, may_hold_text, strip_marks
 from ._text import frozen, make_pages, normalize, paginate, table_pages
 from ._zipread import read_member
 from .base import MAX_TABLE_CELLS, ExtractionError, ExtractionResult, Table
@@ -94,15 +102,19 @@ def _extract_hwpx(path: Path) -> ExtractionResult:
 
 @dataclass
 class _Tables:
-    """Tables met by the walk: how many so far (to number them), and those with rows."""
+    """What the walk gathers besides lines: tables met so far (``count`` to number them,
+    ``found`` those with rows), the footers to write at the section's end, and the header
+    and footer texts written already (each once per document, as the DOCX walker does)."""
 
     count: int = 0
     found: list[tuple[int, str, Table]] = field(default_factory=list)  # number, first line
+    footers: list[str] = field(default_factory=list)
+    furniture: set[str] = field(default_factory=set)
 
 
 def hwpx_parts_text(parts: Mapping[str, bytes]) -> list[str]:
     """Page texts (estimated pages) from HWPX parts: ``Contents/sectionN.xml`` -> bytes."""
-    return _walk_parts(parts)[0]
+    return [strip_marks(text) for text in _walk_parts(parts)[0]]
 
 
 def _walk_parts(parts: Mapping[str, bytes]) -> tuple[list[str], tuple[Table, ...]]:
@@ -116,6 +128,8 @@ def _walk_parts(parts: Mapping[str, bytes]) -> tuple[list[str], tuple[Table, ...
             root = ET.fromstring(parts[name])
         except ET.ParseError as exc:
             raise ExtractionError("corrupt", detail=f"{name}: {exc}") from exc
+        if b"deleteBegin" in parts[name]:
+            _drop_deleted(root)
         if order and any(pages[-1]):
             pages.append([])  # a new section starts on a new page
         previous_pos = -1
@@ -138,6 +152,8 @@ def _walk_parts(parts: Mapping[str, bytes]) -> tuple[list[str], tuple[Table, ...
             if new_page and any(pages[-1]):
                 pages.append([])
             pages[-1].extend(_paragraph_lines(para, tables))
+        pages[-1].extend(tables.footers)  # a section's footers at its end
+        tables.footers.clear()
     texts = ["\n".join(lines) for lines in pages]
     if not has_layout:  # no layout cache: fall back to characters per page
         texts = [chunk for text in texts for chunk in paginate(text)]
@@ -170,19 +186,100 @@ def _paragraph_lines(para: ET.Element, tables: _Tables | None = None) -> list[st
                 flush()
                 lines.extend(_table_lines(child, tables))
             elif kind == "ctrl":
-                notes = [el for el in child if _local(el.tag) in _NOTE_CONTROLS]
-                for note in notes:
-                    flush()
-                    lines.extend(_sublist_lines(note))
+                for control in child:
+                    name = _local(control.tag)
+                    if name in _NOTE_CONTROLS:
+                        flush()
+                        lines.extend(_sublist_lines(control))
+                    elif name in ("header", "footer"):
+                        flush()
+                        _furniture(control, name, lines, tables)
+            elif kind in ("header", "footer"):  # some writers leave out the hp:ctrl
+                flush()
+                _furniture(child, kind, lines, tables)
             elif kind in ("secPr", "linesegarray") or kind in _SKIP_CONTROLS:
                 continue
             else:  # drawing objects (rect, container, pic caption...) with text boxes
+                current.append(PICTURE_MARK * _pictures_in(child))
                 inner = _sublist_lines(child, tables)
                 if inner:
                     flush()
                     lines.extend(inner)
     flush()
     return lines
+
+
+def _pictures_in(element: ET.Element) -> int:
+    """Pictures big enough to hold text (``hp:pic`` sized by ``hp:sz``, else ``hp:curSz``,
+    in HWPUNIT) that ``element`` is or groups (``hp:container``)."""
+    kind = _local(element.tag)
+    if kind == "container":
+        return sum(_pictures_in(child) for child in element)
+    if kind != "pic":
+        return 0
+    size = next((el for el in element if _local(el.tag) == "sz"), None)
+    if size is None:
+        size = next((el for el in element if _local(el.tag) == "curSz"), None)
+    try:
+        width = int(size.get("width", "0")) if size is not None else 0
+        height = int(size.get("height", "0")) if size is not None else 0
+    except ValueError:
+        return 0
+    return int(may_hold_text(width / HWPUNIT_PER_INCH, height / HWPUNIT_PER_INCH))
+
+
+def _furniture(control: ET.Element, kind: str, lines: list[str], tables: _Tables | None) -> None:
+    """A header (머리말) where it is defined (a section's start), a footer (꼬리말) at its
+    section's end; each text once per document (odd, even and both-page variants repeat
+    it), lines without a letter or digit (a page number's dashes) left out."""
+    text_lines = [  # a header's logo is not a picture to read
+        strip_marks(line) for line in _sublist_lines(control) if any(c.isalnum() for c in line)
+    ]
+    key = "\n".join(text_lines)
+    if not key or (tables is not None and key in tables.furniture):
+        return
+    if tables is None:  # inside a note: where it is
+        lines.extend(text_lines)
+        return
+    tables.furniture.add(key)
+    (lines if kind == "header" else tables.footers).extend(text_lines)
+
+
+_TRACKED_ID = ("Id", "id", "TcId")
+_INLINE_MARKS = frozenset({"tab", "lineBreak", "nbSpace", "fwSpace", "hyphen"})
+
+
+def _drop_deleted(root: ET.Element) -> None:
+    """Remove the text of tracked deletions (between ``hp:deleteBegin`` and the
+    ``hp:deleteEnd`` with the same Id, inside ``hp:t`` or across runs and paragraphs) from
+    the section tree; inserted text (``hp:insertBegin``/``insertEnd``) stays. A begin
+    marker without a matching end removes nothing, so that a damaged file loses no text."""
+
+    def mark_id(el: ET.Element) -> str:
+        return next((el.get(a) for a in _TRACKED_ID if el.get(a)), "") or ""
+
+    ends = {mark_id(el) for el in root.iter() if _local(el.tag) == "deleteEnd"}
+    open_ids: set[str] = set()
+
+    def visit(element: ET.Element) -> None:
+        for child in list(element):
+            kind = _local(child.tag)
+            if kind == "deleteBegin":
+                if mark_id(child) in ends:
+                    open_ids.add(mark_id(child))
+            elif kind == "deleteEnd":
+                open_ids.discard(mark_id(child))
+            elif open_ids and kind in _INLINE_MARKS:
+                element.remove(child)  # a deleted tab or line break; its tail is deleted too
+                continue
+            else:
+                if open_ids:
+                    child.text = None
+                visit(child)
+            if open_ids:
+                child.tail = None
+
+    visit(root)
 
 
 def _t_text(t: ET.Element) -> str:
@@ -296,7 +393,7 @@ def _grid(name: str, placed: list[tuple[int, int, int, int, str]]) -> Table | No
     for row, col, rows, cols, text in placed:
         for r in range(row, row + rows):
             for c in range(col, col + cols):
-                grid[r][c] = text
+                grid[r][c] = strip_marks(text)
         if rows > 1 or cols > 1:
             merged.append((row, col, row + rows - 1, col + cols - 1))
     return Table(
@@ -331,13 +428,15 @@ def _hpf_metadata(data: bytes | None) -> dict[str, str]:
 
 def _result(kind: str, parts: Mapping[str, bytes], extra: dict[str, str]) -> ExtractionResult:
     texts, tables = _walk_parts(parts)
+    texts, suspects, pictures = flag_pages(texts)
     meta = _hpf_metadata(parts.get("Contents/content.hpf"))
     meta.update(extra)
+    meta.update(pictures)
     meta["page_count"] = str(len(texts))
     meta["page_estimate"] = "true"
     meta["sections"] = str(sum(1 for n in parts if _SECTION.match(n)))
     return ExtractionResult(
-        type=kind, pages=make_pages(texts), metadata=frozen(meta), tables=tables
+        type=kind, pages=make_pages(texts, suspects=suspects), metadata=frozen(meta), tables=tables
     )
 
 

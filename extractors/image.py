@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ._text import frozen, make_pages
 from .base import ExtractionError, ExtractionResult
-from .ocr import clean_ocr_text, read_pages, tesseract_available
+from .ocr import clean_ocr_text, ocr_suspect, read_pages, tesseract_available
 
 __all__ = ["ImageExtractor"]
 
@@ -21,6 +21,11 @@ MAX_FRAMES = 500
 
 @dataclass(frozen=True)
 class ImageExtractor:
+    """Every frame OCR'd into a page; a frame read with low confidence (noise: blurred,
+    faint, speckled) is marked suspect "ocr_low" (ocr.ocr_suspect). Raises ExtractionError
+    ``no_text`` with OCR off, ``ocr_unavailable`` without tesseract, ``too_large`` for a
+    decompression bomb and ``corrupt`` for an image Pillow cannot read."""
+
     name: str = "image"
     types: frozenset[str] = frozenset({"image"})
     ocr: bool = True
@@ -58,9 +63,12 @@ class ImageExtractor:
         turned = [f"{i}:{page.rotation}" for i, page in enumerate(read, 1) if page.rotation]
         if turned:
             meta["ocr_turned_pages"] = ",".join(turned)  # page:degrees turned clockwise
+        suspects = [ocr_suspect(page) for page in read]
+        if any(suspects):
+            meta["suspect_pages"] = ",".join(str(i) for i, s in enumerate(suspects, 1) if s)
         return ExtractionResult(
             type="image",
-            pages=make_pages(texts, ocr_flags=[True] * len(texts)),
+            pages=make_pages(texts, ocr_flags=[True] * len(texts), suspects=suspects),
             metadata=frozen(meta),
         )
 

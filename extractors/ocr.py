@@ -38,8 +38,11 @@ __all__ = [
     "OCR_DPI",
     "OCR_LANGUAGES",
     "OCR_PSM",
+    "OCR_SUSPECT_CONFIDENCE",
+    "OCR_SUSPECT_MIN_WORDS",
     "OcrPage",
     "clean_ocr_text",
+    "ocr_suspect",
     "ocr_images",
     "ocr_progress",
     "read_pages",
@@ -81,6 +84,16 @@ turned reading is kept only when it finds more confident text."""
 
 CONFIDENT_WORD = 60.0
 """A word read with at least this confidence counts towards OcrPage.confident_chars."""
+
+OCR_SUSPECT_CONFIDENCE = 60.0
+"""Mean word confidence (0-100) under which an OCR reading is noise rather than text.
+Measured with mode 6 (bench/bench_ocr.py pages and /tmp checks recorded in the commit):
+the clean fidelity scans read at 92.4, the real scanned SPRi pages 5-6 at 90.3-91.0, a
+real photo-with-text page (seoul p55) at 82.2; random noise reads at 13.3, a page of
+speckles at 43.4, a clean scan blurred past reading at 39.1, the SPRi cover photo at 38.9."""
+
+OCR_SUSPECT_MIN_WORDS = 5
+"""Fewer words than this are a stray mark or two (a photo, a logo), not a page of noise."""
 
 _PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar("ocr_progress", default=None)
 
@@ -293,6 +306,16 @@ def _orientation(binary: str, image_path: Path) -> tuple[int, float]:
 
 
 _WORDLIKE = re.compile(r"[\uac00-\ud7a3A-Za-z0-9]")
+
+
+def ocr_suspect(page: OcrPage) -> str:
+    """``"ocr_low"`` (a base.SUSPECT_REASONS code) when tesseract read at least
+    OCR_SUSPECT_MIN_WORDS words at a mean confidence under OCR_SUSPECT_CONFIDENCE: what it
+    read is mostly noise (a blurred, faint or speckled scan), so the printed text may be
+    missing or wrong. ``""`` for a good reading or for a page with almost nothing on it."""
+    if page.words >= OCR_SUSPECT_MIN_WORDS and page.confidence < OCR_SUSPECT_CONFIDENCE:
+        return "ocr_low"
+    return ""
 
 
 def clean_ocr_text(text: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from . import _pdf_judge as judge
 from ._text import frozen, make_pages, normalize, rejoin_broken_words
 from .base import ExtractionError, ExtractionResult
-from .ocr import OCR_DPI, clean_ocr_text, ocr_images, tesseract_available
+from .ocr import OCR_DPI, clean_ocr_text, ocr_suspect, read_pages, tesseract_available
 
 __all__ = ["PdfExtractor"]
 
@@ -22,7 +22,8 @@ _PDFIUM_LOCK = threading.RLock()
 class PdfExtractor:
     """Text per page. A page whose text layer misses what is printed (see _pdf_judge) is
     OCR'd when ``ocr`` is on and tesseract is installed, its OCR text merged with the usable
-    part of the layer; otherwise its ``Page.suspect`` says why its text is incomplete.
+    part of the layer; otherwise its ``Page.suspect`` says why its text is incomplete. An
+    OCR reading of low confidence (ocr.ocr_suspect: noise) marks the page "ocr_low".
     A garbled layer is never returned as text: only its readable lines are kept.
 
     Raises ExtractionError when no page has text: ``no_text`` saying why when the layers are
@@ -53,14 +54,17 @@ class PdfExtractor:
         ocr_flags = [False] * len(texts)
         suspects = [""] * len(texts)
         if will_ocr:
-            for index, text in zip(candidates, ocr_images(images), strict=True):
-                merged = judge.merge_ocr(texts[index], clean_ocr_text(text))
+            for index, read in zip(candidates, read_pages(images), strict=True):
+                merged = judge.merge_ocr(texts[index], clean_ocr_text(read.text))
                 gain = judge.word_chars(merged) - judge.word_chars(texts[index])
                 if gain >= judge.MIN_OCR_GAIN:
                     texts[index] = merged
                     ocr_flags[index] = True
+                    suspects[index] = ocr_suspect(read)  # kept, but it may be noise
                 elif verdicts[index] == "garbled":
                     suspects[index] = "garbled"  # OCR read nothing either
+                else:  # printed marks that OCR could only read as noise
+                    suspects[index] = ocr_suspect(read)
         elif candidates:
             for index in candidates:
                 suspects[index] = verdicts[index]

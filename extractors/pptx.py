@@ -3,7 +3,8 @@
 A slide's text is its shapes' text in the deck's order: text boxes and placeholders
 paragraph by paragraph, tables as "cell | cell" rows (the XLSX layout), grouped shapes
 recursively, a chart's title. Speaker notes follow under a ``# 발표자 노트`` line: they
-often hold the figures the slide only shows as a picture.
+often hold the figures the slide only shows as a picture. A picture big enough to hold
+text is not read: its slide is marked ``suspect`` "images" (see _pictures).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._pictures import EMU_PER_INCH, PICTURE_MARK, flag_pages, may_hold_text
 from ._text import frozen, make_pages
 from ._zipread import MAX_MEMBER_BYTES
 from .base import ExtractionError, ExtractionResult
@@ -48,7 +50,11 @@ class PptxExtractor:
             "title": props.title or "",
             "author": props.author or "",
         }
-        return ExtractionResult(type="pptx", pages=make_pages(texts), metadata=frozen(meta))
+        texts, suspects, pictures = flag_pages(texts)
+        meta.update(pictures)
+        return ExtractionResult(
+            type="pptx", pages=make_pages(texts, suspects=suspects), metadata=frozen(meta)
+        )
 
 
 def _check_package(path: Path) -> None:
@@ -83,6 +89,7 @@ def _slide_text(slide: object) -> str:
 
 def _shape_lines(shape: object) -> list[str]:
     from pptx.enum.shapes import MSO_SHAPE_TYPE
+    from pptx.shapes.picture import Picture
 
     if shape.shape_type == MSO_SHAPE_TYPE.GROUP:  # type: ignore[attr-defined]
         return [line for child in shape.shapes for line in _shape_lines(child)]  # type: ignore[attr-defined]
@@ -95,6 +102,10 @@ def _shape_lines(shape: object) -> list[str]:
         return []
     if getattr(shape, "has_text_frame", False):
         return [p.text for p in shape.text_frame.paragraphs]  # type: ignore[attr-defined]
+    if isinstance(shape, Picture):  # its text, if any, is not read: the slide is flagged
+        width, height = shape.width or 0, shape.height or 0
+        if may_hold_text(width / EMU_PER_INCH, height / EMU_PER_INCH):
+            return [PICTURE_MARK]
     return []
 
 

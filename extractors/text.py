@@ -9,7 +9,7 @@ from pathlib import Path
 from ._text import frozen, make_pages, paginate
 from .base import MAX_TABLE_CELLS, ExtractionError, ExtractionResult, Table
 
-__all__ = ["DecodedText", "TextExtractor", "csv_tables", "decode_text"]
+__all__ = ["DecodedText", "TextExtractor", "csv_tables", "decode_text", "utf16_without_bom"]
 
 # Forgiving decoding: a file that is UTF-8 or CP949 but for a few bytes (a symbol pasted
 # from a CP949 program into a UTF-8 CSV, a stray Latin-1 byte) is decoded with those bytes
@@ -44,7 +44,7 @@ class DecodedText:
 def decode_text(data: bytes) -> DecodedText:
     """Decode a text file's bytes; Korean files are mostly UTF-8 or CP949.
 
-    In order: a BOM (UTF-8, UTF-16); strict UTF-8; strict CP949; forgiving: of UTF-8 and
+    In order: a BOM (UTF-8, UTF-16); UTF-16 without a BOM (utf16_without_bom); strict UTF-8; strict CP949; forgiving: of UTF-8 and
     CP949 the one with the fewer undecodable bytes (UTF-8 on a tie), when they are at most
     :data:`TOLERATED_SHARE` of the bytes (at least :data:`TOLERATED_MIN_BYTES`) and the
     encoding decoded more non-ASCII characters than it left runs of bad bytes (else the
@@ -56,6 +56,9 @@ def decode_text(data: bytes) -> DecodedText:
         return DecodedText(data[3:].decode("utf-8", "replace"), "utf-8-sig")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return DecodedText(data.decode("utf-16", "replace"), "utf-16")
+    utf16 = utf16_without_bom(data)
+    if utf16 is not None:
+        return DecodedText(data.decode(utf16), utf16)
     for encoding in ("utf-8", "cp949"):
         try:
             return DecodedText(data.decode(encoding), encoding)
@@ -84,6 +87,35 @@ def decode_text(data: bytes) -> DecodedText:
             "텍스트 파일의 문자 인코딩을 알 수 없습니다. UTF-8로 저장해 다시 올려 주세요.",
         )
     return DecodedText(str(guess), guess.encoding)
+
+
+UTF16_NUL_SHARE = 0.1
+"""Share of 2-byte units whose high byte is NUL from which BOM-less bytes are UTF-16: ASCII
+characters (digits, tabs, line breaks, Latin letters) are such units; a Korean TSV row has
+at least its tabs and line break. UTF-8 and CP949 text hold no NUL at all."""
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" for BOM-less UTF-16 text (Excel's "Unicode text" and some
+    exports drop the BOM), else None: at least UTF16_NUL_SHARE of the units have a NUL high
+    byte and at most a quarter as many a NUL low byte, the whole decodes strictly, and what it decodes to holds
+    no control characters but tabs and line breaks."""
+    size = len(data) & ~1
+    if size < 4 or b"\x00" not in data[:4096]:
+        return None
+    units = size // 2
+    for encoding, high, low in (("utf-16-le", 1, 0), ("utf-16-be", 0, 1)):
+        nul_high = data[high:size:2].count(0)
+        # a NUL low byte is a character U+xx00: a few Hangul syllables (가, 대), rarely
+        if nul_high < units * UTF16_NUL_SHARE or data[low:size:2].count(0) * 4 > nul_high:
+            continue
+        try:
+            text = data[:size].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not any(ord(c) < 32 and c not in "\t\n\r\f" for c in text):
+            return encoding
+    return None
 
 
 def _decode_replacing(data: bytes, encoding: str, budget: int) -> tuple[str, int, int] | None:
@@ -115,8 +147,16 @@ class TextExtractor:
     types: frozenset[str] = frozenset({"text"})
 
     def extract(self, path: Path) -> ExtractionResult:
+        """Estimated pages of a text file's text; a CSV or tab-separated file (``.csv``,
+        ``.tsv``, or a ``.txt`` whose lines all hold tabs: Excel's "Unicode text") is also a
+        Table, and in its page text a tab between cells reads `` | `` (normalizing would
+        make it a space, and cells would run together). Errors: decode_text's."""
         decoded = decode_text(path.read_bytes())
-        pages = paginate(decoded.text)
+        tables = csv_tables(decoded.text, path)
+        text = decoded.text
+        if tables and _delimiter(text, path) == "\t":
+            text = text.replace("\t", " | ")
+        pages = paginate(text)
         meta = {"encoding": decoded.encoding, "page_count": str(len(pages))}
         if decoded.replaced:
             meta["decode_errors"] = str(decoded.replaced)
@@ -126,28 +166,21 @@ class TextExtractor:
             type="text",
             pages=make_pages(pages),
             metadata=frozen(meta),
-            tables=csv_tables(decoded.text, path),
+            tables=tables,
         )
 
 
 def csv_tables(text: str, path: Path) -> tuple[Table, ...]:
     """A ``.csv`` (or ``.tsv``) file's rows as one Table named after the file's stem, as Excel
     names its sheet; row numbers are the file's records. The delimiter is sniffed among
-    ``, ; | tab`` (a ``.tsv`` is tab-separated); cells are whitespace-joined like sheet cells.
+    ``, ; | tab`` (a ``.tsv``, or a ``.txt`` whose every line holds a tab, is tab-separated); cells are whitespace-joined like sheet cells.
     Other text files, and files over base.MAX_TABLE_CELLS, give none."""
     import csv
     import io
 
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".tsv"):
+    delimiter = _delimiter(text, path)
+    if delimiter is None:
         return ()
-    sample = text[:65536]
-    delimiter = "\t"
-    if suffix == ".csv":
-        try:
-            delimiter = csv.Sniffer().sniff(sample, delimiters=",;|\t").delimiter
-        except csv.Error:
-            delimiter = ","
     rows: list[list[str]] = []
     cells = 0
     try:
@@ -165,3 +198,21 @@ def csv_tables(text: str, path: Path) -> tuple[Table, ...]:
         return ()
     grid = tuple(tuple(row + [""] * (width - len(row))) for row in rows)
     return (Table(page=1, name=path.stem, rows=grid, kind="sheet"),)
+
+
+def _delimiter(text: str, path: Path) -> str | None:
+    """The cell delimiter of a CSV/TSV file, None for other text files (see csv_tables)."""
+    import csv
+
+    suffix = path.suffix.lower()
+    if suffix == ".tsv":
+        return "\t"
+    if suffix == ".txt":
+        lines = [line for line in text[:65536].splitlines()[:50] if line.strip()]
+        return "\t" if len(lines) >= 2 and all("\t" in line for line in lines) else None
+    if suffix != ".csv":
+        return None
+    try:
+        return csv.Sniffer().sniff(text[:65536], delimiters=",;|\t").delimiter
+    except csv.Error:
+        return ","

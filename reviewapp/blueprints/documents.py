@@ -225,6 +225,7 @@ def inline_mimetype(path: Path) -> str | None:
 # A citation's place ("Page 3", or a spreadsheet's sheet and rows) in every template.
 bp.add_app_template_global(places.place_of, "place_of")
 bp.add_app_template_global(places.place_at, "place_at")
+bp.add_app_template_global(places.hit_place, "hit_place")
 
 
 @bp.app_template_filter("filesize")

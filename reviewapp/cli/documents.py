@@ -28,7 +28,10 @@ from ._common import fail, note_stale_index, with_database
 @with_appcontext
 def extract_cmd(file: Path, as_json: bool, no_ocr: bool) -> None:
     """Extract text per page from one file; touches no database. A page whose text may not be
-    what it prints says why ("suspect" in JSON, a note in the page line)."""
+    what it prints says why ("suspect" in JSON, a note in the page line). JSON: ``{"file",
+    "type", "pages": [{"number", "text", "ocr", "suspect"?}], "decode_errors"}``, where
+    ``ocr`` says the page's text is (partly) OCR output and ``decode_errors`` counts the runs
+    of bad bytes that forgiving decoding replaced (0 when none or not a text format)."""
     if not file.is_file():
         fail(f"{file}: no such file", code=2)
     try:
@@ -43,10 +46,13 @@ def extract_cmd(file: Path, as_json: bool, no_ocr: bool) -> None:
                 {
                     "number": p.number,
                     "text": p.text,
+                    "ocr": p.ocr,
                     **({"suspect": p.suspect} if p.suspect else {}),
                 }
                 for p in result.pages
             ],
+            # runs of undecodable bytes replaced by U+FFFD in a text file (0: none)
+            "decode_errors": int(result.metadata.get("decode_errors", "0") or 0),
         }
         click.echo(json.dumps(payload, ensure_ascii=False))
     else:

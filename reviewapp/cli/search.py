@@ -18,7 +18,7 @@ from search_index import QueryRejected
 from ..extensions import db
 from ..models import Indicator, Submission
 from ..services.indexing import get_index
-from ..services.places import place_at
+from ..services.places import hit_place, place_at
 from ..services.search import plain_snippet
 from ..services.suggestions import prepare_indicator_queries, rank
 from ._common import fail, note_stale_index, with_database
@@ -46,11 +46,11 @@ def search_cmd(query: str, submission_id: int, mode: str, limit: int, as_json: b
             "document": h.document_name,
             "document_id": h.document_id,
             "page": h.page,
-            "place": place_at(h.document_id, h.page, h.chunk_id).label,
+            "place": found.place.label,
             "score": round(float(h.score), 6),
-            "snippet": plain_snippet(h.snippet),
+            "snippet": plain_snippet(found.snippet.replace("<br>", "\n")),
         }
-        for h in hits
+        for h, found in ((h, hit_place(h)) for h in hits)
     ]
     if as_json:
         click.echo(json.dumps({"hits": rows}, ensure_ascii=False))

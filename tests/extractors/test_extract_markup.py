@@ -21,7 +21,9 @@ def test_fidelity_html_table_saved_as_xls() -> None:
     assert result.type == "html"
     assert result.metadata["mislabeled"] == "xls->html"
     assert result.metadata["encoding"] == "cp949"
+    assert result.metadata["sheets"] == "html_as_xls"  # cited by sheet, as Excel names it
     assert result.pages[0].text.splitlines() == [
+        "# 시트: html_as_xls",
         "사업명 | 담당부서 | 사업비(원)",
         "스마트 버스정류장 | 교통정책과 | 350,000,000",  # &nbsp; is a space
         "지능형 CCTV 통합 | 안전총괄과 | 1,200,000,000",  # numeric character references
@@ -57,6 +59,7 @@ def test_html_page_with_layout_table(tmp_path: Path) -> None:
     result = extract(path)
     assert result.metadata["title"] == "사업 현황 조회"
     assert result.pages[0].text.splitlines() == [
+        "# 시트: 현황",
         "2024년 스마트도시 사업 현황",
         "조회일: 2024-03-15",
         "사업별 예산",
@@ -75,14 +78,14 @@ def test_html_declared_euc_kr_is_read_as_cp949(tmp_path: Path) -> None:
     page = '<html><head><meta charset="euc-kr"></head><body><table><tr><td>똠방각하</td><td>읍면동</td></tr></table></body></html>'
     path = tmp_path / "down.xls"
     path.write_bytes(page.encode("cp949"))
-    assert extract(path).pages[0].text == "똠방각하 | 읍면동"
+    assert extract(path).pages[0].text == "# 시트: down\n똠방각하 | 읍면동"
 
 
 def test_html_without_declaration_in_utf16(tmp_path: Path) -> None:
     path = tmp_path / "export.xls"
     path.write_bytes("<table><tr><td>스마트도시</td><td>1,250대</td></tr></table>".encode("utf-16"))
     assert detect_type(path) == "html"
-    assert extract(path).pages[0].text == "스마트도시 | 1,250대"
+    assert extract(path).pages[0].text == "# 시트: export\n스마트도시 | 1,250대"
 
 
 def test_markdown_and_plain_text_stay_text(tmp_path: Path) -> None:
@@ -149,3 +152,36 @@ def test_broken_excel_2003_xml_is_corrupt(tmp_path: Path) -> None:
     with pytest.raises(ExtractionError) as info:
         extract(path)
     assert info.value.code == "corrupt"
+
+
+ROWSPAN_PAGE = """<html><body><table border="1">
+<tr><th>구분</th><th>사업명</th><th colspan="2">예산(원)</th></tr>
+<tr><td rowspan="3">교통</td><td>버스정보시스템</td><td>본예산</td><td>100,000</td></tr>
+<tr><td>스마트 교차로</td><td rowspan="2">추경</td><td>200,000</td></tr>
+<tr><td>주차정보 연계</td><td>300,000</td></tr>
+<tr><td>안전</td><td>지능형 CCTV</td><td>본예산</td><td>400,000</td></tr>
+</table></body></html>"""
+
+
+def test_rowspan_cells_keep_their_columns(tmp_path: Path) -> None:
+    """Rowspans fill their columns in the rows below (the cells after them keep their
+    columns, as a browser shows them), in the text and in the sheet's grid; the spans are
+    merged areas."""
+    html = tmp_path / "예산.html"
+    html.write_text(ROWSPAN_PAGE, encoding="utf-8")
+    assert extract(html).pages[0].text.splitlines() == [
+        "구분 | 사업명 | 예산(원)",
+        "교통 | 버스정보시스템 | 본예산 | 100,000",
+        "교통 | 스마트 교차로 | 추경 | 200,000",
+        "교통 | 주차정보 연계 | 추경 | 300,000",
+        "안전 | 지능형 CCTV | 본예산 | 400,000",
+    ]
+    xls = tmp_path / "예산.xls"
+    xls.write_text(ROWSPAN_PAGE, encoding="utf-8")
+    result = extract(xls)
+    (table,) = result.tables
+    assert table.kind == "sheet" and table.name == "예산"
+    assert table.rows[3] == ("교통", "주차정보 연계", "추경", "300,000")
+    assert table.rows[0] == ("구분", "사업명", "예산(원)", "예산(원)")
+    assert set(table.merged) == {(0, 2, 0, 3), (1, 0, 3, 0), (2, 2, 3, 2)}
+    assert result.metadata["sheet_rows"] == "1-5"

@@ -172,3 +172,50 @@ def test_progress_is_reported_per_page(tmp_path: Path) -> None:
 def test_unknown_segmentation_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="psm"):
         read_pages([], psm=7)
+
+
+def _noise_pages() -> list:
+    """Two pages OCR reads only as noise: random grain and a clean scan blurred past reading."""
+    from PIL import Image, ImageFilter
+
+    grain = Image.effect_noise((1600, 2000), 120).convert("L")
+    blurred = clean_page().convert("L").filter(ImageFilter.GaussianBlur(6))
+    return [grain, blurred]
+
+
+@needs_tesseract
+def test_noise_read_by_ocr_marks_the_page_suspect(tmp_path: Path) -> None:
+    """A two-page TIFF of noise and a clean scan: the noise page is stored "ocr_low" (its
+    OCR is what tesseract guessed at random), the clean one is not."""
+    grain, blurred = _noise_pages()
+    path = tmp_path / "scan.tif"
+    grain.save(path, save_all=True, append_images=[clean_page().convert("L"), blurred])
+    result = extract(path)
+    assert [p.suspect for p in result.pages] == ["ocr_low", "", "ocr_low"]
+    assert result.metadata["suspect_pages"] == "1,3"
+    assert_five_lines(result.pages[1].text)
+
+
+@needs_tesseract
+def test_pdf_scan_read_as_noise_is_suspect_and_clean_scans_are_not(tmp_path: Path) -> None:
+    """A PDF of a blurred scan page and the clean scan: only the blurred page is suspect;
+    the shared clean and stamped scans and the real scanned SPRi pages stay unflagged."""
+    import pypdfium2 as pdfium
+
+    _, blurred = _noise_pages()
+    doc = pdfium.PdfDocument.new()
+    for image in (blurred, clean_page().convert("L")):
+        page = doc.new_page(595, 842)
+        obj = pdfium.PdfImage.new(doc)
+        obj.set_bitmap(pdfium.PdfBitmap.from_pil(image))
+        obj.set_matrix(pdfium.PdfMatrix().scale(595, 842))
+        page.insert_obj(obj)
+        page.gen_content()
+    path = tmp_path / "blurred.pdf"
+    doc.save(str(path))
+    pages = extract(path).pages
+    assert [p.suspect for p in pages] == ["ocr_low", ""] and pages[1].ocr
+    for name in ("pdf_scan_plain.pdf", "pdf_scan_with_stamp.pdf"):
+        assert all(p.suspect == "" for p in extract(fidelity_file(name)).pages), name
+    real = corpus_file("spri-ai-brief-scanned-p5-6.pdf")
+    assert [p.suspect for p in extract(real).pages] == ["", ""]

@@ -169,3 +169,39 @@ def test_a_few_pasted_cp949_symbols_in_a_small_utf8_csv_are_replaced_not_refused
     path = Path(__file__).parent.parent / "data" / "csv_utf8_three_cp949_symbols.csv"
     decoded = decode_text(path.read_bytes())
     assert decoded.encoding == "utf-8" and decoded.replaced == 3
+
+
+UNICODE_TEXT_ROWS = "지표\t값\t비고\n방범 CCTV\t1,250대\t\n공공와이파이\t32만 건\t월 평균\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "encoding"),
+    [
+        # Excel's "유니코드 텍스트": UTF-16 LE with a BOM, tab-separated, named .txt
+        ("실적.txt", UNICODE_TEXT_ROWS.encode("utf-16"), "utf-16"),
+        ("실적.tsv", UNICODE_TEXT_ROWS.encode("utf-16-le"), "utf-16-le"),  # no BOM
+        ("실적.tsv", UNICODE_TEXT_ROWS.encode("utf-16-be"), "utf-16-be"),
+    ],
+)
+def test_utf16_tab_separated_keeps_its_cells(
+    tmp_path: Path, name: str, data: bytes, encoding: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    assert detect_type(path) == "text"
+    result = extract(path)
+    assert result.metadata["encoding"] == encoding
+    assert result.pages[0].text.splitlines() == [
+        "지표 | 값 | 비고",
+        "방범 CCTV | 1,250대 |",
+        "공공와이파이 | 32만 건 | 월 평균",
+    ]
+    (table,) = result.tables
+    assert table.name == "실적" and table.rows[1] == ("방범 CCTV", "1,250대", "")
+
+
+def test_binary_with_nul_bytes_is_not_taken_for_utf16(tmp_path: Path) -> None:
+    path = tmp_path / "data.txt"
+    path.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(ExtractionError):
+        extract(path)

@@ -140,9 +140,16 @@ def test_cli_extract_json_exact_shape(app: Flask, world: World) -> None:
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     payload = json.loads(result.stdout)
-    assert list(payload) == ["file", "type", "pages"]
+    assert list(payload) == ["file", "type", "pages", "decode_errors"]
     assert payload["file"] == HWPX.name and payload["type"] == "hwpx"
-    assert payload["pages"] and all(list(p) == ["number", "text"] for p in payload["pages"])
+    assert payload["decode_errors"] == 0
+    assert payload["pages"] and all(
+        list(p) == ["number", "text", "ocr", *(["suspect"] if "suspect" in p else [])]
+        for p in payload["pages"]
+    )
+    assert not any(p["ocr"] for p in payload["pages"])
+    # its pasted pictures (not read) flag their pages
+    assert {p.get("suspect", "") for p in payload["pages"]} == {"", "images"}
     assert [p["number"] for p in payload["pages"]] == list(range(1, len(payload["pages"]) + 1))
     assert "누리" in "".join(p["text"] for p in payload["pages"])
     assert len(docs_of(world.large)) == before  # touches no database

@@ -11,15 +11,20 @@ import io
 import json
 from pathlib import Path
 
+import docx
 import pypdfium2 as pdfium
+import pytest
+from docx.shared import Inches
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 
+from extractors.ocr import tesseract_available
 from reviewapp.extensions import db
 from reviewapp.models import Document
 from reviewapp.services import uploads
 from tests.conftest import SHARED, World, login
-from tests.reviewapp.helpers import SPRI
+from tests.reviewapp.helpers import SPRI, ingest
 
 STAMP_SCAN = SHARED / "fidelity-cases" / "pdf_scan_with_stamp.pdf"
 BADGE = "텍스트 확인 필요"
@@ -83,3 +88,71 @@ def test_cli_extract_says_which_pages_to_check(app: Flask, tmp_path: Path) -> No
     plain = runner.invoke(args=["extract", str(path), "--no-ocr"])
     assert "--- page 1 ---" in plain.stdout
     assert "--- page 2 (check the text: the printed content is an image" in plain.stdout
+
+
+def test_cli_extract_json_says_which_pages_are_ocr_and_counts_decode_errors(
+    app: Flask, tmp_path: Path
+) -> None:
+    """``--json`` carries each page's ``ocr`` flag and the file's ``decode_errors``: a UTF-8
+    CSV with two pasted CP949 sequences counts 2, a clean file 0; a scan PDF with OCR off
+    has no OCR page."""
+    runner = app.test_cli_runner()
+    bad = tmp_path / "실적.csv"
+    bad.write_bytes(
+        "항목,값\n방범 CCTV,1250\n".encode()
+        + "비고,".encode()
+        + "※".encode("cp949")
+        + ",끝\n".encode()
+        + "단위,".encode()
+        + "㎡".encode("cp949")
+        + b"\n"
+    )
+    payload = json.loads(runner.invoke(args=["extract", str(bad), "--json"]).stdout)
+    assert payload["decode_errors"] == 2 and payload["pages"][0]["ocr"] is False
+    good = tmp_path / "ok.txt"
+    good.write_text("스마트도시 통합운영센터", encoding="utf-8")
+    assert (
+        json.loads(runner.invoke(args=["extract", str(good), "--json"]).stdout)["decode_errors"]
+        == 0
+    )
+    path = tmp_path / "mixed.pdf"
+    path.write_bytes(_text_page_and_scan(tmp_path))
+    pages = json.loads(runner.invoke(args=["extract", str(path), "--json", "--no-ocr"]).stdout)[
+        "pages"
+    ]
+    assert [p["ocr"] for p in pages] == [False, False]
+
+
+def test_cli_extract_json_marks_ocr_pages(app: Flask) -> None:
+    """The shared clean scan, OCR'd: its page says ``"ocr": true``."""
+    if not tesseract_available():
+        pytest.skip("tesseract is not installed")
+    scan = SHARED / "fidelity-cases" / "ocr_clean_page.png"
+    result = app.test_cli_runner().invoke(args=["extract", str(scan), "--json"])
+    assert [p["ocr"] for p in json.loads(result.stdout)["pages"]] == [True]
+
+
+def test_document_view_says_pasted_pictures_were_not_read(
+    world: World, client: FlaskClient, tmp_path: Path
+) -> None:
+    """A DOCX whose second page is a pasted screenshot: the view says how many pictures were
+    not read and on which pages, and marks that page; a search hit there carries the marker."""
+    picture = io.BytesIO()
+    Image.new("RGB", (600, 300), "white").save(picture, format="PNG")
+    picture.seek(0)
+    document = docx.Document()
+    document.add_paragraph("가온시 통합운영센터 운영 현황")
+    document.add_page_break()
+    document.add_paragraph("캡처한 관제 실적표")
+    document.add_picture(picture, width=Inches(5))
+    path = tmp_path / "캡처.docx"
+    document.save(str(path))
+    (doc,) = ingest([path], world.large)
+    assert [p.suspect_reason for p in doc.pages] == ["", "images"]
+    login(client, "admin")
+    html = client.get(f"/documents/{doc.id}").get_data(as_text=True)
+    assert "이 문서에 붙여 넣은 이미지 1개의 글자는 읽지 않았습니다" in html and "(2쪽)" in html
+    page2 = html[html.index('id="page-2"') :]
+    assert BADGE in page2 and "그림 속 글자는 읽지 않았습니다" in page2
+    hits = client.get("/search", query_string={"q": "관제 실적표", "mode": "bm25"})
+    assert BADGE in hits.get_data(as_text=True)
