@@ -72,7 +72,8 @@ The rules, in order:
    target never contradicts what was done). Words of one synonym group (``사업비``,
    ``사업금액``, ``소요예산`` ...) count as one.
 9. Relevance. The claim's key words are its words outside its values; a passage is
-   relevant when it holds at least half of them (at least one).
+   relevant when it holds at least half of them (at least one), one of them not a word
+   every submission is full of (``GENERIC_WORDS``: 스마트, 시민, 운영 ...).
 10. Status: ``contradicted`` when any value has a decisive disagreement (both values are in
     ``findings``); ``supported`` when every value has an agreeing finding; ``weak`` when
     some agree or a passage is relevant; ``no_evidence`` otherwise. A claim with no value
@@ -107,6 +108,7 @@ from .korean_numbers import (
 __all__ = [
     "NOT_EVIDENCE",
     "STATUSES",
+    "GENERIC_WORDS",
     "STOP_WORDS",
     "ClaimCheck",
     "Finding",
@@ -331,6 +333,39 @@ STOP_WORDS = frozenset(
     }
 )
 
+# Words nearly every passage of a smart-city submission holds: a passage sharing only these
+# with a claim is not about it (rule 9). Chosen by hand among the words that recur in the
+# demo cities' documents and the corpus's plans and tenders.
+GENERIC_WORDS = frozenset(
+    {
+        "스마트",
+        "스마트도시",
+        "도시",
+        "시민",
+        "주민",
+        "서비스",
+        "운영",
+        "설치",
+        "조성",
+        "실시",
+        "추진",
+        "사업",
+        "관리",
+        "구축",
+        "정보",
+        "활용",
+        "기반",
+        "지원",
+        "계획",
+        "개최",
+        "수행",
+        "확보",
+        "제공",
+        "연계",
+        "시스템",
+    }
+)
+
 _WORD = re.compile(r"[가-힣]+|[A-Za-z][A-Za-z0-9]*")
 
 
@@ -413,6 +448,7 @@ class _Located:
     borrowed: bool = False  # its context is the value's before it (3,010대(62.1%))
     table: bool = False  # a cell of a table row
     subset: bool = False  # a claim value that is part of the one before it (420개 중 238개)
+    near: str = ""  # a table cell's header row and row, compact: what stands near it
     planned: bool = False  # its clause speaks of a plan or target (추진할 계획, 목표)
     passage: int = -1  # index into ParsedPassages.passages
 
@@ -689,6 +725,7 @@ def _table_values(
         row_period = _year_of(label)
         row_scale = _label_scale(label)
         texts = [c for c, _ in cells[1:] if c and not scan(c).quantities and not scan(c).dates]
+        near = _compact(" ".join(c for c, _ in (header or []) + cells))
         for index, (cell, cell_start) in enumerate(cells):
             if index == 0 and not _NUMBER_CELL.fullmatch(cell):
                 continue
@@ -714,6 +751,7 @@ def _table_values(
                         heads=heads,
                         period=period,
                         table=True,
+                        near=near,
                     )
                 )
             if index == 0 or _YEAR_CELL.fullmatch(cell):
@@ -1012,12 +1050,13 @@ def _relevant(parsed: ParsedPassages, key_terms: tuple[str, ...]) -> list[int]:
     if not key_terms:
         return []
     need = max(1, math.ceil(len(key_terms) / 2))
+    specific = [t for t in key_terms if t not in GENERIC_WORDS]
     scored = []
     for i, text in enumerate(parsed.compact):
         if not text:
             continue
         hits = sum(1 for t in key_terms if t in text)
-        if hits >= need:
+        if hits >= need and any(t in text for t in specific):
             scored.append((-hits, i))
     return [i for _, i in sorted(scored)]
 
@@ -1125,7 +1164,8 @@ def _find_near(
 
     In a passage holding a key word of the claim, an evidence value of the same kind that
     agrees (and names no other period; a date at least as precise as the claim's) is a finding when the claim's words are near it
-    (within ``_NEAR`` characters, or in its row label and header): two of the claim's key
+    (within ``_NEAR`` characters; for a table's cell, in its header row or its row): two of
+    the claim's key
     words, or one of its heads, or one key word when the value is specific (``_specific``).
     The best such value (most key words near it) is returned."""
     best: tuple[int, Finding] | None = None
@@ -1144,7 +1184,10 @@ def _find_near(
             if not _agree(claim.value, evidence.value) or _coarser(evidence.value, claim.value):
                 continue
             a, b = evidence.value.span
-            window = _compact(passage.text[max(0, a - _NEAR) : b + _NEAR]) + evidence.context
+            if evidence.table:  # a cell: its header row and its row stand near it
+                window = evidence.near + evidence.context
+            else:
+                window = _compact(passage.text[max(0, a - _NEAR) : b + _NEAR]) + evidence.context
             near = sum(1 for t in key_terms if t in window)
             head = any(h in window for h in claim.heads)
             if not (near >= 2 or head or (near and _specific(claim.value))):

@@ -12,11 +12,12 @@ the queue itself (storage, priorities, `enqueue`) is reviewapp/queue.py.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from flask import Flask, current_app
 
-from .queue import enqueue, huey, task
+from .queue import HEARTBEAT_SECONDS, beat, enqueue, huey, task
 from .services import claims, documents, pipeline, rechecks, suggestions
 
 log = logging.getLogger(__name__)
@@ -104,5 +105,17 @@ def run_worker(app: Flask, workers: int = 1) -> None:
         resumed = documents.resume_unfinished()
     if resumed:
         log.info("re-queued %d unfinished documents", resumed)
+    stop = threading.Event()
+
+    def heartbeat() -> None:  # so that the CLI knows whether queued work will be done
+        while True:
+            beat()
+            if stop.wait(HEARTBEAT_SECONDS):
+                return
+
+    threading.Thread(target=heartbeat, name="heartbeat", daemon=True).start()
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=False)
-    consumer.run()
+    try:
+        consumer.run()
+    finally:
+        stop.set()

@@ -9,6 +9,7 @@ none of them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -74,3 +75,25 @@ def pending_ids(name: str) -> set[int]:
     """The first argument (a document id) of every queued task named ``name``."""
     task_name = _TASKS[name].task_class.__name__
     return {t.args[0] for t in huey.pending() if t.name == task_name and t.args}
+
+
+HEARTBEAT_SECONDS = 10
+_HEARTBEAT_KEY = "worker-heartbeat"
+
+
+def beat() -> None:
+    """Record that a worker is alive now (in the queue's own storage: the SQLite file or
+    Redis, so that every process sharing the queue sees it)."""
+    huey.storage.put_data(_HEARTBEAT_KEY, repr(time.time()).encode())
+
+
+def worker_alive(max_age: float = 3 * HEARTBEAT_SECONDS) -> bool:
+    """Whether a worker beat within ``max_age`` seconds (see :func:`beat`); False with
+    inline jobs (JOBS_IMMEDIATE: no worker is needed)."""
+    if huey.immediate:
+        return False
+    raw = huey.storage.peek_data(_HEARTBEAT_KEY)
+    try:
+        return time.time() - float(raw.decode() if isinstance(raw, bytes) else raw) < max_age
+    except (TypeError, ValueError, AttributeError):
+        return False  # never beat (huey's EmptyData marker, or nothing stored)

@@ -1,9 +1,9 @@
 """claims: a submission's claims as checked against its evidence (issue 14).
 
 Claims never checked, or marked stale by a change of the evidence since, are checked here
-first when no worker will: with JOBS_IMMEDIATE, with --now, or when no recheck job of the
-submission waits in the queue. When one waits (a worker is expected to run it), the stored
-results are printed with a note on stderr.
+first when no worker will: with JOBS_IMMEDIATE, with --now, when no recheck job of the
+submission waits in the queue, or when no worker beat in the last 30 s (queue.worker_alive).
+When one waits and a worker runs, the stored results are printed with a note on stderr.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from .. import queue
 from ..extensions import db
 from ..models import Claim
 from ..services import claims, indicators, rechecks, rounds
@@ -38,7 +39,12 @@ def claims_cmd(submission_id: int, code: str | None, now: bool, as_json: bool) -
         fail(exc)
     stale = rechecks.stale_ids(submission.id)
     if stale:
-        if now or current_app.config["JOBS_IMMEDIATE"] or not rechecks.queued(submission.id):
+        if (
+            now
+            or current_app.config["JOBS_IMMEDIATE"]
+            or not rechecks.queued(submission.id)
+            or not queue.worker_alive()
+        ):
             claims.recheck(submission.id, stale)
         else:
             click.echo(

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from reviewapp import queue
 from reviewapp.extensions import db
 from reviewapp.services import rechecks, rounds
 from tests.conftest import World, make_app
@@ -140,14 +141,25 @@ def test_stale_claims_left_to_a_waiting_job_unless_now(
     result = runner.invoke(args=["claims", "--submission", str(submission_id), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["claims"][0]["status"] == "no_evidence"
-    # a change marks it stale and queues the worker's job: the command leaves it to the job
+    # a change marks it stale and queues the worker's job; with no worker alive (none beat),
+    # the command checks it here all the same
     assert rechecks.request(submission_id) is True
+    assert not queue.worker_alive()
     calls = len(checker.calls)
+    result = runner.invoke(args=["claims", "--submission", str(submission_id), "--json"])
+    assert result.exit_code == 0 and not result.stderr
+    assert len(checker.calls) == calls + 1
+    # with a worker alive, the command leaves it to the job
+    assert rechecks.request(submission_id) is True
+    queue.beat()
+    assert queue.worker_alive()
+    calls = len(checker.calls)
+    stored = fresh(claim.id).checked_at
     result = runner.invoke(args=["claims", "--submission", str(submission_id), "--json"])
     assert result.exit_code == 0
     assert "wait for the worker's recheck" in result.stderr
     assert json.loads(result.stdout)["claims"][0]["status"] == "no_evidence"  # as last checked
-    assert len(checker.calls) == calls and fresh(claim.id).checked_at is None
+    assert len(checker.calls) == calls and fresh(claim.id).checked_at == stored
     # --now checks it here
     result = runner.invoke(args=["claims", "--submission", str(submission_id), "--now", "--json"])
     assert result.exit_code == 0 and not result.stderr
