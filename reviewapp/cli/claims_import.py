@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ..services import claims_import, pipeline
+from ..services import claims, claims_import, pipeline
 from ..services.errors import ServiceError
 from ._common import emit, fail, json_option, with_database
 
@@ -53,6 +53,11 @@ def import_claims_cmd(document_id: int, mapping: str | None, as_json: bool) -> N
         )
     lines = [f"document {document_id}: {report.claims} claims, {len(report.unmatched)} unmatched"]
     lines += [f"  unmatched: {where}: {ref or '-'}" for where, ref in report.unmatched]
+    lines += [f"  not a claim: {why}" for why in report.skipped]
+    lines += [
+        f"  not read: {where}: {'; '.join(problems)}"
+        for where, problems in claims.imported_from(document_id).problems
+    ]
     emit(as_json, report.as_dict(), "\n".join(lines))
 
 

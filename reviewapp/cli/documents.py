@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from extractors import SUSPECT_REASONS, ExtractionError, extract
 
 from ..models import DocumentType
+from ..services import claims
 from ..services.errors import ServiceError
 from ..services.indexing import all_records, get_index
 from ..services.pipeline import process_inline, reembed_all
@@ -64,6 +65,28 @@ def extract_cmd(file: Path, as_json: bool, no_ocr: bool) -> None:
             click.echo(page.text)
 
 
+CLAIM_TABLES = ("self_evaluation", "quantitative")
+
+
+def _claims_note(document_id: int, doc_type: str) -> dict[str, Any]:
+    """What the claims import made of a table document, with a line for people."""
+    found = claims.imported_from(document_id)
+    note = f"{found.claims} imported, {found.unmatched} unmatched"
+    if found.problems:
+        note += f", {len(found.problems)} rows not fully read (see import-claims {document_id})"
+    if not found.claims and doc_type == "self_evaluation":
+        note = (
+            f"none: no claims header row was found; name the columns with "
+            f"`reviewapp import-claims {document_id} --map` or on the document's claims page"
+        )
+    return {
+        "claims": found.claims,
+        "unmatched": found.unmatched,
+        "unread_rows": len(found.problems),
+        "note": note,
+    }
+
+
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--submission", "submission_id", type=int, required=True)
@@ -100,6 +123,8 @@ def ingest_cmd(
         if outcome.status == "queued" and outcome.document_id and not queue:
             document = process_inline(outcome.document_id)
             row.update(status=document.status, pages=document.page_count, message=document.error)
+            if document.status == "ready" and document.doc_type in CLAIM_TABLES:
+                row["claims"] = _claims_note(document.id, document.doc_type)
         results.append(row)
     failed = 0
     for r in results:
@@ -113,6 +138,8 @@ def ingest_cmd(
             click.echo(
                 f"{r['status']:<9} {r.get('document_id') or '-':>5} {where}{r['file']}{extra}{reason}"
             )
+            if r.get("claims"):
+                click.echo(f"          claims: {r['claims']['note']}")
     note_stale_index()
     sys.exit(1 if failed and failed == len(results) else 0)
 

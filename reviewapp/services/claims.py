@@ -686,3 +686,26 @@ def as_json(claim: Claim) -> dict[str, Any]:
             for e in claim.evidence or []
         ],
     }
+
+
+@dataclass(frozen=True)
+class ImportedFrom:
+    """The claims imported from one table document: how many, how many unmatched, and the
+    rows with what could not be read (``(source_reference, problems)``)."""
+
+    claims: int
+    unmatched: int
+    problems: list[tuple[str, list[str]]]
+
+
+def imported_from(document_id: int) -> ImportedFrom:
+    """What the claims import made of ``document_id`` (for the CLI's ingest and import
+    reports): counts and the rows whose cells could not all be read."""
+    rows = db.session.scalars(
+        select(Claim).where(Claim.source_document_id == document_id).order_by(Claim.id)
+    ).all()
+    return ImportedFrom(
+        claims=len(rows),
+        unmatched=sum(1 for c in rows if c.indicator_id is None),
+        problems=[(c.source_reference, list(c.problems)) for c in rows if c.problems],
+    )

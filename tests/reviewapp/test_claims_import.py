@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import docx
 import openpyxl
@@ -587,3 +588,50 @@ def test_cli_import_claims_errors(  # type: ignore[no-untyped-def]
     assert result.exit_code == 1, result.output
     assert message in result.output
     assert db.session.scalar(select(ClaimMapping)) is None
+
+
+def test_cli_says_what_the_import_could_not_read(
+    app: Flask, world: World, runner, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The text reports name every row that is not a claim or not fully read, and ingest
+    says what became of a self-evaluation's claims (or that no header row was found)."""
+    document = _add(world.large, "자체평가_실적.xlsx", _other_layout(), "self_evaluation")
+    result = runner.invoke(args=["import-claims", str(document.id)])
+    assert result.exit_code == 0, result.output
+    assert "unmatched: 시트 '실적표' 8행: INN-99 존재하지 않는 지표" in result.output
+    assert "not a claim: 시트 '실적표' 13행: 합계 행" in result.output
+    assert (
+        "not read: 시트 '실적표' 12행: 점수 '약 30'을(를) 숫자로 읽지 못했습니다" in result.output
+    )
+
+    layout = tmp_path / "실적.xlsx"
+    layout.write_bytes(_other_layout())
+    unknown = tmp_path / "평가표.xlsx"
+    unknown.write_bytes(_unknown_layout())
+    result = runner.invoke(
+        args=[
+            "ingest",
+            str(layout),
+            str(unknown),
+            "--submission",
+            str(world.small),
+            "--type",
+            "self_evaluation",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "claims: 6 imported, 1 unmatched, 4 rows not fully read" in result.output
+    assert "claims: none: no claims header row was found" in result.output
+    result = runner.invoke(
+        args=[
+            "ingest",
+            str(layout),
+            "--submission",
+            str(world.large),
+            "--type",
+            "self_evaluation",
+            "--json",
+        ]
+    )
+    row = json.loads(result.output.splitlines()[0])
+    assert row["claims"]["claims"] == 6 and row["claims"]["unmatched"] == 1
