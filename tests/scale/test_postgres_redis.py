@@ -462,3 +462,26 @@ def test_backup_and_restore_on_postgresql(tmp_path: Path, postgres: Any) -> None
         versions = db.session.scalar(select(func.sum(Score.version)))
         assert events == versions  # one consistent moment: every version has its event
         cli_json(app, "grades", "--round", str(world.round_id))
+
+
+def test_a_sqlite_backup_moves_to_postgresql(tmp_path: Path, pg_url: str) -> None:
+    """The way up from the embedded default: a SQLite instance's backup restored into
+    PostgreSQL answers the same; a PostgreSQL backup is refused by a SQLite instance."""
+    archive = tmp_path / "backups" / "sqlite.tar.gz"
+    with app_on(tmp_path / "small", "sqlite:///" + str(tmp_path / "small.sqlite3")) as app:
+        world = build_world()
+        uploads.add_upload(
+            world.large, "데이터기반행정법.md", io.BytesIO((CORPUS / DOCUMENTS[0]).read_bytes())
+        )
+        for n, ind in enumerate(indicators(world)[:4]):
+            scoring.save_score(user_id("e1"), world.large, ind.id, "document", form_for(ind, n))
+        before = _answers(app, world)
+        assert cli_json(app, "backup", "--out", str(archive))["database"] == "sqlite"
+    with app_on(tmp_path / "large", pg_url) as app:
+        assert cli_json(app, "restore", str(archive))["database"] == "postgresql"
+        assert _answers(app, world) == before
+        pg_archive = tmp_path / "backups" / "pg.tar.gz"
+        cli_json(app, "backup", "--out", str(pg_archive))
+    with app_on(tmp_path / "again", "sqlite:///" + str(tmp_path / "again.sqlite3")) as app:
+        result = app.test_cli_runner().invoke(args=["restore", str(pg_archive)])
+        assert result.exit_code == 1 and "REVIEWAPP_DATABASE_URL" in result.stderr, result.stderr
