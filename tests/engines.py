@@ -37,6 +37,7 @@ def missing(what: str) -> None:
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -52,11 +53,14 @@ def _pg_bin(name: str) -> str | None:
 
 @dataclass(frozen=True)
 class Postgres:
+    """A running server: where it listens and the superuser the tests connect as."""
+
     host: str
     port: int
     user: str
 
     def url(self, database: str) -> str:
+        """The SQLAlchemy URL of ``database`` on this server."""
         return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{database}"
 
     def create_database(self) -> str:

@@ -85,6 +85,8 @@ class BackupError(ServiceError):
 
 @dataclass(frozen=True)
 class BackupResult:
+    """What `create_backup` wrote (printed by `reviewapp backup --json`)."""
+
     path: str
     members: int
     bytes: int
@@ -94,6 +96,8 @@ class BackupResult:
 
 @dataclass(frozen=True)
 class RestoreResult:
+    """What `restore_backup` did (printed by `reviewapp restore --json`)."""
+
     data_dir: str
     previous: str | None  # where the replaced data directory was moved, if there was one
     revision: str
