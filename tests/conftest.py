@@ -37,6 +37,7 @@ PASSWORD = "test-pass-1234"
 # fresh database of a real PostgreSQL server (tests/engines.py) instead of SQLite.
 ON_POSTGRES = os.environ.get("REVIEWAPP_TEST_ON_POSTGRES", "") == "1"
 _postgres: list[Postgres] = []
+_databases: dict[str, str] = {}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -60,7 +61,11 @@ def make_app(tmp_path: Path, **overrides: object) -> Flask:
         "OCR_ENABLED": True,
     }
     if _postgres and "DATABASE_URL" not in overrides:
-        config["DATABASE_URL"] = _postgres[0].create_database()
+        # one database per data directory: a second app on the same data finds the same rows
+        key = str(Path(str(overrides.get("DATA_DIR", config["DATA_DIR"]))).resolve())
+        if key not in _databases:
+            _databases[key] = _postgres[0].create_database()
+        config["DATABASE_URL"] = _databases[key]
     config.update(overrides)
     app = create_app(config)
     with app.app_context():
