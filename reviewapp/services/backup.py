@@ -149,6 +149,9 @@ def create_backup(out: Path) -> BackupResult:
             }
             _add_bytes(tar, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
         os.replace(partial, out)
+    except TimeoutError as exc:  # a writer held the index for the whole wait
+        Path(partial).unlink(missing_ok=True)
+        raise BackupError(f"{exc}; nothing was written, try again when it is done") from exc
     except BaseException:
         Path(partial).unlink(missing_ok=True)
         raise
