@@ -165,7 +165,9 @@ def create_backup(out: Path) -> BackupResult:
 
 
 def _sqlite_snapshot(source: str, target: Path) -> None:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    if not Path(source).is_file():
+        raise BackupError(f"the database file {source} does not exist")
+    src = sqlite3.connect(source, timeout=30)  # only read: the backup copies its pages
     dst = sqlite3.connect(target)
     try:
         src.execute("PRAGMA busy_timeout=30000")
