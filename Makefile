@@ -6,23 +6,37 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 MODEL_DIR ?= models/multilingual-e5-small
-APT_PACKAGES := tesseract-ocr tesseract-ocr-kor tesseract-ocr-osd chromium fonts-nanum
+# redis-server: the Redis queue and login-throttle tests of `make test` start one of their own.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-kor tesseract-ocr-osd chromium fonts-nanum redis-server
+# `make test-scale` also needs PostgreSQL (its tests run initdb/pg_ctl in a temporary folder).
+SCALE_APT_PACKAGES := postgresql redis-server
+# Modules of the main suite that `make test-scale` runs again with every app on PostgreSQL.
+SCALE_SUITE := tests/reviewapp/test_backup.py tests/reviewapp/test_scoring.py \
+	tests/reviewapp/test_committee.py tests/reviewapp/test_evidence.py \
+	tests/reviewapp/test_cli_scoring.py tests/reviewapp/test_auth.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 export REVIEWAPP_EMBEDDING_MODEL ?= $(CURDIR)/$(MODEL_DIR)
 
-.PHONY: install apt run test bench lint format clean
+.PHONY: install apt apt-scale run test test-scale bench lint format clean
 
 install: apt $(STAMP) translations $(MODEL_DIR)/.complete
 
 # Debian packages: install only what is missing (idempotent); needs root or sudo.
-apt:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing apt packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+apt:
+	$(call apt_install,$(APT_PACKAGES))
+
+apt-scale:
+	$(call apt_install,$(SCALE_APT_PACKAGES))
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found"; exit 1; }
@@ -32,7 +46,7 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q -e '.[dev,scale]'
 	touch $(STAMP)
 
 translations: $(STAMP)
@@ -51,6 +65,13 @@ run: install
 
 test: install
 	$(PY) -m pytest
+
+# The scale-out path on real engines: PostgreSQL and Redis from Debian's packages, started by
+# the tests on 127.0.0.1 in a temporary folder (tests/engines.py; as root, PostgreSQL runs as
+# the `postgres` user). A missing engine fails here instead of skipping.
+test-scale: install apt-scale
+	REVIEWAPP_SCALE_REQUIRED=1 $(PY) -m pytest -m scale tests/scale
+	REVIEWAPP_SCALE_REQUIRED=1 REVIEWAPP_TEST_ON_POSTGRES=1 $(PY) -m pytest $(SCALE_SUITE)
 
 bench: install
 	$(PY) -m bench

@@ -141,6 +141,13 @@ def _process_lock(directory: Path, timeout: float = 600.0) -> Iterator[None]:
 
 
 @contextmanager
+def writes_locked(directory: Path, timeout: float = 600.0) -> Iterator[None]:
+    """No writer (any thread or process) changes the index in ``directory`` meanwhile."""
+    with _process_lock(directory, timeout=timeout):
+        yield
+
+
+@contextmanager
 def index_writer(
     ix: whoosh_index.Index,
     directory: Path,

@@ -3,12 +3,13 @@ ranked together; the implementation behind the package's public API."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -363,6 +364,22 @@ class SearchIndex:
             store = self._store(model)
             if store is not None:
                 store.delete_documents([document_id])
+
+    @contextlib.contextmanager
+    def writes_paused(self) -> Iterator[None]:
+        """Hold every writer (full text and each model's vectors, in any process) until the
+        block ends, so that ``directory`` can be copied as one committed state beside a
+        database snapshot taken inside the block. Readers are not held."""
+        with contextlib.ExitStack() as stack:
+            self._ft_dir.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(_whoosh.writes_locked(self._ft_dir))
+            if self._vec_dir.is_dir():
+                for meta in sorted(self._vec_dir.glob("*.json")):
+                    store_dir = self._vec_dir / meta.stem
+                    if store_dir.is_dir():
+                        dim = int(json.loads(meta.read_text())["dim"])
+                        stack.enter_context(VectorStore(store_dir, dim).writes_paused())
+            yield
 
     def rebuild(self, chunks: Iterable[ChunkRecord]) -> int:
         """Replace the full-text index with ``chunks`` (streamed, batched, atomic); after

@@ -336,6 +336,13 @@ class VectorStore:
     # ------------------------------------------------------------------ writing
 
     @contextlib.contextmanager
+    def writes_paused(self) -> Iterator[None]:
+        """No writer (any thread or process) changes the store meanwhile: its files can be
+        copied as one committed state."""
+        with self._writer():
+            yield
+
+    @contextlib.contextmanager
     def _writer(self) -> Iterator[dict]:
         """Exclusive write access; yields a fresh copy of the committed manifest."""
         with self._thread_lock, (self.directory / LOCK_FILE).open("a+") as fh:

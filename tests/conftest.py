@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from reviewapp import create_app
 from reviewapp.extensions import db
+from tests.engines import Postgres, postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,6 +33,24 @@ FRAMEWORK = ROOT / "frameworks" / "smart-city-sample.yaml"
 PASSWORD = "test-pass-1234"
 
 
+# REVIEWAPP_TEST_ON_POSTGRES=1 (`make test-scale`) runs the tests it selects with every app on a
+# fresh database of a real PostgreSQL server (tests/engines.py) instead of SQLite.
+ON_POSTGRES = os.environ.get("REVIEWAPP_TEST_ON_POSTGRES", "") == "1"
+_postgres: list[Postgres] = []
+_databases: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _every_app_on_postgres() -> Iterator[None]:
+    if not ON_POSTGRES:
+        yield
+        return
+    with postgres_server() as server:
+        _postgres.append(server)
+        yield
+        _postgres.clear()
+
+
 def make_app(tmp_path: Path, **overrides: object) -> Flask:
     config = {
         "TESTING": True,
@@ -41,6 +60,12 @@ def make_app(tmp_path: Path, **overrides: object) -> Flask:
         "EMBEDDINGS_ENABLED": False,
         "OCR_ENABLED": True,
     }
+    if _postgres and "DATABASE_URL" not in overrides:
+        # one database per data directory: a second app on the same data finds the same rows
+        key = str(Path(str(overrides.get("DATA_DIR", config["DATA_DIR"]))).resolve())
+        if key not in _databases:
+            _databases[key] = _postgres[0].create_database()
+        config["DATABASE_URL"] = _databases[key]
     config.update(overrides)
     app = create_app(config)
     with app.app_context():

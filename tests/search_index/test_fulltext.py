@@ -562,3 +562,36 @@ def test_hybrid_weighs_keywords_by_how_much_of_the_query_they_hold(
     # every word found: BM25 keeps nearly all of it
     whole = "통합운영센터 교통 방범 재난 정보"
     assert max(fused(whole, 1.0).values()) > max(fused(whole, 0.0).values()) - 0.2
+
+
+def test_writes_paused_holds_full_text_and_vector_writers(tmp_path: Path) -> None:
+    """While `writes_paused()` is held (a backup copying the folder), a writer of the full text
+    and a writer of the vectors, in another thread, wait; readers do not."""
+    idx = SearchIndex(
+        tmp_path, embedders={"e5": HashingEmbedderDouble}, weights={"bm25": 0.5, "e5": 0.5}
+    )
+    first = [ChunkRecord(1, 1, 1, 1, 1, "evidence", "a.md", 1, "스마트도시 데이터 허브 구축")]
+    idx.add_chunks(first)
+    idx.embed_chunks(first)
+    more = [ChunkRecord(2, 2, 1, 1, 1, "evidence", "b.md", 1, "시민참여 리빙랩 운영 실적")]
+    done: list[str] = []
+
+    def write_text() -> None:
+        idx.add_chunks(more)
+        done.append("text")
+
+    def write_vectors() -> None:
+        idx.embed_chunks(first + more)
+        done.append("vectors")
+
+    with idx.writes_paused():
+        writers = [threading.Thread(target=write_text), threading.Thread(target=write_vectors)]
+        for w in writers:
+            w.start()
+        time.sleep(1.0)
+        assert done == []  # both wait for the copy
+        assert [h.chunk_id for h in idx.search("스마트도시", limit=5, mode="bm25")] == [1]
+    for w in writers:
+        w.join(30)
+    assert sorted(done) == ["text", "vectors"]
+    assert idx.count() == 2
