@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    summary: dict[str, float] = {}
+    runs = args.out / "runs.json"
+    # a partial run (--only) keeps the other benchmarks' last times
+    summary: dict[str, float] = json.loads(runs.read_text())["seconds"] if runs.exists() else {}
     for name in args.only:
         module = importlib.import_module(f"bench.bench_{name}")
         print(f"== bench {name}", flush=True)
@@ -49,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             module.main(args.out)
         summary[name] = round(time.perf_counter() - started, 1)
         print(f"== bench {name}: {summary[name]} s -> {args.out}/{name}.md", flush=True)
-    (args.out / "runs.json").write_text(json.dumps({"seconds": summary}, indent=2))
+    runs.write_text(json.dumps({"seconds": dict(sorted(summary.items()))}, indent=2) + "\n")
     return 0
 
 
