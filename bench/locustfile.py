@@ -1,0 +1,293 @@
+"""Locust users for ``make loadtest`` (started by ``python -m bench.loadtest``, not alone).
+
+Each simulated evaluator logs in once with its own account (LOAD_USERS_FILE: a JSON list of
+``{"username", "password", "submission_id"}``), then, with 3-10 s of think time between
+actions, does what an evaluator does in a browser: opens indicator pages (and the htmx
+fragment the page loads), the coverage view, searches in Korean on an indicator page, links a
+hit, accepts or rejects a suggestion, saves a score, and asks a question where this build has
+an ask form on the indicator page (looked up on the page, never assumed).
+
+Every write the server acknowledged (2xx) is appended to LOAD_ACKS_FILE (JSON lines), so the
+orchestrator can count them against the database afterwards. Every request's exact time is
+written to LOAD_TIMINGS_FILE when the run stops (locust's own percentiles are bucketed).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import re
+import threading
+from typing import Any
+
+from locust import HttpUser, between, events, task
+from lxml import html as lxml_html
+
+USERS = json.loads(open(os.environ["LOAD_USERS_FILE"], encoding="utf-8").read())
+ACKS_FILE = os.environ["LOAD_ACKS_FILE"]
+TIMINGS_FILE = os.environ["LOAD_TIMINGS_FILE"]
+_next_user = itertools.count()
+_lock = threading.Lock()
+_timings: list[tuple[str, float, bool]] = []
+
+# queries an evaluator types on an indicator page: words of the sample framework's areas
+QUERIES = (
+    "시민참여 리빙랩",
+    "스마트시티 통합운영센터",
+    "공공데이터 개방",
+    "스마트도시 조례",
+    "예산 확보 계획",
+    "CCTV 설치 현황",
+    "자율주행 셔틀 실증",
+    "스마트 교통 신호",
+    "재난안전 통신망",
+    "데이터 허브 플랫폼",
+    "전담 조직 인력",
+    "공무원 교육 과정",
+    "시민 만족도 조사",
+    "탄소중립 에너지",
+)
+QUESTIONS = (
+    "리빙랩 과제는 몇 건 운영되었나요?",
+    "통합운영센터는 언제 구축되었나요?",
+    "스마트도시 예산은 얼마인가요?",
+)
+HTMX = {"HX-Request": "true"}
+
+
+@events.request.add_listener
+def _record(request_type: str, name: str, response_time: float, exception: Any, **_: Any) -> None:
+    with _lock:
+        _timings.append((name, float(response_time), exception is None))
+
+
+@events.quitting.add_listener
+def _dump(**_: Any) -> None:
+    with _lock, open(TIMINGS_FILE, "w", encoding="utf-8") as fh:
+        json.dump(_timings, fh)
+
+
+def _ack(kind: str, **fields: Any) -> None:
+    with _lock, open(ACKS_FILE, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"kind": kind, **fields}, ensure_ascii=False) + "\n")
+        fh.flush()
+
+
+class Evaluator(HttpUser):
+    wait_time = between(3, 10)
+
+    def on_start(self) -> None:
+        account = USERS[next(_next_user) % len(USERS)]
+        self.username = account["username"]
+        self.submission_id = int(account["submission_id"])
+        self.csrf = ""
+        self.codes: list[str] = []
+        self.ask_form: dict[str, Any] | None = None
+        page = self.client.get("/login", name="login_form")
+        token = _csrf_of(page.text)
+        with self.client.post(
+            "/login",
+            data={"csrf_token": token, "username": self.username, "password": account["password"]},
+            name="login",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302 or "/login" in response.headers.get("Location", ""):
+                response.failure(f"login refused: {response.status_code}")
+                return
+        show = self.client.get(f"/submissions/{self.submission_id}", name="submission_page")
+        self.csrf = _csrf_of(show.text)
+        pattern = rf"/submissions/{self.submission_id}/indicators/([A-Za-z0-9_.\-]+)\""
+        self.codes = sorted(set(re.findall(pattern, show.text)))
+
+    def _base(self, code: str) -> str:
+        return f"/submissions/{self.submission_id}/indicators/{code}"
+
+    def _post(self, url: str, data: dict[str, Any], name: str) -> Any:
+        headers = {**HTMX, "X-CSRFToken": self.csrf}
+        return self.client.post(url, data=data, headers=headers, name=name)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    @task(4)
+    def open_indicator(self) -> None:
+        """The indicator page, then the suggestions fragment it loads (hx-trigger=load)."""
+        if not self.codes:
+            return
+        code = random.choice(self.codes)
+        page = self.client.get(self._base(code), name="indicator_page")
+        if page.ok and self.ask_form is None:
+            self.ask_form = _ask_form(page.text) or {}
+        self.client.get(self._base(code) + "/suggestions", headers=HTMX, name="suggestions")
+
+    @task(1)
+    def open_coverage(self) -> None:
+        self.client.get(f"/submissions/{self.submission_id}/coverage", name="coverage")
+
+    # --- searching and linking -------------------------------------------------------------
+
+    @task(3)
+    def search_and_link(self) -> None:
+        """A Korean search on an indicator page; half the time one of its hits is linked."""
+        if not self.codes:
+            return
+        code = random.choice(self.codes)
+        query = random.choice(QUERIES)
+        hits = self.client.get(
+            self._base(code) + "/hits", params={"q": query}, headers=HTMX, name="search"
+        )
+        if not hits.ok or random.random() < 0.5:
+            return
+        chunks = re.findall(r'"chunk_id":\s*"(\d+)"', hits.text)
+        if not chunks:
+            return
+        chunk_id = int(random.choice(chunks))
+        response = self._post(self._base(code) + "/links", {"chunk_id": chunk_id}, "link")
+        if response.ok:
+            _ack("link", user=self.username, submission=self.submission_id, code=code, chunk=chunk_id)
+
+    @task(2)
+    def decide_suggestion(self) -> None:
+        """Accept (70 %) or reject one undecided suggestion of an indicator."""
+        if not self.codes:
+            return
+        code = random.choice(self.codes)
+        fragment = self.client.get(self._base(code) + "/suggestions", headers=HTMX, name="suggestions")
+        if not fragment.ok:
+            return
+        undecided = _undecided_chunks(fragment.text)
+        if not undecided:
+            return
+        chunk_id = random.choice(undecided)
+        decision = "accepted" if random.random() < 0.7 else "rejected"
+        response = self._post(
+            self._base(code) + "/suggestions",
+            {"chunk_id": chunk_id, "decision": decision},
+            "decide",
+        )
+        if response.ok:
+            _ack(
+                "decision",
+                user=self.username,
+                submission=self.submission_id,
+                code=code,
+                chunk=chunk_id,
+                decision=decision,
+            )
+
+    # --- scoring -----------------------------------------------------------------------------
+
+    @task(2)
+    def score(self) -> None:
+        """Open the score card, fill the first stage's form as a person would, save it."""
+        if not self.codes:
+            return
+        code = random.choice(self.codes)
+        card = self.client.get(self._base(code) + "/score", headers=HTMX, name="score_card")
+        if not card.ok:
+            return
+        form = _score_form(card.text)
+        if form is None:
+            return
+        data: dict[str, Any] = {"stage": form["stage"], "version": form["version"]}
+        value: str
+        if form["levels"]:
+            value = random.choice(form["levels"])
+            data["level"] = value
+        else:
+            value = f"{random.uniform(0, form['max']):.1f}"
+            data["points"] = value
+        comment = f"부하 시험 {self.username} {random.randint(1, 10**6)}"
+        data["comment"] = comment
+        if form["links"]:
+            data["link_ids"] = random.sample(form["links"], k=min(2, len(form["links"])))
+        else:
+            data["no_evidence_reason"] = "제출된 증빙 없음 (부하 시험)"
+        response = self._post(self._base(code) + "/score", data, "score_save")
+        if response.ok:
+            _ack(
+                "score",
+                user=self.username,
+                submission=self.submission_id,
+                code=code,
+                stage=form["stage"],
+                kind="level" if form["levels"] else "points",
+                value=value,
+                comment=comment,
+                links=sorted(int(i) for i in data.get("link_ids", [])),
+            )
+
+    # --- asking (only where the build has it) -----------------------------------------------
+
+    @task(1)
+    def ask(self) -> None:
+        if not self.ask_form:
+            return  # no ask form on the indicator page of this build: nothing is faked
+        form = self.ask_form
+        data = {**form["fields"], form["question_field"]: random.choice(QUESTIONS)}
+        self._post(form["action"], data, "ask")
+
+
+# --- reading the pages ----------------------------------------------------------------------
+
+
+def _csrf_of(text: str) -> str:
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text) or re.search(
+        r'"X-CSRFToken":\s*"([^"]+)"', text
+    )
+    return found.group(1) if found else ""
+
+
+def _undecided_chunks(text: str) -> list[int]:
+    """Chunk ids of the suggestion forms that offer accept (undecided passages)."""
+    doc = lxml_html.fromstring(text)
+    chunks = []
+    for form in doc.iter("form"):
+        if form.xpath('.//button[@name="decision" and @value="accepted"]'):
+            ids = form.xpath('.//input[@name="chunk_id"]/@value')
+            if ids and ids[0].isdigit():
+                chunks.append(int(ids[0]))
+    return chunks
+
+
+def _score_form(text: str) -> dict[str, Any] | None:
+    doc = lxml_html.fromstring(text)
+    forms = doc.xpath('//form[contains(concat(" ", @class, " "), " score-form ")]')
+    if not forms:
+        return None
+    form = forms[0]
+    if form.xpath(".//fieldset[@disabled]"):
+        return None
+    stage = form.xpath('.//input[@name="stage"]/@value')
+    version = form.xpath('.//input[@name="version"]/@value')
+    levels = form.xpath('.//input[@name="level"]/@value')
+    maximum = form.xpath('.//input[@name="points"]/@max')
+    return {
+        "stage": stage[0] if stage else "",
+        "version": version[0] if version else "0",
+        "levels": list(levels),
+        "max": float(maximum[0]) if maximum else 0.0,
+        "links": list(form.xpath('.//input[@name="link_ids"]/@value')),
+    }
+
+
+def _ask_form(text: str) -> dict[str, Any] | None:
+    """A form on the indicator page that posts a question (action with /ask), if any."""
+    doc = lxml_html.fromstring(text)
+    for form in doc.iter("form"):
+        action = form.get("hx-post") or form.get("action") or ""
+        if "/ask" not in action:
+            continue
+        fields = {
+            el.get("name"): el.get("value") or ""
+            for el in form.xpath(".//input[@name]")
+            if el.get("type") in ("hidden", None)
+        }
+        typed = form.xpath(".//textarea/@name") or form.xpath('.//input[@type="text"]/@name')
+        if not typed:
+            continue
+        fields.pop(typed[0], None)
+        return {"action": action, "fields": fields, "question_field": typed[0]}
+    return None
