@@ -53,9 +53,7 @@ def _env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["REVIEWAPP_DATA_DIR"] = str(data_dir)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env.setdefault(
-        "REVIEWAPP_EMBEDDING_MODEL", str(ROOT / "models" / "multilingual-e5-small")
-    )
+    env.setdefault("REVIEWAPP_EMBEDDING_MODEL", str(ROOT / "models" / "multilingual-e5-small"))
     return env
 
 
@@ -246,8 +244,14 @@ def count_lost_writes(data_dir: Path, acks_file: Path) -> dict[str, Any]:
             ok = decision == state and (link is not None) == (state == "accepted")
             if not ok:
                 lost.append(
-                    {"what": "link" if state == "accepted" else "rejection", "user": user,
-                     "code": code, "chunk": chunk, "found_link": link, "found": decision}
+                    {
+                        "what": "link" if state == "accepted" else "rejection",
+                        "user": user,
+                        "code": code,
+                        "chunk": chunk,
+                        "found_link": link,
+                        "found": decision,
+                    }
                 )
         for (user, submission, code, stage), ack in scores.items():
             score = db.session.scalar(
@@ -348,7 +352,10 @@ def main(argv: list[str] | None = None) -> int:
         worker_log = open(data_dir / "worker.log", "wb")  # noqa: SIM115 (kept open for the child)
         worker = subprocess.Popen(
             [sys.executable, "-c", CLI, "worker"],
-            cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         ingest = wait_for_documents(data_dir, args.ingest_wait)
@@ -356,15 +363,26 @@ def main(argv: list[str] | None = None) -> int:
         server_log = open(data_dir / "gunicorn.log", "wb")  # noqa: SIM115
         server = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"),
-                "--bind", f"127.0.0.1:{port}", "reviewapp:create_app()",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "reviewapp:create_app()",
             ],
-            cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         wait_for_server(base, server)
         warm_s = warm_up(base, users)
-        print(f"== server warm ({warm_s} s); locust: {args.users} users, {args.seconds} s", flush=True)
+        print(
+            f"== server warm ({warm_s} s); locust: {args.users} users, {args.seconds} s", flush=True
+        )
 
         acks, timings = data_dir / "acks.jsonl", data_dir / "timings.json"
         locust_env = {
@@ -377,14 +395,34 @@ def main(argv: list[str] | None = None) -> int:
         with open(data_dir / "locust.log", "wb") as locust_log:
             subprocess.run(
                 [
-                    sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"),
-                    "--headless", "--users", str(args.users),
-                    "--spawn-rate", str(args.spawn_rate), "--run-time", f"{args.seconds}s",
-                    "--stop-timeout", "20", "--host", base, "--only-summary",
-                    "--loglevel", "WARNING", "--exit-code-on-error", "0",
+                    sys.executable,
+                    "-m",
+                    "locust",
+                    "-f",
+                    str(ROOT / "bench" / "locustfile.py"),
+                    "--headless",
+                    "--users",
+                    str(args.users),
+                    "--spawn-rate",
+                    str(args.spawn_rate),
+                    "--run-time",
+                    f"{args.seconds}s",
+                    "--stop-timeout",
+                    "20",
+                    "--host",
+                    base,
+                    "--only-summary",
+                    "--loglevel",
+                    "WARNING",
+                    "--exit-code-on-error",
+                    "0",
                 ],
-                cwd=ROOT, env=locust_env, stdout=locust_log, stderr=subprocess.STDOUT,
-                timeout=args.seconds + 120, check=False,
+                cwd=ROOT,
+                env=locust_env,
+                stdout=locust_log,
+                stderr=subprocess.STDOUT,
+                timeout=args.seconds + 120,
+                check=False,
             )
         seconds = round(time.monotonic() - started, 1)
         _stop(server)
@@ -403,7 +441,9 @@ def main(argv: list[str] | None = None) -> int:
             "acknowledged_writes": writes["acknowledged"],
             "lost": writes["lost"][:50],
             "server_log": logged,
-            "ask": "exercised" if ask_seen else "not exercised: no ask form on the indicator page of this build",
+            "ask": "exercised"
+            if ask_seen
+            else "not exercised: no ask form on the indicator page of this build",
             "targets_p95_ms": {name: target_for(name) for name in percentiles(raw)},
             "documents": ingest,
             "warm_up_s": warm_s,

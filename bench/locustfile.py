@@ -20,12 +20,13 @@ import os
 import random
 import re
 import threading
+from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, events, task
 from lxml import html as lxml_html
 
-USERS = json.loads(open(os.environ["LOAD_USERS_FILE"], encoding="utf-8").read())
+USERS = json.loads(Path(os.environ["LOAD_USERS_FILE"]).read_text(encoding="utf-8"))
 ACKS_FILE = os.environ["LOAD_ACKS_FILE"]
 TIMINGS_FILE = os.environ["LOAD_TIMINGS_FILE"]
 _next_user = itertools.count()
@@ -146,7 +147,9 @@ class Evaluator(HttpUser):
         chunk_id = int(random.choice(chunks))
         response = self._post(self._base(code) + "/links", {"chunk_id": chunk_id}, "link")
         if response.ok:
-            _ack("link", user=self.username, submission=self.submission_id, code=code, chunk=chunk_id)
+            _ack(
+                "link", user=self.username, submission=self.submission_id, code=code, chunk=chunk_id
+            )
 
     @task(2)
     def decide_suggestion(self) -> None:
@@ -154,7 +157,9 @@ class Evaluator(HttpUser):
         if not self.codes:
             return
         code = random.choice(self.codes)
-        fragment = self.client.get(self._base(code) + "/suggestions", headers=HTMX, name="suggestions")
+        fragment = self.client.get(
+            self._base(code) + "/suggestions", headers=HTMX, name="suggestions"
+        )
         if not fragment.ok:
             return
         undecided = _undecided_chunks(fragment.text)

@@ -92,19 +92,25 @@ def plot_load(load: dict[str, Any], out: Path) -> Path | None:
     width = 0.27
     fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(names)), 4))
     for i, (key, label) in enumerate((("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99"))):
-        ax.bar([x + (i - 1) * width for x in xs], [actions[n][key] for n in names], width,
-               label=label)
+        ax.bar(
+            [x + (i - 1) * width for x in xs], [actions[n][key] for n in names], width, label=label
+        )
     targets = load.get("targets_p95_ms") or {}
     for x, name in zip(xs, names, strict=True):
         if name in targets:
-            ax.hlines(targets[name], x - 1.5 * width, x + 1.5 * width, colors="black",
-                      linestyles="dashed", linewidth=1)
+            ax.hlines(
+                targets[name],
+                x - 1.5 * width,
+                x + 1.5 * width,
+                colors="black",
+                linestyles="dashed",
+                linewidth=1,
+            )
     ax.set_xticks(list(xs), names, rotation=30, ha="right")
     ax.set_ylabel("ms")
     ax.set_yscale("log")
     ax.set_title(
-        f"Load test: {load.get('users')} users, {load.get('seconds')} s "
-        f"(dashed: p95 target)"
+        f"Load test: {load.get('users')} users, {load.get('seconds')} s (dashed: p95 target)"
     )
     ax.legend()
     fig.tight_layout()
@@ -136,8 +142,7 @@ def plot_scale(scale: dict[str, Any], out: Path) -> Path | None:
         if any(v in (None, 0) for v in values):
             continue
         ax.plot(pages, [v / values[0] for v in values], marker="o", label=label)
-    ax.plot(pages, [p / pages[0] for p in pages], color="black", linestyle="dashed",
-            label="linear")
+    ax.plot(pages, [p / pages[0] for p in pages], color="black", linestyle="dashed", label="linear")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("pages in the round")
@@ -168,8 +173,7 @@ def plot_ocr(ocr: dict[str, Any], out: Path) -> Path | None:
         xs = [m + i * width for m in range(len(modes))]
         ys = [summary.get(mode, {}).get("mean_recall", float("nan")) for mode in modes]
         ax.bar(xs, ys, width, label=name)
-    ax.set_xticks([m + 0.4 - width / 2 for m in range(len(modes))], modes, rotation=30,
-                  ha="right")
+    ax.set_xticks([m + 0.4 - width / 2 for m in range(len(modes))], modes, rotation=30, ha="right")
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("mean character recall")
     ax.set_title("OCR recall per mode")
@@ -186,8 +190,9 @@ def plot_ocr(ocr: dict[str, Any], out: Path) -> Path | None:
 
 def _demote(markdown: str) -> str:
     """A benchmark's own Markdown under a level-2 heading: its headings go down two levels."""
-    return re.sub(r"^(#{1,4}) ", lambda m: "#" * min(6, len(m.group(1)) + 2) + " ", markdown,
-                  flags=re.M)
+    return re.sub(
+        r"^(#{1,4}) ", lambda m: "#" * min(6, len(m.group(1)) + 2) + " ", markdown, flags=re.M
+    )
 
 
 def _own_line(name: str, data: dict[str, Any]) -> str:
@@ -233,8 +238,11 @@ def build(results: Path = RESULTS) -> Path:
         "that did not run this time keep their last figures, with the machine and date they "
         "recorded. `make loadtest` and `make bench-scale` run apart from `make bench`.",
         "",
-        "Plots: " + (", ".join(
-            f"[{p.name}]({p.name})" for p in plots.values() if p is not None) or "none yet"),
+        "Plots: "
+        + (
+            ", ".join(f"[{p.name}]({p.name})" for p in plots.values() if p is not None)
+            or "none yet"
+        ),
         "",
         "Contents: " + ", ".join(f"[{name}](#{name})" for name in found),
         "",
