@@ -177,14 +177,14 @@ def warm_up(base: str, users: list[dict[str, Any]]) -> float:
 
     import requests
 
-    from bench.locustfile import QUERIES, _csrf_of
+    from bench._evaluator_pages import QUERIES, csrf_of
 
     started = time.perf_counter()
     account = users[0]
 
     def one(i: int) -> None:
         session = requests.Session()
-        token = _csrf_of(session.get(base + "/login", timeout=60).text)
+        token = csrf_of(session.get(base + "/login", timeout=60).text)
         session.post(
             base + "/login",
             data={"csrf_token": token, "username": account["username"], "password": PASSWORD},

@@ -26,6 +26,8 @@ from typing import Any
 from locust import HttpUser, between, events, task
 from lxml import html as lxml_html
 
+from bench._evaluator_pages import QUERIES, QUESTIONS, csrf_of
+
 USERS = json.loads(Path(os.environ["LOAD_USERS_FILE"]).read_text(encoding="utf-8"))
 ACKS_FILE = os.environ["LOAD_ACKS_FILE"]
 TIMINGS_FILE = os.environ["LOAD_TIMINGS_FILE"]
@@ -33,28 +35,6 @@ _next_user = itertools.count()
 _lock = threading.Lock()
 _timings: list[tuple[str, float, bool]] = []
 
-# queries an evaluator types on an indicator page: words of the sample framework's areas
-QUERIES = (
-    "시민참여 리빙랩",
-    "스마트시티 통합운영센터",
-    "공공데이터 개방",
-    "스마트도시 조례",
-    "예산 확보 계획",
-    "CCTV 설치 현황",
-    "자율주행 셔틀 실증",
-    "스마트 교통 신호",
-    "재난안전 통신망",
-    "데이터 허브 플랫폼",
-    "전담 조직 인력",
-    "공무원 교육 과정",
-    "시민 만족도 조사",
-    "탄소중립 에너지",
-)
-QUESTIONS = (
-    "리빙랩 과제는 몇 건 운영되었나요?",
-    "통합운영센터는 언제 구축되었나요?",
-    "스마트도시 예산은 얼마인가요?",
-)
 HTMX = {"HX-Request": "true"}
 
 
@@ -87,7 +67,7 @@ class Evaluator(HttpUser):
         self.codes: list[str] = []
         self.ask_form: dict[str, Any] | None = None
         page = self.client.get("/login", name="login_form")
-        token = _csrf_of(page.text)
+        token = csrf_of(page.text)
         with self.client.post(
             "/login",
             data={"csrf_token": token, "username": self.username, "password": account["password"]},
@@ -99,7 +79,7 @@ class Evaluator(HttpUser):
                 response.failure(f"login refused: {response.status_code}")
                 return
         show = self.client.get(f"/submissions/{self.submission_id}", name="submission_page")
-        self.csrf = _csrf_of(show.text)
+        self.csrf = csrf_of(show.text)
         pattern = rf"/submissions/{self.submission_id}/indicators/([A-Za-z0-9_.\-]+)\""
         self.codes = sorted(set(re.findall(pattern, show.text)))
 
@@ -236,13 +216,6 @@ class Evaluator(HttpUser):
 
 
 # --- reading the pages ----------------------------------------------------------------------
-
-
-def _csrf_of(text: str) -> str:
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text) or re.search(
-        r'"X-CSRFToken":\s*"([^"]+)"', text
-    )
-    return found.group(1) if found else ""
 
 
 def _undecided_chunks(text: str) -> list[int]:
