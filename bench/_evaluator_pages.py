@@ -4,6 +4,9 @@ standard library with gevent on import): the orchestrator and the tests use it t
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from lxml import html as lxml_html
 
 # queries an evaluator types on an indicator page: words of the sample framework's areas
 QUERIES = (
@@ -34,3 +37,56 @@ def csrf_of(text: str) -> str:
         r'"X-CSRFToken":\s*"([^"]+)"', text
     )
     return found.group(1) if found else ""
+
+
+def undecided_chunks(text: str) -> list[int]:
+    """Chunk ids of the suggestion forms that offer accept (undecided passages)."""
+    doc = lxml_html.fromstring(text)
+    chunks = []
+    for form in doc.iter("form"):
+        if form.xpath('.//button[@name="decision" and @value="accepted"]'):
+            ids = form.xpath('.//input[@name="chunk_id"]/@value')
+            if ids and ids[0].isdigit():
+                chunks.append(int(ids[0]))
+    return chunks
+
+
+def score_form(text: str) -> dict[str, Any] | None:
+    doc = lxml_html.fromstring(text)
+    forms = doc.xpath('//form[contains(concat(" ", @class, " "), " score-form ")]')
+    if not forms:
+        return None
+    form = forms[0]
+    if form.xpath(".//fieldset[@disabled]"):
+        return None
+    stage = form.xpath('.//input[@name="stage"]/@value')
+    version = form.xpath('.//input[@name="version"]/@value')
+    levels = form.xpath('.//input[@name="level"]/@value')
+    maximum = form.xpath('.//input[@name="points"]/@max')
+    return {
+        "stage": stage[0] if stage else "",
+        "version": version[0] if version else "0",
+        "levels": list(levels),
+        "max": float(maximum[0]) if maximum else 0.0,
+        "links": list(form.xpath('.//input[@name="link_ids"]/@value')),
+    }
+
+
+def ask_form(text: str) -> dict[str, Any] | None:
+    """A form on the indicator page that posts a question (action with /ask), if any."""
+    doc = lxml_html.fromstring(text)
+    for form in doc.iter("form"):
+        action = form.get("hx-post") or form.get("action") or ""
+        if "/ask" not in action:
+            continue
+        fields = {
+            el.get("name"): el.get("value") or ""
+            for el in form.xpath(".//input[@name]")
+            if el.get("type") in ("hidden", None)
+        }
+        typed = form.xpath(".//textarea/@name") or form.xpath('.//input[@type="text"]/@name')
+        if not typed:
+            continue
+        fields.pop(typed[0], None)
+        return {"action": action, "fields": fields, "question_field": typed[0]}
+    return None

@@ -270,7 +270,7 @@ def count_lost_writes(data_dir: Path, acks_file: Path) -> dict[str, Any]:
                 )
             )
             ok = score is not None and score.comment == ack["comment"]
-            if ok and ack["kind"] == "level":
+            if ok and ack["value_kind"] == "level":
                 ok = str(score.level) == ack["value"]
             elif ok:
                 ok = abs(float(score.points) - float(ack["value"])) < 0.005

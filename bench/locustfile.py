@@ -24,9 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, events, task
-from lxml import html as lxml_html
 
-from bench._evaluator_pages import QUERIES, QUESTIONS, csrf_of
+from bench._evaluator_pages import (
+    QUERIES,
+    QUESTIONS,
+    ask_form,
+    csrf_of,
+    score_form,
+    undecided_chunks,
+)
 
 USERS = json.loads(Path(os.environ["LOAD_USERS_FILE"]).read_text(encoding="utf-8"))
 ACKS_FILE = os.environ["LOAD_ACKS_FILE"]
@@ -100,7 +106,7 @@ class Evaluator(HttpUser):
         code = random.choice(self.codes)
         page = self.client.get(self._base(code), name="indicator_page")
         if page.ok and self.ask_form is None:
-            self.ask_form = _ask_form(page.text) or {}
+            self.ask_form = ask_form(page.text) or {}
         self.client.get(self._base(code) + "/suggestions", headers=HTMX, name="suggestions")
 
     @task(1)
@@ -142,7 +148,7 @@ class Evaluator(HttpUser):
         )
         if not fragment.ok:
             return
-        undecided = _undecided_chunks(fragment.text)
+        undecided = undecided_chunks(fragment.text)
         if not undecided:
             return
         chunk_id = random.choice(undecided)
@@ -173,7 +179,7 @@ class Evaluator(HttpUser):
         card = self.client.get(self._base(code) + "/score", headers=HTMX, name="score_card")
         if not card.ok:
             return
-        form = _score_form(card.text)
+        form = score_form(card.text)
         if form is None:
             return
         data: dict[str, Any] = {"stage": form["stage"], "version": form["version"]}
@@ -198,7 +204,7 @@ class Evaluator(HttpUser):
                 submission=self.submission_id,
                 code=code,
                 stage=form["stage"],
-                kind="level" if form["levels"] else "points",
+                value_kind="level" if form["levels"] else "points",
                 value=value,
                 comment=comment,
                 links=sorted(int(i) for i in data.get("link_ids", [])),
@@ -213,59 +219,3 @@ class Evaluator(HttpUser):
         form = self.ask_form
         data = {**form["fields"], form["question_field"]: random.choice(QUESTIONS)}
         self._post(form["action"], data, "ask")
-
-
-# --- reading the pages ----------------------------------------------------------------------
-
-
-def _undecided_chunks(text: str) -> list[int]:
-    """Chunk ids of the suggestion forms that offer accept (undecided passages)."""
-    doc = lxml_html.fromstring(text)
-    chunks = []
-    for form in doc.iter("form"):
-        if form.xpath('.//button[@name="decision" and @value="accepted"]'):
-            ids = form.xpath('.//input[@name="chunk_id"]/@value')
-            if ids and ids[0].isdigit():
-                chunks.append(int(ids[0]))
-    return chunks
-
-
-def _score_form(text: str) -> dict[str, Any] | None:
-    doc = lxml_html.fromstring(text)
-    forms = doc.xpath('//form[contains(concat(" ", @class, " "), " score-form ")]')
-    if not forms:
-        return None
-    form = forms[0]
-    if form.xpath(".//fieldset[@disabled]"):
-        return None
-    stage = form.xpath('.//input[@name="stage"]/@value')
-    version = form.xpath('.//input[@name="version"]/@value')
-    levels = form.xpath('.//input[@name="level"]/@value')
-    maximum = form.xpath('.//input[@name="points"]/@max')
-    return {
-        "stage": stage[0] if stage else "",
-        "version": version[0] if version else "0",
-        "levels": list(levels),
-        "max": float(maximum[0]) if maximum else 0.0,
-        "links": list(form.xpath('.//input[@name="link_ids"]/@value')),
-    }
-
-
-def _ask_form(text: str) -> dict[str, Any] | None:
-    """A form on the indicator page that posts a question (action with /ask), if any."""
-    doc = lxml_html.fromstring(text)
-    for form in doc.iter("form"):
-        action = form.get("hx-post") or form.get("action") or ""
-        if "/ask" not in action:
-            continue
-        fields = {
-            el.get("name"): el.get("value") or ""
-            for el in form.xpath(".//input[@name]")
-            if el.get("type") in ("hidden", None)
-        }
-        typed = form.xpath(".//textarea/@name") or form.xpath('.//input[@type="text"]/@name')
-        if not typed:
-            continue
-        fields.pop(typed[0], None)
-        return {"action": action, "fields": fields, "question_field": typed[0]}
-    return None
