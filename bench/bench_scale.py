@@ -28,6 +28,7 @@ import argparse
 import io
 import json
 import math
+import os
 import random
 import shutil
 import sys
@@ -470,7 +471,9 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"{result['date']}, commit {result['commit']}, {result['machine']}; {result['seconds']} s "
         f"in all; fraction {result['fraction']} of {APPLICANTS} x {PAGES} pages.",
-        f"Vectors: {result['vectors']}.",
+        f"Vectors: {result['vectors']}. Load average (1, 5, 15 min) before "
+        f"{result.get('load_average_before')}, after {result.get('load_average_after')}: "
+        "figures from a busy machine are not the app's own.",
         "",
         "| figure | "
         + " | ".join(f"{p['label']} ({p['applicants']} x)" for p in points)
@@ -542,6 +545,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     pages = max(2, round(PAGES * args.fraction))
     started = time.perf_counter()
+    load_before = [round(x, 2) for x in os.getloadavg()]
     real = real_files()
     points = [run_point(label, n, pages, real, not args.skip_vectors) for label, n in POINTS]
     result = {
@@ -549,6 +553,8 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _commit(),
         "fraction": args.fraction,
+        "load_average_before": load_before,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "pages_per_applicant": pages,
         "vectors": "skipped (--skip-vectors)"
         if args.skip_vectors

@@ -405,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
             "LOAD_ACKS_FILE": str(acks),
             "LOAD_TIMINGS_FILE": str(timings),
         }
+        load_before = [round(x, 2) for x in os.getloadavg()]
         started = time.monotonic()
         with open(data_dir / "locust.log", "wb") as locust_log:
             subprocess.run(
@@ -464,6 +465,9 @@ def main(argv: list[str] | None = None) -> int:
             "setup": "gunicorn.conf.py (2 x 8 gthread unless REVIEWAPP_WEB_WORKERS/THREADS) + reviewapp worker, SQLite (WAL), demo round",
             "think_time_s": [3, 10],
             "machine": machine(),
+            # another program's load makes every figure worse: rerun on an idle machine
+            "load_average_before": load_before,
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": _commit(),
         }
@@ -485,7 +489,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"# Load test: {result['users']} evaluators, {result['seconds']} s",
         "",
         f"{result['date']}, commit {result['commit']}, {result['machine']}. "
-        f"{result['setup']}; think time {result['think_time_s'][0]}-{result['think_time_s'][1]} s.",
+        f"{result['setup']}; think time {result['think_time_s'][0]}-{result['think_time_s'][1]} s. "
+        f"Load average (1, 5, 15 min) before {result['load_average_before']}, after "
+        f"{result['load_average_after']}: figures from a busy machine are not the app's own.",
         "",
         f"- requests: {result['requests']}, errors: {result['errors']}, "
         f"lost writes: {result['lost_writes']} "
