@@ -181,15 +181,17 @@ def warm_up(base: str, users: list[dict[str, Any]]) -> float:
 
     started = time.perf_counter()
     account = users[0]
+    login = requests.Session()
+    token = csrf_of(login.get(base + "/login", timeout=60).text)
+    login.post(
+        base + "/login",
+        data={"csrf_token": token, "username": account["username"], "password": PASSWORD},
+        timeout=120,
+    )
 
     def one(i: int) -> None:
-        session = requests.Session()
-        token = csrf_of(session.get(base + "/login", timeout=60).text)
-        session.post(
-            base + "/login",
-            data={"csrf_token": token, "username": account["username"], "password": PASSWORD},
-            timeout=60,
-        )
+        session = requests.Session()  # one login, its cookie in every thread
+        session.cookies.update(login.cookies)
         session.get(
             f"{base}/search",
             params={"q": QUERIES[i % len(QUERIES)], "submission": account["submission_id"]},
