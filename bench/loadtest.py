@@ -108,19 +108,16 @@ def create_evaluators(data_dir: Path, count: int) -> list[dict[str, Any]]:
 
 
 def documents_state(data_dir: Path) -> dict[str, int]:
-    from sqlalchemy import func, select
+    """Documents per status, read straight from the SQLite file (an app here would open the
+    job queue too, beside the worker)."""
+    import sqlite3
 
-    from reviewapp.extensions import db
-    from reviewapp.models import Document
-
-    app = _app(data_dir)
-    with app.app_context():
-        rows = db.session.execute(
-            select(Document.status, Document.embedded, func.count()).group_by(
-                Document.status, Document.embedded
-            )
-        ).all()
-        db.engine.dispose()
+    with contextlib.closing(
+        sqlite3.connect(f"file:{data_dir / 'reviewapp.sqlite3'}?mode=ro", uri=True, timeout=30)
+    ) as conn:
+        rows = conn.execute(
+            "SELECT status, embedded, count(*) FROM documents GROUP BY status, embedded"
+        ).fetchall()
     state: dict[str, int] = {}
     for status, embedded, n in rows:
         state[status] = state.get(status, 0) + n

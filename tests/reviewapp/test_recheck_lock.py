@@ -51,3 +51,27 @@ def test_other_writers_are_not_blocked_while_claims_are_checked(
     assert probe.refused == []
     for claim in made:  # and every result is stored
         assert fresh(claim.id).checked_at is not None
+
+
+def test_the_queue_waits_for_its_lock_as_long_as_the_database(tmp_path: Path) -> None:
+    """huey's 5 s wait for jobs.sqlite3 was too short on a busy machine: a web process that
+    enqueues while the worker holds the file's lock for 6 s still enqueues."""
+    import threading
+
+    from reviewapp import queue
+    from tests.conftest import make_app
+
+    make_app(tmp_path, JOBS_IMMEDIATE=False)
+    try:
+        holder = sqlite3.connect(
+            tmp_path / "data" / "jobs.sqlite3", isolation_level=None, check_same_thread=False
+        )
+        holder.execute("BEGIN EXCLUSIVE")
+        release = threading.Timer(6, holder.execute, args=("COMMIT",))
+        release.start()
+        queue.huey.storage.enqueue(b"waited", 1)
+        release.join()
+        assert queue.huey.storage.queue_size() == 1
+        holder.close()
+    finally:
+        queue.huey.storage.close()
