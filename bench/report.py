@@ -124,7 +124,8 @@ GROWTH_METRICS = (
     ("ingest_s", "ingestion time"),
     ("index_mb", "index on disk"),
     ("vectors_mb", "vectors on disk"),
-    ("search_p95_ms", "search p95"),
+    ("search_p95_ms", "search p95, one applicant"),
+    ("search_round_p95_ms", "search p95, whole round"),
     ("suggest_p95_ms", "suggestions p95"),
     ("peak_rss_mb", "peak memory"),
 )
