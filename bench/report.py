@@ -40,7 +40,8 @@ def _commit() -> str:
         check=False,
     )
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
+        # the results being reported are not changes of the code measured
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -233,7 +234,8 @@ def build(results: Path = RESULTS) -> Path:
         "# Benchmark report",
         "",
         f"Generated {now} by `python -m bench.report` (the last step of `make bench`) at commit "
-        f"{_commit()}, on {machine_line()}.",
+        f"{_commit()}, on {machine_line()}; load average now "
+        f"{[round(x, 2) for x in os.getloadavg()]} (1, 5, 15 min).",
         "",
         "Each section is one benchmark's own table, from its JSON in this folder; benchmarks "
         "that did not run this time keep their last figures, with the machine and date they "
