@@ -83,6 +83,16 @@ def _app(data_dir: Path) -> Any:
     return create_app({"DATA_DIR": str(data_dir)})
 
 
+def ask_routes(data_dir: Path) -> list[str]:
+    """The app's routes for asking questions of the evidence (none until that panel exists)."""
+    app = _app(data_dir)
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "ask" in rule.endpoint.split(".") or rule.rule.rstrip("/").endswith("/ask")
+    )
+
+
 def create_evaluators(data_dir: Path, count: int) -> list[dict[str, Any]]:
     """COUNT evaluator accounts, each assigned to one demo applicant, round robin."""
     from sqlalchemy import select
@@ -445,6 +455,13 @@ def main(argv: list[str] | None = None) -> int:
         writes = count_lost_writes(data_dir, acks)
         logged = server_errors(data_dir / "gunicorn.log")
         ask_seen = any(name == "ask" for name, _ms, _ok in raw)
+        routes = ask_routes(data_dir)
+        if ask_seen:
+            ask = f"exercised ({', '.join(routes)})"
+        elif routes:
+            ask = f"not exercised: routes {routes} exist, but no ask form on the indicator page"
+        else:
+            ask = "not exercised: this build has no ask route"
         result = {
             "users": args.users,
             "seconds": seconds,
@@ -455,9 +472,7 @@ def main(argv: list[str] | None = None) -> int:
             "acknowledged_writes": writes["acknowledged"],
             "lost": writes["lost"][:50],
             "server_log": logged,
-            "ask": "exercised"
-            if ask_seen
-            else "not exercised: no ask form on the indicator page of this build",
+            "ask": ask,
             "targets_p95_ms": {name: target_for(name) for name in percentiles(raw)},
             "documents": ingest,
             "warm_up_s": warm_s,
