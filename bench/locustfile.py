@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, events, task
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from bench._evaluator_pages import (
     QUERIES,
@@ -66,6 +68,13 @@ class Evaluator(HttpUser):
     wait_time = between(3, 10)
 
     def on_start(self) -> None:
+        # A kept-alive connection that the server closed (gunicorn keepalive: 5 s, think time:
+        # 3-10 s) can be reset just as a request goes out; browsers send a GET again then, and
+        # so does this user, once. A POST is never resent: its reset stays an error.
+        retry = Retry(
+            total=1, connect=1, read=1, status=0, allowed_methods={"GET"}, raise_on_status=False
+        )
+        self.client.mount("http://", HTTPAdapter(max_retries=retry))
         account = USERS[next(_next_user) % len(USERS)]
         self.username = account["username"]
         self.submission_id = int(account["submission_id"])
