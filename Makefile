@@ -18,7 +18,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export REVIEWAPP_EMBEDDING_MODEL ?= $(CURDIR)/$(MODEL_DIR)
 
-.PHONY: install apt apt-scale run test test-scale bench lint format clean
+.PHONY: install apt apt-scale run test test-scale bench bench-scale loadtest report lint format clean
 
 install: apt $(STAMP) translations $(MODEL_DIR)/.complete
 
@@ -73,8 +73,28 @@ test-scale: install apt-scale
 	REVIEWAPP_SCALE_REQUIRED=1 $(PY) -m pytest -m scale tests/scale
 	REVIEWAPP_SCALE_REQUIRED=1 REVIEWAPP_TEST_ON_POSTGRES=1 $(PY) -m pytest $(SCALE_SUITE)
 
-bench: install
+# locust, matplotlib and psutil (the `bench` extra): the load test, the scale bench, the plots
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PIP) install -q -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+# every benchmark, then bench/results/REPORT.md with its plots (python -m bench.report)
+bench: install $(BENCH_STAMP)
 	$(PY) -m bench
+
+# 20 evaluators for 120 s against gunicorn.conf.py + a worker on loopback (bench/loadtest.py);
+# e.g. make loadtest LOADTEST_ARGS="--users 5 --seconds 30"
+loadtest: install $(BENCH_STAMP)
+	$(PY) -m bench.loadtest $(LOADTEST_ARGS)
+
+# a generated round of 30 x 300 pages at 1/10 and full volume (bench/bench_scale.py, < 60 min);
+# e.g. make bench-scale SCALE_ARGS="--fraction 0.01"
+bench-scale: install $(BENCH_STAMP)
+	$(PY) -m bench.bench_scale $(SCALE_ARGS)
+
+report: $(BENCH_STAMP)
+	$(PY) -m bench.report
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check reviewapp extractors search_index tests bench

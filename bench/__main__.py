@@ -3,7 +3,10 @@
 ``python -m bench [--only NAME ...] [--out DIR] [--quick]``; ``--quick`` measures search
 latency at 10k chunks only (the 100k index takes ~15 minutes to build on 2 cores).
 Not in this list (20-30 minutes): ``python -m bench.bench_commits --old REV --new REV``,
-two commits side by side (search p95, suggestion time, upload -> searchable pages/s).
+two commits side by side (search p95, suggestion time, upload -> searchable pages/s); nor
+``make loadtest`` (bench/loadtest.py) and ``make bench-scale`` (bench/bench_scale.py).
+The last step writes OUT/REPORT.md from every OUT/*.json present, with plots (bench/report.py);
+``--no-report`` skips it.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=BENCHES, default=list(BENCHES))
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-report", action="store_true", help="skip OUT/REPORT.md")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     runs = args.out / "runs.json"
@@ -52,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         summary[name] = round(time.perf_counter() - started, 1)
         print(f"== bench {name}: {summary[name]} s -> {args.out}/{name}.md", flush=True)
     runs.write_text(json.dumps({"seconds": dict(sorted(summary.items()))}, indent=2) + "\n")
+    if not args.no_report:
+        from bench import report
+
+        print(f"== report: {report.build(args.out)}", flush=True)
     return 0
 
 

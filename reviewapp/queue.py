@@ -35,6 +35,7 @@ PRIORITY = {
 }
 
 _TASKS: dict[str, TaskWrapper] = {}
+QUEUE_LOCK_TIMEOUT_S = 30  # as the database's PRAGMA busy_timeout (reviewapp/__init__.py)
 
 
 def init_app(app: Flask) -> None:
@@ -50,7 +51,11 @@ def init_app(app: Flask) -> None:
             huey.storage_kwargs = {"url": app.config["REDIS_URL"]}
         else:
             path = Path(app.config["DATA_DIR"]) / "jobs.sqlite3"
-            huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": str(path)}
+            huey.storage_class = SqliteStorage
+            # huey waits 5 s for the file's lock by default; on a busy machine the worker and
+            # every web process (enqueueing a recheck after a link) wait longer than that
+            # (make loadtest), so they wait as long as for the database (busy_timeout)
+            huey.storage_kwargs = {"filename": str(path), "timeout": QUEUE_LOCK_TIMEOUT_S}
     huey.storage = huey.create_storage()
 
 

@@ -475,6 +475,11 @@ def recheck(submission_id: int, claim_ids: Iterable[int] | None = None) -> list[
     )
     docs = _evidence_documents(submission_id)
     per_indicator: dict[int, list[Candidate]] = {}
+    # Every claim is checked before any is changed: a change would be flushed by the next
+    # claim's queries (autoflush) and hold the database's write lock (SQLite: the whole
+    # file's) through the remaining checks, seconds to minutes on a busy machine, while
+    # every login, link and score waits for it and fails after busy_timeout.
+    results: list[tuple[Claim, Outcome, bool]] = []
     for claim in claims:
         indicator = claim.indicator
         citation = resolve_citation(claim, documents)
@@ -487,11 +492,12 @@ def recheck(submission_id: int, claim_ids: Iterable[int] | None = None) -> list[
             candidates = _unique(per_indicator[indicator.id] + _cited_candidates(citation, docs))
             # a table never proves its own rows (a quantitative table's claims)
             candidates = [c for c in candidates if c.document.id != claim.source_document_id]
-        outcome = check(claim, indicator, candidates)
+        results.append((claim, check(claim, indicator, candidates), citation.missing))
+    for claim, outcome, missing in results:
         claim.status = outcome.status
         claim.normalized = outcome.normalized
         claim.evidence = outcome.evidence
-        claim.cited_document_missing = citation.missing
+        claim.cited_document_missing = missing
         claim.checked_at = started
     db.session.commit()
     return claims
