@@ -42,11 +42,12 @@ $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# torch first, from the local CPU build, so nothing pulls a CUDA build.
+# torch first, from the local CPU build, so nothing pulls a CUDA build; then the app with the
+# extras its tests use: dev, scale (psycopg, redis) and bench (locust, matplotlib, psutil).
 $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[dev,scale]'
+	$(PIP) install -q -e '.[dev,scale,bench]'
 	touch $(STAMP)
 
 translations: $(STAMP)
@@ -73,27 +74,21 @@ test-scale: install apt-scale
 	REVIEWAPP_SCALE_REQUIRED=1 $(PY) -m pytest -m scale tests/scale
 	REVIEWAPP_SCALE_REQUIRED=1 REVIEWAPP_TEST_ON_POSTGRES=1 $(PY) -m pytest $(SCALE_SUITE)
 
-# locust, matplotlib and psutil (the `bench` extra): the load test, the scale bench, the plots
-BENCH_STAMP := $(VENV)/.bench-installed
-$(BENCH_STAMP): pyproject.toml $(STAMP)
-	$(PIP) install -q -e '.[dev,bench]'
-	touch $(BENCH_STAMP)
-
 # every benchmark, then bench/results/REPORT.md with its plots (python -m bench.report)
-bench: install $(BENCH_STAMP)
+bench: install
 	$(PY) -m bench
 
 # 20 evaluators for 120 s against gunicorn.conf.py + a worker on loopback (bench/loadtest.py);
 # e.g. make loadtest LOADTEST_ARGS="--users 5 --seconds 30"
-loadtest: install $(BENCH_STAMP)
+loadtest: install
 	$(PY) -m bench.loadtest $(LOADTEST_ARGS)
 
 # a generated round of 30 x 300 pages at 1/10 and full volume (bench/bench_scale.py, < 60 min);
 # e.g. make bench-scale SCALE_ARGS="--fraction 0.01"
-bench-scale: install $(BENCH_STAMP)
+bench-scale: install
 	$(PY) -m bench.bench_scale $(SCALE_ARGS)
 
-report: $(BENCH_STAMP)
+report: $(STAMP)
 	$(PY) -m bench.report
 
 lint: $(STAMP)
