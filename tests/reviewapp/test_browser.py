@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path("/usr/bin/chromium")  # the session's one Chromium: tests/reviewapp/conftest.py
 
 if not CHROMIUM.is_file():
     pytest.skip(
@@ -30,7 +30,7 @@ if not CHROMIUM.is_file():
     )
 
 from flask import Flask  # noqa: E402
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
 
@@ -56,13 +56,6 @@ SUGGEST_INDICATOR = "SVC-09"  # 교통 분야 스마트 서비스: BIS, 스마�
 PAGE_LABEL = re.compile(r"\d+쪽")  # "Page %(n)d" in Korean
 HANGUL = re.compile(r"[가-힣]")
 TIMEOUT_MS = 15_000
-
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-]
 
 
 @dataclass
@@ -117,16 +110,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture()

@@ -18,9 +18,9 @@ from reviewapp.services import evidence, rounds, scoring
 from . import test_browser as _browser
 from .test_browser import LARGE_NAME, ROUND_NAME, Site, log_in
 
-# the fixtures of test_browser.py: the real app on a port, Chromium, a fresh context per test
+# the fixtures of test_browser.py: the real app on a port, a fresh context per test (the
+# session's one Chromium comes from tests/reviewapp/conftest.py)
 site = _browser.site
-browser = _browser.browser
 page = _browser.page
 
 CODE = "INN-01"  # qualitative, max 40: level 5 = 40 points, level 1 = 8 points

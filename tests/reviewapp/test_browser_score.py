@@ -18,9 +18,9 @@ from reviewapp.services import evidence, scoring
 from . import test_browser as _browser
 from .test_browser import Site, indicator_url, log_in
 
-# the fixtures of test_browser.py: the real app on a port, Chromium, a fresh context per test
+# the fixtures of test_browser.py: the real app on a port, a fresh context per test (the
+# session's one Chromium comes from tests/reviewapp/conftest.py)
 site = _browser.site
-browser = _browser.browser
 page = _browser.page
 
 CODE = "SVC-02"  # a quantitative indicator: points typed in

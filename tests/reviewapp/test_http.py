@@ -522,7 +522,7 @@ def test_gunicorn_serves_the_app_factory(tmp_path: Path) -> None:
                     with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as r:
                         status, headers, body = r.status, r.headers, r.read().decode()
                     break
-                except (urllib.error.URLError, ConnectionError):
+                except (urllib.error.URLError, ConnectionError, TimeoutError):  # still starting
                     assert time.monotonic() < deadline, log.read_text()
                     time.sleep(0.3)
         finally:
