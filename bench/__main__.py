@@ -28,6 +28,7 @@ BENCHES = (
     "learning",
     "suggest",
     "claims",
+    "highlight",
 )
 
 
