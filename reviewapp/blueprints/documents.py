@@ -23,9 +23,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from extractors import detect_type
 
-from ..converters import id_arg
+from ..converters import id_arg, int_arg
 from ..models import DocumentType, Role
-from ..services import access, documents, places, rounds, uploads
+from ..services import access, documents, places, preview, rounds, uploads
 from ..services.errors import ServiceError
 from ._responses import is_htmx
 from .auth import roles_required
@@ -164,6 +164,15 @@ def view(document_id: int) -> Any:
     chunk = documents.passage_of(doc, chunk_id) if chunk_id else None
     links, claims = documents.references(doc.id)
     return render_template("documents/view.html", doc=doc, chunk=chunk, links=links, claims=claims)
+
+
+@bp.route("/documents/<id:document_id>/preview")
+@login_required
+def preview_pane(document_id: int) -> Any:
+    """The preview pane's content (htmx): the page of ?chunk=ID with the passage, or ?page=N."""
+    doc = access.document_for(current_user, document_id)
+    shown = preview.preview_of(doc, id_arg("chunk"), int_arg("page", 1, lo=1))
+    return render_template("documents/_preview.html", preview=shown)
 
 
 @bp.route("/documents/<id:document_id>/original")
