@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from markupsafe import Markup
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -230,6 +231,15 @@ def inline_mimetype(path: Path) -> str | None:
             return mimetype
     return None
 
+
+def preview_attrs(document_id: int, chunk_id: int | None = None, page: int | None = None) -> Markup:
+    """A citation link's attributes that open it in the preview pane (htmx) in place; its
+    ``href`` stays the document page, for a new tab or a browser without JavaScript."""
+    url = url_for("documents.preview_pane", document_id=document_id, chunk=chunk_id, page=page)
+    return Markup('data-cite hx-get="{}" hx-target="#preview" hx-swap="innerHTML"').format(url)
+
+
+bp.add_app_template_global(preview_attrs, "preview_attrs")
 
 # A citation's place ("Page 3", or a spreadsheet's sheet and rows) in every template.
 bp.add_app_template_global(places.place_of, "place_of")
