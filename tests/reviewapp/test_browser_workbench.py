@@ -205,6 +205,11 @@ def test_docx_citation_marks_the_passage_in_its_page_text(page: Page, site: Site
         page.locator("#ind-q").press("Enter")
     group = page.locator("#hits .doc-hits", has_text=DOCX.name)
     hit = group.locator(".hit").first
+    expect(hit).to_be_attached()
+    for _ in range(5):  # ten hits at a time: "more" until the DOCX's first one shows
+        if hit.is_visible():
+            break
+        page.locator("#indicator-search button.more").click()
     expect(hit).to_be_visible()
     chunk = chunk_of(site, int((hit.get_attribute("id") or "").removeprefix("hit-")))
     assert chunk.document_id == site.docx_id
