@@ -86,7 +86,9 @@ def measure(path: Path) -> dict[str, Any]:
 def main(out_dir: Path) -> dict[str, Any]:
     started = time.perf_counter()
     files = [measure(path) for path in pdfs()]
-    total = {k: sum(f[k] for f in files) for k in ("passages", "exact", "pieces", "wrong", "beside")}
+    total = {
+        k: sum(f[k] for f in files) for k in ("passages", "exact", "pieces", "wrong", "beside")
+    }
     highlighted = total["exact"] + total["pieces"]
     rate = highlighted / total["passages"] if total["passages"] else 0.0
     result = {
