@@ -26,7 +26,7 @@ from extractors import detect_type
 
 from ..converters import id_arg, int_arg
 from ..models import DocumentType, Role
-from ..services import access, documents, places, preview, rounds, uploads
+from ..services import access, documents, evidence, places, preview, rounds, uploads
 from ..services.errors import ServiceError
 from ._responses import is_htmx
 from .auth import roles_required
@@ -159,12 +159,22 @@ def _in_use_messages(exc: documents.DocumentInUse) -> list[str]:
 @bp.route("/documents/<id:document_id>")
 @login_required
 def view(document_id: int) -> Any:
-    """Text view of every page; ?chunk=ID scrolls to and marks one passage."""
+    """The document: the viewer (the preview pane's page, full width: PDF pages drawn with the
+    passage highlighted), search within it, the indicators citing it, and the text of every
+    page; ?chunk=ID opens and marks one passage, ?page=N opens a page."""
     doc = access.document_for(current_user, document_id)
     chunk_id = id_arg("chunk")
     chunk = documents.passage_of(doc, chunk_id) if chunk_id else None
     links, claims = documents.references(doc.id)
-    return render_template("documents/view.html", doc=doc, chunk=chunk, links=links, claims=claims)
+    return render_template(
+        "documents/view.html",
+        doc=doc,
+        chunk=chunk,
+        links=links,
+        claims=claims,
+        citing=evidence.indicators_citing(current_user, doc.id),
+        start_page=int_arg("page", 1, lo=1),
+    )
 
 
 @bp.route("/documents/<id:document_id>/preview")

@@ -594,3 +594,24 @@ def link_citation(
     link = _once(change)
     rechecks.request(submission_id)
     return link
+
+
+def indicators_citing(viewer: User, document_id: int) -> list[tuple[Indicator, int]]:
+    """The indicators whose evidence links cite ``document_id``, as ``viewer`` may see them
+    (sees_all_links per indicator: their own links, everyone's once they may), with how many
+    visible links each; in framework order."""
+    rows = db.session.execute(
+        select(
+            EvidenceLink.indicator_id, EvidenceLink.submission_id, EvidenceLink.evaluator_id
+        ).where(EvidenceLink.document_id == document_id)
+    ).all()
+    counts: dict[int, int] = {}
+    for indicator_id, submission_id, evaluator_id in rows:
+        if evaluator_id == viewer.id or sees_all_links(viewer, submission_id, indicator_id):
+            counts[indicator_id] = counts.get(indicator_id, 0) + 1
+    if not counts:
+        return []
+    found = db.session.scalars(
+        select(Indicator).where(Indicator.id.in_(counts)).order_by(Indicator.position)
+    )
+    return [(indicator, counts[indicator.id]) for indicator in found]

@@ -285,3 +285,54 @@
     setUpWorkbench();
   }
 })();
+
+// The document page's search (templates/documents/view.html): every match in the page texts
+// marked (<mark class="find">), the first scrolled into view, the count announced.
+(function () {
+  "use strict";
+  function clear(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("mark.find"), function (mark) {
+      mark.replaceWith(document.createTextNode(mark.textContent));
+    });
+    root.normalize();
+  }
+  function find(word) {
+    var texts = document.querySelectorAll("section.page .page-text");
+    var total = 0;
+    var first = null;
+    var needle = word.toLowerCase();
+    Array.prototype.forEach.call(texts, function (pre) {
+      clear(pre);
+      if (!needle) return;
+      var walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+      var nodes = [];
+      while (walker.nextNode()) nodes.push(walker.currentNode);
+      nodes.forEach(function (node) {
+        var at = node.data.toLowerCase().indexOf(needle);
+        while (at >= 0) {
+          var match = node.splitText(at);
+          node = match.splitText(needle.length);
+          var mark = document.createElement("mark");
+          mark.className = "find";
+          match.replaceWith(mark);
+          mark.appendChild(match);
+          if (!first) first = mark;
+          total += 1;
+          at = node.data.toLowerCase().indexOf(needle);
+        }
+      });
+    });
+    var count = document.getElementById("doc-find-count");
+    if (count) {
+      count.textContent = !needle ? "" : total
+        ? count.getAttribute("data-some").replace("__N__", String(total))
+        : count.getAttribute("data-none");
+    }
+    if (first) first.scrollIntoView({ block: "center" });
+  }
+  document.addEventListener("submit", function (event) {
+    if (!(event.target instanceof HTMLFormElement) || event.target.id !== "doc-find") return;
+    event.preventDefault();
+    find(event.target.querySelector("input[type=search]").value.trim());
+  });
+})();

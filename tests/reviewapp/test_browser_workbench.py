@@ -32,7 +32,8 @@ from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
 
 from reviewapp.extensions import db  # noqa: E402
-from reviewapp.models import Chunk, EvidenceLink, SuggestionDecision  # noqa: E402
+from reviewapp.models import Chunk, EvidenceLink, Indicator, SuggestionDecision, User  # noqa: E402
+from reviewapp.services import evidence  # noqa: E402
 from reviewapp.services.highlight import normalize  # noqa: E402
 from tests.conftest import FRAMEWORK, PASSWORD, ROOT, make_app  # noqa: E402
 
@@ -340,3 +341,42 @@ def test_no_horizontal_scroll_and_score_in_view(
         assert not page.errors  # type: ignore[attr-defined]
     finally:
         page.context.close()
+
+
+def test_document_page_viewer_search_and_citing_indicators(page: Page, site: Site) -> None:
+    with site.app.app_context():
+        chunk = db.session.scalars(
+            select(Chunk).where(Chunk.document_id == site.pdf_id, Chunk.page == 5)
+        ).first()
+        assert chunk is not None
+        chunk_id = chunk.id
+        # eva links the passage, so the document page lists the indicator citing it
+        eva = db.session.scalar(select(User).where(User.username == "eva"))
+        hub = db.session.scalar(select(Indicator).where(Indicator.code == HUB))
+        assert eva is not None and hub is not None
+        if chunk_id not in linked_chunks(site):
+            evidence.link_passage(eva.id, site.large, hub.id, chunk_id, note="")
+        db.session.remove()
+
+    page.goto(f"/documents/{site.pdf_id}?chunk={chunk_id}")
+    viewer = page.locator("#doc-viewer .pdf-view")
+    expect(viewer).to_have_attribute("data-state", "highlighted")
+    expect(page.locator("#doc-viewer .preview-label")).to_have_text("5쪽")
+    marked = "".join(page.locator("#doc-viewer mark.hl").all_text_contents())
+    assert squeeze(marked) == squeeze(page_text_of(site, chunk_of(site, chunk_id)))
+    expect(page.locator("#citing")).to_contain_text(HUB)
+
+    # page navigation in the viewer
+    page.locator("#doc-viewer").get_by_role("link", name=re.compile("이전 쪽")).click()
+    expect(page.locator("#doc-viewer .preview-label")).to_have_text("4쪽")
+    expect(page.locator("#doc-viewer .pdf-view")).to_have_attribute("data-state", "shown")
+
+    # search within the document: every match marked, the count said
+    page.locator("#doc-find-q").fill("허브")
+    page.locator("#doc-find-q").press("Enter")
+    marks = page.locator("section.page mark.find")
+    expect(marks.first).to_be_visible()
+    n = marks.count()
+    assert n >= 2 and all(t == "허브" for t in marks.all_inner_texts())
+    expect(page.locator("#doc-find-count")).to_contain_text(f"{n}곳")
+    shoot(page, "document-page.png")
