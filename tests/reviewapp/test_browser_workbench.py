@@ -365,6 +365,8 @@ def test_document_page_viewer_search_and_citing_indicators(page: Page, site: Sit
     marked = "".join(page.locator("#doc-viewer mark.hl").all_text_contents())
     assert squeeze(marked) == squeeze(page_text_of(site, chunk_of(site, chunk_id)))
     expect(page.locator("#citing")).to_contain_text(HUB)
+    page.locator("#doc-viewer").scroll_into_view_if_needed()
+    shoot(page, "document-page.png")
 
     # page navigation in the viewer
     page.locator("#doc-viewer").get_by_role("link", name=re.compile("이전 쪽")).click()
@@ -379,4 +381,3 @@ def test_document_page_viewer_search_and_citing_indicators(page: Page, site: Sit
     n = marks.count()
     assert n >= 2 and all(t == "허브" for t in marks.all_inner_texts())
     expect(page.locator("#doc-find-count")).to_contain_text(f"{n}곳")
-    shoot(page, "document-page.png")
