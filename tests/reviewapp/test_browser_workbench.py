@@ -285,6 +285,12 @@ def test_keyboard_accepts_and_links_only_from_the_list(page: Page, site: Site) -
     assert decisions(site) == before
     page.locator("#keys-enabled").check()
 
+    # the next indicator opens on the same tab
+    page.locator("a[rel=next]").click()
+    expect(page).to_have_url(re.compile(r"/indicators/(?!SVC-09)[^?]+\?tab=suggested"))
+    expect(page.locator("#tab-suggested")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#suggested")).to_be_visible()
+
 
 def decisions(site: Site) -> list[tuple[int, str]]:
     with site.app.app_context():
