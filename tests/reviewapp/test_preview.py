@@ -130,3 +130,25 @@ def test_neighbours_and_the_next_unscored_indicator(app: Flask, world: World) ->
     last = indicators_of(world)[-1]
     around = indicators.neighbours(submission, last, user("eva").id)
     assert around.next is None and around.next_unscored == codes[0]  # wraps round
+
+
+def test_document_page_lists_the_indicators_citing_it_as_far_as_one_may_see(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    from reviewapp.services import evidence, rounds
+
+    doc = ready_doc(world)
+    first = indicators_of(world)[0]
+    rounds.assign(world.large, "evb")  # a second evaluator of the same applicant
+    evidence.link_passage(user("eva").id, world.large, first.id, doc.chunks[0].id, note="")
+    assert [(i.code, n) for i, n in evidence.indicators_citing(user("eva"), doc.id)] == [
+        (first.code, 1)
+    ]
+    assert evidence.indicators_citing(user("coord"), doc.id) == [(first, 1)]
+    assert evidence.indicators_citing(user("evb"), doc.id) == []  # blind until evb scores
+    login(client, "evb")
+    html = client.get(f"/documents/{doc.id}").get_data(as_text=True)
+    assert 'id="doc-viewer"' in html and 'id="citing"' not in html
+    login(client, "eva")
+    html = client.get(f"/documents/{doc.id}").get_data(as_text=True)
+    assert 'id="citing"' in html and f"/indicators/{first.code}" in html
