@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from .. import queue
 from ..extensions import db
 from ..models import Document, EvidenceLink, Indicator, SuggestionDecision
+from .places import Place, place_at
 
 __all__ = ["JOB", "CoveragePassage", "CoverageRow", "Snapshot", "read", "request", "save", "stamp"]
 
@@ -40,6 +41,12 @@ class CoveragePassage:
     document_name: str
     page: int
     confidence: str
+    sheet: str | None = None  # a spreadsheet's sheet and rows (places.Place), stored so that
+    rows: tuple[int, int] | None = None  # the page needs no query per citation label
+
+    @property
+    def place(self) -> Place:
+        return Place(self.page, self.sheet, self.rows)
 
 
 @dataclass(frozen=True)
@@ -94,14 +101,7 @@ def save(submission_id: int, viewer_id: int, rows: list[Any], at_stamp: str) -> 
             {
                 "indicator_id": row.indicator.id,
                 "strength": row.strength,
-                "passages": [
-                    asdict(
-                        CoveragePassage(
-                            p.chunk_id, p.document_id, p.document_name, p.page, p.confidence
-                        )
-                    )
-                    for p in row.passages
-                ],
+                "passages": [_passage(p) for p in row.passages],
             }
             for row in rows
         ],
@@ -111,6 +111,21 @@ def save(submission_id: int, viewer_id: int, rows: list[Any], at_stamp: str) -> 
     partial = path.with_suffix(f".{os.getpid()}.tmp")
     partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     partial.replace(path)  # readers see the old snapshot or the new one, never half of one
+
+
+def _passage(p: Any) -> dict[str, Any]:
+    place = place_at(p.document_id, p.page, p.chunk_id)
+    return asdict(
+        CoveragePassage(
+            p.chunk_id,
+            p.document_id,
+            p.document_name,
+            p.page,
+            p.confidence,
+            place.sheet,
+            place.rows,
+        )
+    )
 
 
 def read(submission_id: int, viewer_id: int) -> Snapshot | None:
@@ -129,7 +144,10 @@ def read(submission_id: int, viewer_id: int) -> Snapshot | None:
         CoverageRow(
             indicators[r["indicator_id"]],
             int(r["strength"]),
-            [CoveragePassage(**p) for p in r["passages"]],
+            [
+                CoveragePassage(**{**p, "rows": tuple(p["rows"]) if p.get("rows") else None})
+                for p in r["passages"]
+            ],
         )
         for r in data["rows"]
         if r["indicator_id"] in indicators
