@@ -31,6 +31,7 @@ BENCHES = (
     "learning",
     "suggest",
     "claims",
+    "highlight",
 )
 
 

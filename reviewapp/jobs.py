@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from .queue import HEARTBEAT_SECONDS, beat, enqueue, huey, task
-from .services import claims, documents, pipeline, rechecks, suggestions
+from .services import claims, coverage, documents, pipeline, rechecks, suggestions
 
 log = logging.getLogger(__name__)
 _app: Flask | None = None
@@ -61,6 +61,7 @@ def _follow_up(outcome: pipeline.Processed) -> None:
         queue_embeddings(outcome.document_id)
     if outcome.ready:
         rechecks.request(documents.submission_id_of(outcome.document_id))
+        coverage.request(documents.submission_id_of(outcome.document_id))
 
 
 def queue_embeddings(document_id: int) -> None:
@@ -90,6 +91,14 @@ def embed_document_task(document_id: int, model: str | None = None) -> None:
             # the round's indicators as prepared queries: suggestions need no model call
             suggestions.prepare_indicator_queries(submission_id, models)
             rechecks.request(submission_id)  # the suggestions re-rank with the new vectors
+            coverage.request(submission_id)
+
+
+@task(coverage.JOB, retries=1, retry_delay=10)
+def coverage_task(submission_id: int, viewer_id: int) -> None:
+    """Recompute one viewer's stored coverage matrix (services/coverage.py)."""
+    with _context():
+        suggestions.refresh_coverage(submission_id, viewer_id)
 
 
 @task(rechecks.JOB, retries=1, retry_delay=30)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from flask import Flask, Response, request
 
 # 'self' only: no inline script or style anywhere in the templates (htmx's own indicator
-# style is switched off by the htmx-config meta tag; app.css carries it). blob:/data: images
-# and blob: workers leave room for a vendored PDF viewer (pdf.js).
+# style is switched off by the htmx-config meta tag; app.css carries it). The preview pane's
+# PDF viewer (static/viewer.js) imports the vendored PDF.js module and starts its worker
+# (static/vendor/pdfjs-*/pdf.worker.min.mjs) from 'self'; blob:/data: images and blob: workers
+# are what PDF.js falls back to for some pages.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "frame-ancestors 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "

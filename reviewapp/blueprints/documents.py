@@ -19,13 +19,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from extractors import detect_type
 
-from ..converters import id_arg
+from ..converters import id_arg, int_arg
 from ..models import DocumentType, Role
-from ..services import access, documents, places, rounds, uploads
+from ..services import access, documents, evidence, places, preview, rounds, uploads
 from ..services.errors import ServiceError
 from ._responses import is_htmx
 from .auth import roles_required
@@ -158,12 +159,31 @@ def _in_use_messages(exc: documents.DocumentInUse) -> list[str]:
 @bp.route("/documents/<id:document_id>")
 @login_required
 def view(document_id: int) -> Any:
-    """Text view of every page; ?chunk=ID scrolls to and marks one passage."""
+    """The document: the viewer (the preview pane's page, full width: PDF pages drawn with the
+    passage highlighted), search within it, the indicators citing it, and the text of every
+    page; ?chunk=ID opens and marks one passage, ?page=N opens a page."""
     doc = access.document_for(current_user, document_id)
     chunk_id = id_arg("chunk")
     chunk = documents.passage_of(doc, chunk_id) if chunk_id else None
     links, claims = documents.references(doc.id)
-    return render_template("documents/view.html", doc=doc, chunk=chunk, links=links, claims=claims)
+    return render_template(
+        "documents/view.html",
+        doc=doc,
+        chunk=chunk,
+        links=links,
+        claims=claims,
+        citing=evidence.indicators_citing(current_user, doc.id),
+        start_page=int_arg("page", 1, lo=1),
+    )
+
+
+@bp.route("/documents/<id:document_id>/preview")
+@login_required
+def preview_pane(document_id: int) -> Any:
+    """The preview pane's content (htmx): the page of ?chunk=ID with the passage, or ?page=N."""
+    doc = access.document_for(current_user, document_id)
+    shown = preview.preview_of(doc, id_arg("chunk"), int_arg("page", 1, lo=1))
+    return render_template("documents/_preview.html", preview=shown)
 
 
 @bp.route("/documents/<id:document_id>/original")
@@ -221,6 +241,15 @@ def inline_mimetype(path: Path) -> str | None:
             return mimetype
     return None
 
+
+def preview_attrs(document_id: int, chunk_id: int | None = None, page: int | None = None) -> Markup:
+    """A citation link's attributes that open it in the preview pane (htmx) in place; its
+    ``href`` stays the document page, for a new tab or a browser without JavaScript."""
+    url = url_for("documents.preview_pane", document_id=document_id, chunk=chunk_id, page=page)
+    return Markup('data-cite hx-get="{}" hx-target="#preview" hx-swap="innerHTML"').format(url)
+
+
+bp.add_app_template_global(preview_attrs, "preview_attrs")
 
 # A citation's place ("Page 3", or a spreadsheet's sheet and rows) in every template.
 bp.add_app_template_global(places.place_of, "place_of")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -65,15 +65,31 @@ def page(submission_id: int, code: str) -> Any:
     return _page(submission, indicator, _score_card(submission, indicator))
 
 
+TABS = ("linked", "suggested", "search", "questions")
+
+
+def _optional_url(endpoint: str, **values: Any) -> str | None:
+    """The URL of ``endpoint`` when the app has it (the questions panel comes later)."""
+    return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
+
+
 def _page(submission: Submission, indicator: Indicator, card: ScoreCard) -> str:
-    results = _hits(submission, indicator)
+    """The workbench. The search hits are a fragment loaded after the page (htmx), unless the
+    search form was sent without JavaScript (?q=...), which gets them in the page."""
+    results = _hits(submission, indicator) if "q" in request.args else None
+    tab = request.args.get("tab", "")
     return render_template(
         "indicators/page.html",
         submission=submission,
         indicator=indicator,
-        query=results.query,
-        mode=results.mode,
+        query=request.args.get("q") or indicators.keyword_query(indicator),
+        mode=request.args.get("mode", "hybrid"),
         results=results,
+        tab=tab if tab in TABS else ("search" if results is not None else "linked"),
+        around=indicators.neighbours(submission, indicator, current_user.id),
+        questions_url=_optional_url(
+            "indicators.questions", submission_id=submission.id, code=indicator.code
+        ),
         links=evidence.links_for(current_user, submission.id, indicator.id),
         can_decide=_can_decide(submission),
         card=card,
@@ -144,15 +160,12 @@ def suggestions(submission_id: int, code: str) -> Any:
 
 def _suggestions_fragment(submission: Submission, indicator: Indicator) -> str:
     can_decide = _can_decide(submission)
+    limit = int_arg("limit", 10, lo=1, hi=200) or 10
     return render_template(
         "indicators/_suggestions.html",
         submission=submission,
-        result=suggest.for_indicator(
-            current_user,
-            submission,
-            indicator,
-            limit=int_arg("limit", 10, lo=1) or 10,
-        ),
+        limit=limit,
+        result=suggest.for_indicator(current_user, submission, indicator, limit=limit),
         rejected=(
             evidence.rejected_passages(current_user.id, submission.id, indicator.id)
             if can_decide

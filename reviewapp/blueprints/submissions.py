@@ -36,8 +36,9 @@ def show(submission_id: int) -> Any:
 @login_required
 def coverage(submission_id: int) -> Any:
     submission = access.submission_for(current_user, submission_id)
-    rows = suggest.coverage(current_user, submission)
-    areas: dict[int, list[suggest.IndicatorSuggestions]] = {}
+    snapshot = suggest.coverage_matrix(current_user, submission)
+    rows = snapshot.rows
+    areas: dict[int, list[Any]] = {}
     for row in rows:
         areas.setdefault(row.indicator.area_id, []).append(row)
     return render_template(
@@ -45,6 +46,7 @@ def coverage(submission_id: int) -> Any:
         submission=submission,
         areas=[(a, areas.get(a.id, [])) for a in submission.round.framework.areas],
         missing=sum(1 for r in rows if r.strength == 0),
+        updating=not snapshot.fresh,
         total=len(rows),
         counts=claims.counts(submission.id),
         statuses=claims.STATUSES,

@@ -25,7 +25,7 @@ from ..models import (
     SuggestionDecision,
     utcnow,
 )
-from . import audit, rechecks, storage
+from . import audit, coverage, rechecks, storage
 from .errors import NotFound, ServiceError
 from .indexing import get_index
 from .rounds import require_open
@@ -203,6 +203,7 @@ def delete_document(document_id: int, *, actor_id: int | None = None) -> None:
     db.session.delete(document)
     db.session.commit()
     rechecks.request(submission_id)  # a cited document may be gone, and its passages
+    coverage.request(submission_id)  # with the matrix's
 
 
 def resume_unfinished() -> int:

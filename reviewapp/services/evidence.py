@@ -45,7 +45,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit, rechecks
+from . import audit, coverage, rechecks
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .rounds import require_open_submission
 
@@ -448,6 +448,7 @@ def decide(
 
     state = _once(change)
     rechecks.request(submission_id)
+    coverage.request(submission_id)
     return state
 
 
@@ -471,6 +472,7 @@ def link_passage(
 
     link = _once(change)
     rechecks.request(submission_id)
+    coverage.request(submission_id)
     return link
 
 
@@ -508,6 +510,7 @@ def unlink(actor_id: int, link_id: int) -> RemovedLink:
 
     done = _once(change)
     rechecks.request(done.submission_id)
+    coverage.request(done.submission_id)
     return done
 
 
@@ -593,4 +596,26 @@ def link_citation(
 
     link = _once(change)
     rechecks.request(submission_id)
+    coverage.request(submission_id)
     return link
+
+
+def indicators_citing(viewer: User, document_id: int) -> list[tuple[Indicator, int]]:
+    """The indicators whose evidence links cite ``document_id``, as ``viewer`` may see them
+    (sees_all_links per indicator: their own links, everyone's once they may), with how many
+    visible links each; in framework order."""
+    rows = db.session.execute(
+        select(
+            EvidenceLink.indicator_id, EvidenceLink.submission_id, EvidenceLink.evaluator_id
+        ).where(EvidenceLink.document_id == document_id)
+    ).all()
+    counts: dict[int, int] = {}
+    for indicator_id, submission_id, evaluator_id in rows:
+        if evaluator_id == viewer.id or sees_all_links(viewer, submission_id, indicator_id):
+            counts[indicator_id] = counts.get(indicator_id, 0) + 1
+    if not counts:
+        return []
+    found = db.session.scalars(
+        select(Indicator).where(Indicator.id.in_(counts)).order_by(Indicator.position)
+    )
+    return [(indicator, counts[indicator.id]) for indicator in found]

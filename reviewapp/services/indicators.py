@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from search_index import MAX_QUERY_CHARS
 
 from ..extensions import db
-from ..models import Indicator, Submission
+from ..models import Indicator, Score, Submission
 from .errors import NotFound
 
 
@@ -48,3 +50,42 @@ def meaning_query(indicator: Indicator) -> str:
     parts += [str(level.get("description") or "") for level in (indicator.rubric or [])[:1]]
     parts.append(", ".join(indicator.search_hints or []))
     return " ".join(p.strip() for p in parts if p and p.strip())
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The indicators around one on the workbench: previous, next, and the next one (after it,
+    wrapping round) that the evaluator has not scored at any stage yet."""
+
+    previous: str | None
+    next: str | None
+    next_unscored: str | None
+    position: int  # 1-based
+    total: int
+
+
+def neighbours(submission: Submission, indicator: Indicator, user_id: int) -> Neighbours:
+    """``indicator``'s neighbours in its framework's order, for ``user_id``'s scoring."""
+    codes = list(
+        db.session.scalars(
+            select(Indicator.code)
+            .where(Indicator.framework_id == submission.round.framework_id)
+            .order_by(Indicator.position, Indicator.id)
+        )
+    )
+    scored = set(
+        db.session.scalars(
+            select(Indicator.code)
+            .join(Score, Score.indicator_id == Indicator.id)
+            .where(Score.submission_id == submission.id, Score.evaluator_id == user_id)
+        )
+    )
+    at = codes.index(indicator.code) if indicator.code in codes else 0
+    after = codes[at + 1 :] + codes[:at]
+    return Neighbours(
+        previous=codes[at - 1] if at > 0 else None,
+        next=codes[at + 1] if at + 1 < len(codes) else None,
+        next_unscored=next((c for c in after if c not in scored), None),
+        position=at + 1,
+        total=len(codes),
+    )

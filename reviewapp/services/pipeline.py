@@ -38,7 +38,7 @@ from ..models import (
     Page,
     SuggestionDecision,
 )
-from . import claims_import, rechecks, storage
+from . import claims_import, coverage, rechecks, storage
 from .chunking import chunk_pages
 from .documents import (
     document_path,
@@ -265,6 +265,7 @@ def import_claims(
             return None
     if recheck:
         rechecks.request(submission_id_of(document_id))
+        coverage.request(submission_id_of(document_id))
     return report
 
 
@@ -281,6 +282,7 @@ def process_inline(document_id: int) -> Document:
     assert document is not None
     if outcome.ready:
         rechecks.request(document.submission_id)
+        coverage.request(document.submission_id)
     return document
 
 

@@ -15,8 +15,10 @@ from sqlalchemy import select
 
 from search_index import Feedback, confidence_for
 
+from .. import queue
 from ..extensions import db
 from ..models import Decision, Document, DocumentType, Indicator, Role, Submission, User
+from . import coverage as stored_coverage
 from . import evidence
 from .indexing import get_index
 from .indicators import keyword_query, meaning_query
@@ -180,3 +182,26 @@ def coverage(viewer: User, submission: Submission, *, limit: int = 3) -> list[In
         for_indicator(viewer, submission, ind, limit=limit)
         for ind in submission.round.framework.indicators
     ]
+
+
+def refresh_coverage(submission_id: int, viewer_id: int) -> None:
+    """Recompute and store one viewer's coverage matrix (the ``coverage`` job)."""
+    submission = db.session.get(Submission, submission_id)
+    viewer = db.session.get(User, viewer_id)
+    if submission is None or viewer is None:
+        return
+    at = stored_coverage.stamp(submission_id)
+    stored_coverage.save(submission_id, viewer_id, coverage(viewer, submission), at)
+
+
+def coverage_matrix(viewer: User, submission: Submission) -> stored_coverage.Snapshot:
+    """The coverage matrix from storage. A stale one is shown while the job recomputes it (at
+    once with JOBS_IMMEDIATE); none yet: computed here, once, and stored."""
+    snapshot = stored_coverage.read(submission.id, viewer.id)
+    if snapshot is None:
+        refresh_coverage(submission.id, viewer.id)
+    elif not snapshot.fresh:
+        queue.enqueue(stored_coverage.JOB, submission.id, viewer.id)
+    else:
+        return snapshot
+    return stored_coverage.read(submission.id, viewer.id) or stored_coverage.Snapshot([], True)

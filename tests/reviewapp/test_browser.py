@@ -197,7 +197,9 @@ def test_link_search_hit_as_evidence(page: Page, site: Site) -> None:
     page.wait_for_url(f"**{indicator_url(site, LINK_INDICATOR)}")
     expect(page.locator("h1")).to_contain_text(f"{LINK_INDICATOR} 도시 데이터 허브 구축·운영")
 
-    # the indicator's own search: hits with <mark> highlights and a page number
+    # the indicator's own search (the workbench's search tab): hits with <mark> highlights
+    # and a page number
+    page.locator("#tab-search").click()
     hits = page.locator("#indicator-search #hits .hit")
     expect(hits.first).to_be_visible()
     expect(page.locator("#indicator-search #hits h3").first).to_contain_text(DEMO_PDF.name)
@@ -220,10 +222,13 @@ def test_link_search_hit_as_evidence(page: Page, site: Site) -> None:
     expect(slot.locator("button.link-evidence")).to_have_count(0)
     expect(page.locator("#evidence-links li")).to_have_count(1)
 
-    # after a reload the hit is marked linked and the linked list holds it with its page
+    # after a reload (the search tab stays open) the hit is marked linked and the linked list
+    # holds it with its page
     page.reload()
+    expect(page.locator("#tab-search")).to_have_attribute("aria-selected", "true")
     expect(page.locator(f"#hit-{chunk_id}")).to_have_class(re.compile(r"\blinked\b"))
     expect(page.locator(f"#link-{chunk_id} .badge.accepted")).to_be_visible()
+    page.locator("#tab-linked").click()
     linked = page.locator("#linked #evidence-links li")
     expect(linked).to_have_count(1)
     expect(linked.first.get_by_role("link")).to_have_text(f"{DEMO_PDF.name}, {page_label}")
@@ -249,7 +254,8 @@ def test_accept_and_reject_suggestions(page: Page, site: Site) -> None:
     page.goto(indicator_url(site, SUGGEST_INDICATOR))
     expect(page.locator("h1")).to_contain_text(f"{SUGGEST_INDICATOR} 교통 분야 스마트 서비스")
 
-    # the suggestions section loads by itself (htmx, hx-trigger=load)
+    # the suggestions tab loads by itself (htmx, hx-trigger=load)
+    page.locator("#tab-suggested").click()
     wait_for_suggestions(page)
     passages = page.locator("#suggestions .hit")
     expect(passages.nth(1)).to_be_visible()  # at least two to decide on
@@ -274,13 +280,14 @@ def test_accept_and_reject_suggestions(page: Page, site: Site) -> None:
     expect(page.locator(f"#sugg-{rejected_id}")).to_have_count(0)
     expect(page.locator(f"#sugg-{accepted_id} .badge.accepted")).to_be_visible()
 
-    # after a reload: accepted one linked, rejected one gone
+    # after a reload (the suggestions tab stays open): accepted one linked, rejected one gone
     page.reload()
     wait_for_suggestions(page)
     expect(page.locator(f"#sugg-{accepted_id}")).to_have_class(re.compile(r"\blinked\b"))
     expect(page.locator(f"#sugg-{accepted_id} .badge.accepted")).to_be_visible()
     expect(page.locator(f"#sugg-{rejected_id}")).to_have_count(0)
     expect(page.locator("#suggestions .hit").first).to_be_visible()
+    page.locator("#tab-linked").click()
     linked = page.locator("#linked #evidence-links li")
     expect(linked).to_have_count(1)
     expect(linked.first.get_by_role("link")).to_contain_text(DEMO_PDF.name)
@@ -399,9 +406,14 @@ def test_indicator_page_labels_are_korean(page: Page, site: Site) -> None:
     log_in(page, "eva")
     page.goto(indicator_url(site, "INN-08"))  # 데이터 기반 행정: untouched by the other tests
     wait_for_suggestions(page)
+    page.locator("#tab-search").click()
     expect(page.locator("#indicator-search #hits .hit").first).to_be_visible()
+    page.locator("#tab-suggested").click()
     expect(page.locator("#suggestions .hit").first).to_be_visible()
     labels = {
+        "workbench tabs": page.locator("[role=tablist]"),
+        "shortcut help": page.locator("#keys-help"),
+        "preview placeholder": page.locator("#preview"),
         "linked evidence heading": page.locator("#linked h2"),
         "suggested evidence heading": page.locator("#suggested h2"),
         "indicator search heading": page.locator("#indicator-search h2"),
