@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 MODEL_DIR ?= models/multilingual-e5-small
-# redis-server: the Redis queue and login-throttle tests of `make test` start one of their own.
-APT_PACKAGES := tesseract-ocr tesseract-ocr-kor tesseract-ocr-osd chromium fonts-nanum redis-server
+# redis-server: the Redis queue and login-throttle tests of `make test` start one of their own;
+# nodejs: the highlight benchmark reads PDFs with the vendored PDF.js as the browser does.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-kor tesseract-ocr-osd chromium fonts-nanum redis-server nodejs
 # `make test-scale` also needs PostgreSQL (its tests run initdb/pg_ctl in a temporary folder).
 SCALE_APT_PACKAGES := postgresql redis-server
 # Modules of the main suite that `make test-scale` runs again with every app on PostgreSQL.
