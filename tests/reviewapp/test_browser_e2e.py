@@ -345,7 +345,8 @@ def test_whole_review_in_the_browser(
     eva.wait_for_url(f"**/submissions/{submission_id}/indicators/{CODE}")
     expect(eva.locator("h1")).to_contain_text("도시 데이터 허브")
 
-    # search in Korean and link a hit from the plan summary
+    # search in Korean (the workbench's search tab) and link a hit from the plan summary
+    eva.locator("#tab-search").click()
     search = eva.locator("#indicator-search")
     search.get_by_label(re.compile("검색어")).fill(QUERY)
     with eva.expect_response(lambda r: "/hits" in r.url and r.status == 200):
@@ -361,7 +362,8 @@ def test_whole_review_in_the_browser(
     expect(hit.locator(".badge.accepted")).to_be_visible()
     expect(eva.locator("#evidence-links li")).to_have_count(1)
 
-    # accept a suggestion that is not linked yet
+    # accept a suggestion that is not linked yet (the suggestions tab)
+    eva.locator("#tab-suggested").click()
     expect(eva.locator("#suggested #suggestions")).to_be_attached()
     open_suggestion = eva.locator("#suggestions .hit", has=eva.locator("button.accept")).first
     expect(open_suggestion).to_be_visible()
@@ -386,16 +388,19 @@ def test_whole_review_in_the_browser(
     expect(claim_row.first).to_be_visible()
     shots.take(eva, "claims")
 
-    # open a citation: the document view scrolls to the linked passage
+    # open a citation: it opens in the preview pane beside the list, on its page, the
+    # passage highlighted (PDF.js) or shown beside the page when it cannot be placed
     eva.goto(f"/submissions/{submission_id}/indicators/{CODE}")
-    citation = eva.locator("#evidence-links li a").first
+    eva.locator("#tab-linked").click()
+    citation = eva.locator("#evidence-links li").first
     expect(citation).to_contain_text(re.compile(r"\d+쪽"))
-    citation.click()
-    eva.wait_for_url(re.compile(r"/documents/\d+\?chunk=\d+"))
-    chunk = eva.url.rsplit("=", 1)[1]
-    expect(eva.locator(f"mark#chunk-{chunk}")).to_be_in_viewport()
+    citation.locator("[data-cite]").first.click()
+    expect(eva.locator("#preview .preview-label")).to_contain_text(re.compile(r"\d+쪽"))
+    expect(
+        eva.locator("#preview mark.hl, #preview mark.passage, #preview .passage-beside").first
+    ).to_be_visible()
+    assert f"/indicators/{CODE}" in eva.url  # the page never left the indicator
     shots.take(eva, "citation")
-    eva.go_back()
 
     # score the document stage at level 5 citing both links, with a comment
     card = eva.locator("#score-document")
