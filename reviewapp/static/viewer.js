@@ -173,6 +173,7 @@ async function draw(view) {
     const page = await pdf.getPage(number);
     const holder = view.querySelector(".pdf-page");
     const width = Math.max(view.clientWidth - 2, 200);
+    view.dataset.drawnWidth = String(width);
     const viewport = page.getViewport({ scale: width / page.getViewport({ scale: 1 }).width });
     const canvas = holder.querySelector("canvas");
     const ratio = window.devicePixelRatio || 1;
@@ -222,8 +223,23 @@ async function draw(view) {
   }
 }
 
+// a window made narrower or wider draws the page again at the new width (CSS keeps it inside
+// its column meanwhile), so that the page never makes the window scroll sideways
+const resized = new ResizeObserver((entries) => {
+  for (const entry of entries) {
+    const view = entry.target;
+    const drawn = Number(view.dataset.drawnWidth || "0");
+    const state = view.dataset.state;
+    if (drawn && state && state !== "drawing" && state !== "failed"
+        && Math.abs(Math.max(view.clientWidth - 2, 200) - drawn) > 8) {
+      draw(view);
+    }
+  }
+});
+
 function drawAll(root) {
   for (const view of (root || document).querySelectorAll(".pdf-view:not([data-state])")) {
+    resized.observe(view);
     draw(view);
   }
 }

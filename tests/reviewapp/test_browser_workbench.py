@@ -27,7 +27,7 @@ if not CHROMIUM.is_file():
     )
 
 from flask import Flask  # noqa: E402
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
 
@@ -45,7 +45,6 @@ DOCX = DEMO / "hanbit-living-lab-report-2025.docx"
 HUB = "SVC-07"  # 도시 데이터 허브: the PDF's page 5
 TRAFFIC = "SVC-09"  # 교통 분야 스마트 서비스: suggestions on the PDF's pages 2 and 5
 TIMEOUT_MS = 20_000
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 SHOTS = os.environ.get("REVIEWAPP_SCREENSHOTS")
 
 
@@ -85,16 +84,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def open_page(browser: Browser, site: Site, width: int = 1280, height: int = 800) -> Page:
