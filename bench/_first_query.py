@@ -57,10 +57,21 @@ def _build(directory: Path) -> None:
         model = idx._models[kind]
         store = idx._store(model, dim=v[f"{kind}.passage"].shape[1])
         assert store is not None
-        store.add(np.arange(1, n + 1), v[f"{kind}.passage"], document_ids=np.arange(1, n + 1), submission_ids=1)
+        store.add(
+            np.arange(1, n + 1),
+            v[f"{kind}.passage"],
+            document_ids=np.arange(1, n + 1),
+            submission_ids=1,
+        )
         sstore = idx._sentence_store(model, dim=v[f"{kind}.passage"].shape[1])
         assert sstore is not None
-        sstore.add_sentences(owner + 1, v[f"{kind}.sentence"], v["sentence.spans"], document_ids=owner + 1, submission_ids=1)
+        sstore.add_sentences(
+            owner + 1,
+            v[f"{kind}.sentence"],
+            v["sentence.spans"],
+            document_ids=owner + 1,
+            submission_ids=1,
+        )
 
 
 def measure() -> dict[str, Any]:
@@ -76,7 +87,15 @@ def measure() -> dict[str, Any]:
         for i, mode in enumerate(("cold", "warm")):
             picked = qs[100 * i + 1 : 100 * i + 301 : 100]  # new questions each time
             res = subprocess.run(
-                [sys.executable, "-c", _CHILD, str(ROOT), str(tmp / "index"), mode, json.dumps(picked)],
+                [
+                    sys.executable,
+                    "-c",
+                    _CHILD,
+                    str(ROOT),
+                    str(tmp / "index"),
+                    mode,
+                    json.dumps(picked),
+                ],
                 capture_output=True,
                 text=True,
                 check=True,

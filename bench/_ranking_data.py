@@ -99,7 +99,9 @@ def code_version(*modules: Any) -> str:
     return hashlib.sha1(code).hexdigest()[:10]
 
 
-def cached(key: str, make: Callable[[], np.ndarray], log: Callable[[str], None] = print) -> np.ndarray:
+def cached(
+    key: str, make: Callable[[], np.ndarray], log: Callable[[str], None] = print
+) -> np.ndarray:
     """``CACHE_DIR/key.npy``, made once."""
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     path = CACHE_DIR / f"{key}.npy"
@@ -177,7 +179,12 @@ def main() -> int:
     for name in ("paraphrase", "koen", "korquad"):
         t0 = time.perf_counter()
         v = vectors(name, tasks[name])
-        print(name, {k: a.shape for k, a in v.items()}, f"{time.perf_counter() - t0:.0f} s", flush=True)
+        print(
+            name,
+            {k: a.shape for k, a in v.items()},
+            f"{time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
     return 0
 
 

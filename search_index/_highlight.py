@@ -143,7 +143,11 @@ def make_snippet(
     if focus is not None:  # marks never cross the sentence's edges: the tags nest
         cut: list[tuple[int, int]] = []
         for s, e in spans:
-            for a, b in ((s, min(e, focus[0])), (max(s, focus[0]), min(e, focus[1])), (max(s, focus[1]), e)):
+            for a, b in (
+                (s, min(e, focus[0])),
+                (max(s, focus[0]), min(e, focus[1])),
+                (max(s, focus[1]), e),
+            ):
                 if a < b:
                     cut.append((a, b))
         spans = cut

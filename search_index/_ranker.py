@@ -62,7 +62,15 @@ WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
 # to four nouns, 4 leaves room.
 NAME_BONUS = 4.0
 
-__all__ = ["FEATURES", "NAME_BONUS", "WEIGHTS_FILE", "features", "load_weights", "score", "title_match"]
+__all__ = [
+    "FEATURES",
+    "NAME_BONUS",
+    "WEIGHTS_FILE",
+    "features",
+    "load_weights",
+    "score",
+    "title_match",
+]
 
 _weights: dict[Path, np.ndarray] = {}
 _lock = threading.Lock()

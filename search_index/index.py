@@ -644,7 +644,9 @@ class SearchIndex:
             sentences = self._best_sentences(stores, qvecs, list(raw))
             if learned:
                 assert kinds is not None
-                coverage = _keyword_coverage(searcher, q, signals["bm25"]) if keyword_coverage else 1.0
+                coverage = (
+                    _keyword_coverage(searcher, q, signals["bm25"]) if keyword_coverage else 1.0
+                )
                 ranked = self._learned_ranking(
                     query, raw, signals, sentences, kinds, coverage, names
                 )[:limit]
@@ -653,7 +655,9 @@ class SearchIndex:
                     weights = dict(self.weights)
                     if keyword_coverage:
                         coverage = _keyword_coverage(searcher, q, signals["bm25"])
-                        weights["bm25"] = weights.get("bm25", 0.0) * coverage**KEYWORD_COVERAGE_POWER
+                        weights["bm25"] = (
+                            weights.get("bm25", 0.0) * coverage**KEYWORD_COVERAGE_POWER
+                        )
                 else:
                     weights = {m.name: self.weights.get(m.name, 0.0) or 1.0 for m, _ in stores}
                 method = "minmax" if fusion == "learned" else fusion
@@ -762,7 +766,8 @@ class SearchIndex:
             )
         scores = _ranker.score(_ranker.features(sig, coverage, len(ids)))
         return sorted(
-            ((c, float(v)) for c, v in zip(ids, scores, strict=True)), key=lambda kv: (-kv[1], kv[0])
+            ((c, float(v)) for c, v in zip(ids, scores, strict=True)),
+            key=lambda kv: (-kv[1], kv[0]),
         )
 
     def _parse(self, searcher: Any, query: str) -> Any:

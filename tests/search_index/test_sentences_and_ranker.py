@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search_index import EmbeddingModelError, SearchIndex, load_embedder
-from search_index import _e5_rebuild, _ranker
+from search_index import EmbeddingModelError, SearchIndex, _e5_rebuild, _ranker, load_embedder
 from search_index._highlight import make_snippet
 from search_index._sentence_store import SentenceStore
 from search_index._sentences import sentence_spans
@@ -74,7 +73,11 @@ def test_sentence_store_keeps_float16_rows_and_finds_each_chunks_best_sentence(
     store = SentenceStore(tmp_path / "s", dim=3)
     vecs = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]], dtype=np.float32)
     store.add_sentences(
-        [7, 7, 7, 8], vecs, [(0, 5), (6, 10), (11, 20), (0, 9)], document_ids=[1, 1, 1, 2], submission_ids=1
+        [7, 7, 7, 8],
+        vecs,
+        [(0, 5), (6, 10), (11, 20), (0, 9)],
+        document_ids=[1, 1, 1, 2],
+        submission_ids=1,
     )
     assert np.load(next((tmp_path / "s").glob("seg-*.vec.npy"))).dtype == np.float16
     best = store.best_sentences(np.array([0, 1, 0.1]), [7, 8, 9])
@@ -82,7 +85,9 @@ def test_sentence_store_keeps_float16_rows_and_finds_each_chunks_best_sentence(
     assert best[7][1:] == (6, 10) and best[7][0] == pytest.approx(0.995, abs=1e-3)
     assert best[8][1:] == (0, 9)
     # storing a chunk again replaces all its sentences; a chunk without sentences loses them
-    store.add_sentences([7], np.array([[0, 0, 1]]), [(3, 4)], document_ids=1, submission_ids=1, replace=[8])
+    store.add_sentences(
+        [7], np.array([[0, 0, 1]]), [(3, 4)], document_ids=1, submission_ids=1, replace=[8]
+    )
     assert store.best_sentences(np.array([0, 1, 0]), [7, 8]) == {7: (0.0, 3, 4)}
     assert store.chunks_with_sentences([7, 8]) == {7}
     store.delete_documents([1])
@@ -131,7 +136,9 @@ def test_snippet_opens_at_the_best_sentence_and_nests_marks_inside_it() -> None:
     a = text.index("재난")
     b = text.index("했다.") + 3
     html = make_snippet(text, [(a, a + 7), (0, 1)], focus=(a, b))
-    assert html.startswith('…<span class="best-sentence"><mark>재난안전통신망</mark>을 2023년에 구축했다.</span>')
+    assert html.startswith(
+        '…<span class="best-sentence"><mark>재난안전통신망</mark>을 2023년에 구축했다.</span>'
+    )
     assert html.count("<mark>") == html.count("</mark>") == 1
 
 
