@@ -134,8 +134,10 @@ def make_snippet(
     focus: tuple[int, int] | None = None,
 ) -> str:
     """HTML: the escaped passage around the densest cluster of matches, in <mark>; with
-    ``focus`` (a sentence's offsets, e.g. :attr:`search_index.Hit.best_sentence`) the
-    window opens at that sentence, which is wrapped in ``<span class="best-sentence">``."""
+    ``focus`` (a sentence's offsets, e.g. :attr:`search_index.Hit.best_sentence`) that
+    sentence is wrapped in ``<span class="best-sentence">`` where the window shows it, and
+    the window opens at it when no term matched or when it holds matches the densest
+    window leaves out."""
     text = text or ""
     spans = [(s, e) for s, e in _merge(spans) if 0 <= s < e <= len(text)]
     if focus is not None and not (0 <= focus[0] < focus[1] <= len(text)):
@@ -154,9 +156,8 @@ def make_snippet(
     if not spans and focus is None:
         cut_text = text[:width]
         return html.escape(cut_text) + ("…" if len(text) > width else "")
-    if focus is not None:
-        first = focus[0]
-    else:
+    start = focus[0] if focus is not None else 0
+    if spans:  # the densest cluster of matches, as without a focus
         best_start, best_count = 0, -1
         j = 0
         for i, (s, _e) in enumerate(spans):
@@ -167,10 +168,17 @@ def make_snippet(
             if count > best_count:
                 best_start, best_count = i, count
         first = spans[best_start][0]
-    start = max(0, first - width // 5) if focus is None else first
-    if start > 0 and focus is None:  # begin at a word boundary
-        sp = text.rfind(" ", max(0, start - 20), first)
-        start = sp + 1 if sp >= 0 else start
+        start = max(0, first - width // 5)
+        if start > 0:  # begin at a word boundary
+            sp = text.rfind(" ", max(0, start - 20), first)
+            start = sp + 1 if sp >= 0 else start
+        # ... unless the sentence is out of that window and holds matches itself
+        if (
+            focus is not None
+            and not start <= focus[0] < start + width
+            and any(focus[0] <= s < focus[1] for s, _e in spans)
+        ):
+            start = focus[0]
     end = min(len(text), start + width)
     if end < len(text):
         sp = text.find(" ", end, end + 20)

@@ -677,8 +677,10 @@ class SearchIndex:
         out = []
         for i, (cid, score) in enumerate(ranked):
             h = raw[cid]
-            snippet = _highlight.make_snippet(
-                h.text, spans.get(h.docnum, []) if i < shown else [], focus=best.get(cid)
+            snippet = (
+                _highlight.make_snippet(h.text, spans.get(h.docnum, []), focus=best.get(cid))
+                if i < shown
+                else _highlight.make_snippet(h.text, [])
             )
             vectors = {name: signals[name][cid] for name in model_order if cid in signals[name]}
             out.append(
@@ -817,7 +819,10 @@ class SearchIndex:
         spans = _highlight.match_spans(searcher, _highlight.highlight_terms(q, searcher), docs)
         return [
             replace(
-                h, snippet=_highlight.make_snippet(h.text, spans.get(raw[h.chunk_id].docnum, []))
+                h,
+                snippet=_highlight.make_snippet(
+                    h.text, spans.get(raw[h.chunk_id].docnum, []), focus=h.best_sentence
+                ),
             )
             if h.chunk_id in raw
             else h

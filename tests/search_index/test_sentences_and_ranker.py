@@ -131,15 +131,23 @@ def test_a_whole_name_outranks_any_partial_one_whatever_the_other_scores() -> No
     assert np.argsort(-_ranker.score(feats, w)).tolist() == [0, 1, 2]
 
 
-def test_snippet_opens_at_the_best_sentence_and_nests_marks_inside_it() -> None:
+def test_snippet_marks_the_best_sentence_and_nests_marks_inside_it() -> None:
     text = "첫 문장이다. 재난안전통신망을 2023년에 구축했다. 마지막 문장이다."
     a = text.index("재난")
     b = text.index("했다.") + 3
     html = make_snippet(text, [(a, a + 7), (0, 1)], focus=(a, b))
-    assert html.startswith(
-        '…<span class="best-sentence"><mark>재난안전통신망</mark>을 2023년에 구축했다.</span>'
+    assert (
+        '<span class="best-sentence"><mark>재난안전통신망</mark>을 2023년에 구축했다.</span>'
+        in html
     )
-    assert html.count("<mark>") == html.count("</mark>") == 1
+    assert html.count("<mark>") == html.count("</mark>") == 2
+    # no term matched (a hit found by meaning): the snippet opens at the sentence
+    long = "앞 문단의 긴 설명이다. " * 30 + text
+    off = long.index("재난")
+    assert make_snippet(long, [], focus=(off, off + b - a)).startswith(
+        '…<span class="best-sentence">재난안전통신망을'
+    )
+    assert "best-sentence" not in make_snippet(text, [(a, a + 7)])
 
 
 # ---------------------------------------------------------------- with the real models
@@ -171,7 +179,9 @@ def test_hits_carry_the_best_sentence_and_the_snippet_shows_it(
     assert hit.best_sentence is not None
     a, b = hit.best_sentence
     assert text[a:b] == "시민 참여 리빙랩 과제는 총 11건이 추진되었다."
-    assert hit.snippet.startswith('…<span class="best-sentence">')
+    shown = hit.snippet.split('<span class="best-sentence">')[1].split("</span>")[0]
+    assert shown.replace("<mark>", "").replace("</mark>", "") == text[a:b]
+    assert "<mark>리빙랩</mark>" in shown
     assert all(h.best_sentence is None for h in idx.search("리빙랩", mode="bm25"))
 
 
