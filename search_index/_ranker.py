@@ -70,6 +70,7 @@ __all__ = [
     "load_weights",
     "score",
     "title_match",
+    "title_terms",
 ]
 
 _weights: dict[Path, np.ndarray] = {}
@@ -161,14 +162,18 @@ def score(feats: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     return s
 
 
-def title_match(query: str, title: str) -> float:
-    """Share, in [0, 1], of ``query``'s content words (:func:`search_index.index.content_terms`
-    rules: morphemes of two or more characters) found in ``title`` (a document name); 0 for
-    an empty title or a query without content words."""
-    if not title:
-        return 0.0
-    terms = {t for t, _a, _b in morphemes(query) if len(t) > 1}
-    if not terms:
+def title_terms(query: str) -> frozenset[str]:
+    """The content words of ``query`` that :func:`title_match` looks for (morphemes of two or
+    more characters, lower-cased)."""
+    return frozenset(t.lower() for t, _a, _b in morphemes(query) if len(t) > 1)
+
+
+def title_match(query: str | frozenset[str], title: str) -> float:
+    """Share, in [0, 1], of ``query``'s content words (:func:`title_terms`, or those terms
+    given) found in ``title`` (a document name); 0 for an empty title or a query without
+    content words."""
+    terms = title_terms(query) if isinstance(query, str) else query
+    if not title or not terms:
         return 0.0
     folded = fold_width(title).lower()
-    return sum(1 for t in terms if t.lower() in folded) / len(terms)
+    return sum(1 for t in terms if t in folded) / len(terms)
