@@ -28,6 +28,7 @@ BENCHES = (
     "search",
     "models",
     "fusion",
+    "ranking",
     "learning",
     "suggest",
     "claims",

@@ -49,6 +49,9 @@ def search_cmd(query: str, submission_id: int, mode: str, limit: int, as_json: b
             "place": found.place.label,
             "score": round(float(h.score), 6),
             "snippet": plain_snippet(found.snippet.replace("<br>", "\n")),
+            "best_sentence": h.text[h.best_sentence[0] : h.best_sentence[1]]
+            if h.best_sentence
+            else None,
         }
         for h, found in ((h, hit_place(h)) for h in hits)
     ]
