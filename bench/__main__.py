@@ -25,6 +25,7 @@ BENCHES = (
     "search",
     "models",
     "fusion",
+    "ranking",
     "learning",
     "suggest",
     "claims",

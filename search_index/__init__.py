@@ -3,16 +3,23 @@
 The app talks to :class:`SearchIndex` and these names only, so that a larger deployment
 can put another engine (OpenSearch with nori and k-NN, PostgreSQL with pgvector) behind
 the same methods. Importing this package loads no model (torch stays unimported).
+
+A hit of a ``vector``/``hybrid`` search carries ``Hit.best_sentence``: the (start, end)
+offsets into ``Hit.text`` of the sentence closest in meaning to the query (from the
+sentence vectors every embedded passage gets; :func:`sentence_spans` splits a text the
+same way), which its snippet shows first.
 """
 
 from __future__ import annotations
 
 from ._query import MAX_QUERY_CHARS, QueryRejected
+from ._sentences import sentence_spans
 from .embeddings import Embedder, EmbeddingModelError, confidence_for, load_embedder
-from .index import MODES, ChunkRecord, Feedback, Hit, SearchIndex, content_terms
+from .index import FUSIONS, MODES, ChunkRecord, Feedback, Hit, SearchIndex, content_terms
 from .ranking import fuse, fuse_signals, minmax_normalize
 
 __all__ = [
+    "FUSIONS",
     "MAX_QUERY_CHARS",
     "MODES",
     "ChunkRecord",
@@ -28,4 +35,5 @@ __all__ = [
     "fuse_signals",
     "load_embedder",
     "minmax_normalize",
+    "sentence_spans",
 ]

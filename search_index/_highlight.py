@@ -127,40 +127,71 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(s, e) for s, e in merged]
 
 
-def make_snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS) -> str:
-    """HTML: the escaped passage around the densest cluster of matches, in <mark>."""
+def make_snippet(
+    text: str,
+    spans: list[tuple[int, int]],
+    width: int = SNIPPET_CHARS,
+    focus: tuple[int, int] | None = None,
+) -> str:
+    """HTML: the escaped passage around the densest cluster of matches, in <mark>; with
+    ``focus`` (a sentence's offsets, e.g. :attr:`search_index.Hit.best_sentence`) the
+    window opens at that sentence, which is wrapped in ``<span class="best-sentence">``."""
     text = text or ""
     spans = [(s, e) for s, e in _merge(spans) if 0 <= s < e <= len(text)]
-    if not spans:
-        cut = text[:width]
-        return html.escape(cut) + ("…" if len(text) > width else "")
-    best_start, best_count = 0, -1
-    j = 0
-    for i, (s, _e) in enumerate(spans):
-        j = max(j, i)
-        while j + 1 < len(spans) and spans[j + 1][1] <= s + width:
-            j += 1
-        count = sum(e - st for st, e in spans[i : j + 1])
-        if count > best_count:
-            best_start, best_count = i, count
-    first = spans[best_start][0]
-    start = max(0, first - width // 5)
-    if start > 0:  # begin at a word boundary
+    if focus is not None and not (0 <= focus[0] < focus[1] <= len(text)):
+        focus = None
+    if focus is not None:  # marks never cross the sentence's edges: the tags nest
+        cut: list[tuple[int, int]] = []
+        for s, e in spans:
+            for a, b in (
+                (s, min(e, focus[0])),
+                (max(s, focus[0]), min(e, focus[1])),
+                (max(s, focus[1]), e),
+            ):
+                if a < b:
+                    cut.append((a, b))
+        spans = cut
+    if not spans and focus is None:
+        cut_text = text[:width]
+        return html.escape(cut_text) + ("…" if len(text) > width else "")
+    if focus is not None:
+        first = focus[0]
+    else:
+        best_start, best_count = 0, -1
+        j = 0
+        for i, (s, _e) in enumerate(spans):
+            j = max(j, i)
+            while j + 1 < len(spans) and spans[j + 1][1] <= s + width:
+                j += 1
+            count = sum(e - st for st, e in spans[i : j + 1])
+            if count > best_count:
+                best_start, best_count = i, count
+        first = spans[best_start][0]
+    start = max(0, first - width // 5) if focus is None else first
+    if start > 0 and focus is None:  # begin at a word boundary
         sp = text.rfind(" ", max(0, start - 20), first)
         start = sp + 1 if sp >= 0 else start
     end = min(len(text), start + width)
     if end < len(text):
         sp = text.find(" ", end, end + 20)
         end = sp if sp >= 0 else end
-    parts = ["…"] if start > 0 else []
-    pos = start
+    events: list[tuple[int, int, str]] = []  # (position, order, markup)
     for s, e in spans:
         if e <= start or s >= end:
             continue
         s, e = max(s, start), min(e, end)
-        parts.append(html.escape(text[pos:s]))
-        parts.append("<mark>" + html.escape(text[s:e]) + "</mark>")
-        pos = e
+        events += [(s, 3, "<mark>"), (e, 0, "</mark>")]
+    if focus is not None:
+        fs, fe = max(focus[0], start), min(focus[1], end)
+        if fs < fe:
+            events += [(fs, 2, '<span class="best-sentence">'), (fe, 1, "</span>")]
+    events.sort()
+    parts = ["…"] if start > 0 else []
+    pos = start
+    for at, _order, markup in events:
+        parts.append(html.escape(text[pos:at]))
+        parts.append(markup)
+        pos = at
     parts.append(html.escape(text[pos:end]))
     if end < len(text):
         parts.append("…")

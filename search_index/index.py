@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _bm25, _contiguity, _highlight, _query, _whoosh
+from . import _bm25, _contiguity, _highlight, _query, _ranker, _whoosh
 from ._korean import morphemes
+from ._sentence_store import SentenceStore
+from ._sentences import sentence_spans
 from ._whoosh import RawHit
 from .embeddings import Embedder, load_embedder
 from .ranking import fuse_signals, minmax_normalize
@@ -25,6 +27,7 @@ from .vectors import VectorStore
 log = logging.getLogger(__name__)
 
 MODES = ("bm25", "vector", "hybrid")
+FUSIONS = ("learned", "minmax", "rrf")
 HYBRID_CANDIDATES = 100
 # In hybrid ranking BM25's weight is scaled by (top BM25 score / its ceiling) ** this:
 # keywords count fully when a passage holds most of the query's words and fade when
@@ -83,6 +86,9 @@ class Hit:
     text: str
     bm25: float | None
     vectors: Mapping[str, float] = field(default_factory=dict)  # cosine per model
+    # (start, end) character offsets into ``text`` of the sentence closest in meaning to the
+    # query (from the best model's sentence vectors; None without them, or in bm25 mode)
+    best_sentence: tuple[int, int] | None = None
 
     @property
     def vector(self) -> float | None:
@@ -138,6 +144,7 @@ class _Model:
     embedder: Embedder | None = None
     error: str | None = None
     store: VectorStore | None = None
+    sentences: SentenceStore | None = None
     queries: OrderedDict[str, Any] = field(default_factory=OrderedDict)
     prepared: dict[str, Any] = field(default_factory=dict)
     prepared_mtime: int | None = None
@@ -152,9 +159,12 @@ class SearchIndex:
 
     ``embedders`` names the embedding models (each a factory, loaded lazily; a model
     that fails to load is left out and search falls back to what remains, BM25 at
-    least). ``weights`` weighs the signals ``"bm25"`` and each model name in hybrid
-    ranking. Writers are serialized across threads and processes; searches read a
-    snapshot and keep working while chunks are added.
+    least). ``fusion`` is how hybrid ranking combines the signals: ``"learned"`` (the
+    default: :mod:`search_index._ranker`'s weights over BM25, exact-name contiguity, title
+    match and each model's passage and best-sentence cosines; models named or made as
+    ``e5``/``use``) or ``"minmax"``/``"rrf"`` with ``weights`` for ``"bm25"`` and each model
+    name. Writers are serialized across threads and processes; searches read a snapshot and
+    keep working while chunks are added.
     """
 
     def __init__(
@@ -164,8 +174,10 @@ class SearchIndex:
         embedders: Mapping[str, Callable[[], Embedder]] | None = None,
         embedder_factory: Callable[[], Embedder] | None = None,
         weights: Mapping[str, float] | None = None,
-        fusion: str = "minmax",
+        fusion: str = "learned",
     ) -> None:
+        if fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {fusion!r}; use one of {FUSIONS}")
         self.directory = Path(directory)
         self._ft_dir = self.directory / "fulltext"
         self._vec_dir = self.directory / "vectors"
@@ -232,6 +244,23 @@ class SearchIndex:
                     meta.write_text(json.dumps({"dim": dim}))
         return model.store
 
+    def _sentence_store(self, model: _Model, dim: int | None = None) -> SentenceStore | None:
+        """The model's sentence store (``vectors/<model>.sentences``); ``dim`` creates it."""
+        if model.sentences is not None:
+            return model.sentences
+        meta = self._vec_dir / f"{model.name}.sentences.json"
+        if meta.exists():
+            dim = int(json.loads(meta.read_text())["dim"])
+        elif dim is None:
+            return None
+        with self._vector_lock:
+            if model.sentences is None:
+                (self._vec_dir / f"{model.name}.sentences").mkdir(parents=True, exist_ok=True)
+                model.sentences = SentenceStore(self._vec_dir / f"{model.name}.sentences", dim)
+                if not meta.exists():
+                    meta.write_text(json.dumps({"dim": dim, "dtype": "float16"}))
+        return model.sentences
+
     def _stores(self) -> list[tuple[_Model, VectorStore]]:
         """Models that loaded and have stored vectors."""
         out = []
@@ -296,12 +325,29 @@ class SearchIndex:
         return added
 
     def has_vectors(self, chunk_ids: Sequence[int], model: str) -> bool:
-        """Whether every listed chunk has a vector of ``model``."""
+        """Whether every listed chunk has a vector of ``model`` (and, when its text has
+        words, its sentence vectors: an index made before them lacks them until
+        ``embed_chunks``, e.g. ``reviewapp reembed``)."""
         m = self._models.get(model)
         store = self._store(m) if m is not None else None
         if store is None:
             return not chunk_ids
-        return len(store.get_vectors(chunk_ids)) == len(set(chunk_ids))
+        if len(store.get_vectors(chunk_ids)) != len(set(chunk_ids)):
+            return False
+        return not self.missing_sentences(chunk_ids, model)
+
+    def missing_sentences(self, chunk_ids: Sequence[int], model: str) -> list[int]:
+        """The listed chunks with words in their text but no sentence vectors of ``model``."""
+        m = self._models.get(model)
+        if m is None or not chunk_ids:
+            return []
+        sstore = self._sentence_store(m)
+        have = sstore.chunks_with_sentences(chunk_ids) if sstore is not None else set()
+        missing = [cid for cid in dict.fromkeys(chunk_ids) if cid not in have]
+        if not missing:
+            return []
+        raw = _whoosh.hits_for_chunks(self._searcher(), missing)
+        return [cid for cid in missing if cid not in raw or sentence_spans(raw[cid].text)]
 
     def similarity(self, sources: Sequence[int], targets: Sequence[int]) -> dict[int, float]:
         """Mean cosine of each target chunk to the source chunks, from stored vectors.
@@ -319,6 +365,32 @@ class SearchIndex:
             tgt = store.get_vectors(targets)
             return {cid: float(np.dot(v, centre)) for cid, v in tgt.items()}
         return {}
+
+    def warm(self) -> dict[str, float]:
+        """Load now what the first search would load (each model and a first query
+        encoding, the vector and sentence stores, the full-text searcher, kiwi, the ranker's
+        weights), so that the first search is as fast as the next; returns the seconds of
+        each step (a model that fails to load is skipped, as in search). Thread-safe: a web
+        process calls it in the background at start (``services.indexing.warm_in_background``)."""
+        import time
+
+        took: dict[str, float] = {}
+        t0 = time.perf_counter()
+        self._searcher()
+        morphemes("검색 준비")
+        _ranker.load_weights()
+        took["fulltext"] = round(time.perf_counter() - t0, 3)
+        for model in self._models.values():
+            t0 = time.perf_counter()
+            embedder = self._load(model)
+            if embedder is None:
+                continue
+            for store in (self._store(model), self._sentence_store(model)):
+                if store is not None:
+                    store.count()
+            embedder.encode_queries(["검색 준비 문장"])
+            took[model.name] = round(time.perf_counter() - t0, 3)
+        return took
 
     # --- writing ------------------------------------------------------------
 
@@ -353,16 +425,52 @@ class SearchIndex:
                 document_ids=[c.document_id for c in chunks],
                 submission_ids=[c.submission_id for c in chunks],
             )
+            self._embed_sentences(model, embedder, chunks, vecs)
             done = len(chunks)
         return done
+
+    def _embed_sentences(
+        self, model: _Model, embedder: Embedder, chunks: Sequence[ChunkRecord], passage: Any
+    ) -> None:
+        """Each chunk's sentences into the model's sentence store; a chunk that is one
+        sentence reuses its passage vector (no second encoding)."""
+        rows: list[tuple[int, int, int, int]] = []  # chunk index, start, end, reuse (0/1)
+        for i, c in enumerate(chunks):
+            spans = sentence_spans(c.text)
+            whole = len(spans) == 1 and c.text[spans[0][0] : spans[0][1]] == c.text.strip()
+            rows.extend((i, a, b, int(whole)) for a, b in spans)
+        todo = [r for r in rows if not r[3]]
+        encoded = (
+            embedder.encode_documents([chunks[i].text[a:b] for i, a, b, _ in todo])
+            if todo
+            else np.zeros((0, passage.shape[1]), np.float32)
+        )
+        vecs = np.zeros((len(rows), passage.shape[1]), dtype=np.float32)
+        k = 0
+        for j, (i, _a, _b, reuse) in enumerate(rows):
+            if reuse:
+                vecs[j] = passage[i]
+            else:
+                vecs[j] = encoded[k]
+                k += 1
+        sstore = self._sentence_store(model, dim=int(passage.shape[1]))
+        assert sstore is not None
+        sstore.add_sentences(
+            [chunks[i].chunk_id for i, *_ in rows],
+            vecs,
+            [(a, b) for _i, a, b, _r in rows],
+            document_ids=[chunks[i].document_id for i, *_ in rows],
+            submission_ids=[chunks[i].submission_id for i, *_ in rows],
+            replace=[c.chunk_id for c in chunks],
+        )
 
     def delete_document(self, document_id: int) -> None:
         with _whoosh.index_writer(self._ix, self._ft_dir) as w:
             _whoosh.delete_document(w, document_id)
         for model in self._models.values():
-            store = self._store(model)
-            if store is not None:
-                store.delete_documents([document_id])
+            for store in (self._store(model), self._sentence_store(model)):
+                if store is not None:
+                    store.delete_documents([document_id])
 
     def rebuild(self, chunks: Iterable[ChunkRecord]) -> int:
         """Replace the full-text index with ``chunks`` (streamed, batched, atomic); after
@@ -392,9 +500,9 @@ class SearchIndex:
             _whoosh.delete_all(w)
         _whoosh.mark_analysis_current(self._ft_dir)
         for model in self._models.values():
-            store = self._store(model)
-            if store is not None:
-                store.clear()
+            for store in (self._store(model), self._sentence_store(model)):
+                if store is not None:
+                    store.clear()
 
     def count(self) -> int:
         return self._searcher().doc_count()
@@ -429,15 +537,20 @@ class SearchIndex:
         keyword_coverage: bool = True,
         feedback: Feedback | None = None,
         highlight_top: int | None = None,
+        fusion: str | None = None,
     ) -> list[Hit]:
         """Ranked chunks, best first; ``submission_ids=[]`` matches nothing, ``None`` everything.
 
         ``query`` feeds BM25 (and highlights); ``vector_query`` (default: ``query``) is
         what the embedding models compare passages with. Modes: ``bm25``, ``vector``
-        (the models' scores fused), ``hybrid`` (BM25 and the models fused with
-        :attr:`weights`; BM25's weight scaled by the query's keyword coverage unless
-        ``keyword_coverage`` is false). Without vectors, ``vector``/``hybrid`` fall back to
-        BM25. At most ``limit`` chunks are ranked and returned.
+        (the models' scores fused), ``hybrid`` (BM25 and the models fused by ``fusion``,
+        default :attr:`fusion`: ``learned`` is :mod:`search_index._ranker`, the query's
+        exact names first; ``minmax``/``rrf`` weigh with :attr:`weights`, BM25's weight
+        scaled by the query's keyword coverage; ``keyword_coverage=False`` counts the
+        coverage as full). Without vectors, ``vector``/``hybrid`` fall back to BM25. At
+        most ``limit`` chunks are ranked and returned. Hits of ``vector``/``hybrid`` carry
+        their :attr:`Hit.best_sentence` where sentence vectors exist; snippets then show
+        that sentence (marked ``<span class="best-sentence">``).
 
         ``feedback`` (an evaluator's accepted and rejected chunks) re-ranks in one call:
 
@@ -464,6 +577,9 @@ class SearchIndex:
         """
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; use one of {MODES}")
+        fusion = fusion or self.fusion
+        if fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {fusion!r}; use one of {FUSIONS}")
         if query:
             _query.check_length(query)
         if _query.empty_filter(
@@ -492,6 +608,9 @@ class SearchIndex:
 
         signals: dict[str, dict[int, float]] = {}
         raw: dict[int, RawHit] = {}
+        kinds = self._kinds([m for m, _ in stores])
+        learned = mode == "hybrid" and fusion == "learned" and kinds is not None
+        best: dict[int, tuple[int, int]] = {}
         if mode == "bm25":
             hits = _keyword_hits(searcher, q, flt, limit, names)
             raw = {h.chunk_id: h for h in hits}
@@ -507,7 +626,12 @@ class SearchIndex:
                 signals[model.name] = scores
                 raw.update(vraw)
             if mode == "hybrid":
-                hits = _keyword_hits(searcher, q, flt, HYBRID_CANDIDATES, names)
+                # the learned ranker weighs the exact-name contiguity itself: raw BM25 here
+                hits = (
+                    _bm25.run_query(searcher, q, flt, HYBRID_CANDIDATES)
+                    if learned
+                    else _keyword_hits(searcher, q, flt, HYBRID_CANDIDATES, names)
+                )
                 for h in hits:
                     raw.setdefault(h.chunk_id, h)
                 signals["bm25"] = {h.chunk_id: h.score for h in hits}
@@ -517,14 +641,28 @@ class SearchIndex:
                 missing = [cid for cid in raw if cid not in have]
                 if missing:
                     have.update(store.scores_for(qvecs[model.name], missing))
-            if mode == "hybrid":
-                weights = dict(self.weights)
-                if keyword_coverage:
-                    coverage = _keyword_coverage(searcher, q, signals["bm25"])
-                    weights["bm25"] = weights.get("bm25", 0.0) * coverage**KEYWORD_COVERAGE_POWER
+            sentences = self._best_sentences(stores, qvecs, list(raw))
+            if learned:
+                assert kinds is not None
+                coverage = (
+                    _keyword_coverage(searcher, q, signals["bm25"]) if keyword_coverage else 1.0
+                )
+                ranked = self._learned_ranking(
+                    query, raw, signals, sentences, kinds, coverage, names
+                )[:limit]
             else:
-                weights = {m.name: self.weights.get(m.name, 0.0) or 1.0 for m, _ in stores}
-            ranked = fuse_signals(signals, weights, method=self.fusion)[:limit]
+                if mode == "hybrid":
+                    weights = dict(self.weights)
+                    if keyword_coverage:
+                        coverage = _keyword_coverage(searcher, q, signals["bm25"])
+                        weights["bm25"] = (
+                            weights.get("bm25", 0.0) * coverage**KEYWORD_COVERAGE_POWER
+                        )
+                else:
+                    weights = {m.name: self.weights.get(m.name, 0.0) or 1.0 for m, _ in stores}
+                method = "minmax" if fusion == "learned" else fusion
+                ranked = fuse_signals(signals, weights, method=method)[:limit]
+            best = self._pick_sentences(sentences, kinds, [m.name for m, _ in stores])
         if feedback is not None:
             ranked = self._apply_feedback(ranked, feedback)
 
@@ -539,7 +677,9 @@ class SearchIndex:
         out = []
         for i, (cid, score) in enumerate(ranked):
             h = raw[cid]
-            snippet = _highlight.make_snippet(h.text, spans.get(h.docnum, []) if i < shown else [])
+            snippet = _highlight.make_snippet(
+                h.text, spans.get(h.docnum, []) if i < shown else [], focus=best.get(cid)
+            )
             vectors = {name: signals[name][cid] for name in model_order if cid in signals[name]}
             out.append(
                 Hit(
@@ -552,9 +692,83 @@ class SearchIndex:
                     text=h.text,
                     bm25=signals.get("bm25", {}).get(cid),
                     vectors=vectors,
+                    best_sentence=best.get(cid),
                 )
             )
         return out
+
+    def _kinds(self, models: Sequence[_Model]) -> dict[str, str] | None:
+        """Model name -> ``e5``/``use`` (its name or its embedder's), for the learned
+        ranker's features; None when a model is neither (then min-max fusion ranks)."""
+        out: dict[str, str] = {}
+        for m in models:
+            kind = m.name if m.name in ("e5", "use") else getattr(m.embedder, "name", None)
+            if kind not in ("e5", "use") or kind in out.values():
+                return None
+            out[m.name] = kind
+        return out
+
+    def _best_sentences(
+        self, stores: Sequence[tuple[_Model, VectorStore]], qvecs: Mapping[str, Any], ids: list[int]
+    ) -> dict[str, dict[int, tuple[float, int, int]]]:
+        """Per model name: each candidate's best sentence (cosine, start, end), where the
+        model has sentence vectors."""
+        out: dict[str, dict[int, tuple[float, int, int]]] = {}
+        for model, _store in stores:
+            sstore = self._sentence_store(model)
+            if sstore is not None and ids:
+                out[model.name] = sstore.best_sentences(qvecs[model.name], ids)
+        return out
+
+    @staticmethod
+    def _pick_sentences(
+        sentences: Mapping[str, Mapping[int, tuple[float, int, int]]],
+        kinds: Mapping[str, str] | None,
+        names: Sequence[str],
+    ) -> dict[int, tuple[int, int]]:
+        """Each chunk's best sentence offsets from the strongest model that has them (e5,
+        the better one alone on every task of bench/results/ranking.md, before USE)."""
+        order = sorted(names, key=lambda n: 0 if (kinds or {}).get(n, n) == "e5" else 1)
+        out: dict[int, tuple[int, int]] = {}
+        for name in reversed(order):
+            for cid, (_cos, a, b) in sentences.get(name, {}).items():
+                out[cid] = (a, b)
+        return out
+
+    def _learned_ranking(
+        self,
+        query: str,
+        raw: Mapping[int, RawHit],
+        signals: Mapping[str, Mapping[int, float]],
+        sentences: Mapping[str, Mapping[int, tuple[float, int, int]]],
+        kinds: Mapping[str, str],
+        coverage: float,
+        names: _contiguity.QueryNames | None,
+    ) -> list[tuple[int, float]]:
+        """The candidates ranked by :mod:`search_index._ranker` (best first, ties by id)."""
+        ids = list(raw)
+        nan = float("nan")
+        bm25 = signals.get("bm25", {})
+        sig: dict[str, np.ndarray] = {
+            "bm25": np.array([bm25.get(c, nan) for c in ids], dtype=np.float64),
+            "title": np.array([_ranker.title_match(query, raw[c].document_name) for c in ids]),
+        }
+        if names is not None:
+            sig["contiguity"] = np.array(
+                [names.weight * _contiguity.contiguity(names.runs, raw[c].text) for c in ids]
+            )
+        for name, kind in kinds.items():
+            cos = signals.get(name, {})
+            sig[f"{kind}_passage"] = np.array([cos.get(c, nan) for c in ids], dtype=np.float64)
+            best = sentences.get(name, {})
+            sig[f"{kind}_sentence"] = np.array(
+                [best[c][0] if c in best else nan for c in ids], dtype=np.float64
+            )
+        scores = _ranker.score(_ranker.features(sig, coverage, len(ids)))
+        return sorted(
+            ((c, float(v)) for c, v in zip(ids, scores, strict=True)),
+            key=lambda kv: (-kv[1], kv[0]),
+        )
 
     def _parse(self, searcher: Any, query: str) -> Any:
         """``query`` as a whoosh query within the limits, very common terms pruned."""

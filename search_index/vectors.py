@@ -88,6 +88,9 @@ def _normalize_query(query_vec: np.ndarray, dim: int) -> np.ndarray:
 class VectorStore:
     """Chunk vectors under ``directory``; safe for one writer process + concurrent readers."""
 
+    # how rows are stored on disk (a subclass may store them smaller; scores are float32)
+    vec_dtype: type = np.float32
+
     def __init__(self, directory: Path, dim: int, *, max_segments: int = 16) -> None:
         self.directory = Path(directory)
         self.dim = int(dim)
@@ -227,12 +230,12 @@ class VectorStore:
             rows = self._selected(seg, subs, docs, chunks)
             if rows is None:
                 for a in range(0, len(seg.meta), _BLOCK_ROWS):
-                    block = np.asarray(seg.vec[a : a + _BLOCK_ROWS])
+                    block = np.asarray(seg.vec[a : a + _BLOCK_ROWS], dtype=np.float32)
                     yield np.asarray(seg.meta[a : a + _BLOCK_ROWS, 0]), block @ queries.T
             elif len(rows):
                 for a in range(0, len(rows), _BLOCK_ROWS):
                     r = rows[a : a + _BLOCK_ROWS]
-                    yield np.asarray(seg.meta[r, 0]), seg.vec[r] @ queries.T
+                    yield np.asarray(seg.meta[r, 0]), np.asarray(seg.vec[r], np.float32) @ queries.T
 
     def search_batch(
         self,
@@ -456,7 +459,7 @@ class VectorStore:
             self._check_dim(manifest)
             self._tombstone(manifest, 0, ids)
             name = self._new_segment_name(manifest)
-            self._save_array(f"{name}.vec.npy", np.ascontiguousarray(vecs, dtype=np.float32))
+            self._save_array(f"{name}.vec.npy", np.ascontiguousarray(vecs, dtype=self.vec_dtype))
             self._save_array(f"{name}.meta.npy", meta)
             manifest["segments"].append({"name": name, "count": len(ids), "live": len(ids)})
             self._merge_small_segments(manifest)
@@ -509,7 +512,7 @@ class VectorStore:
         if len(vecs) == 0:
             return None
         name = self._new_segment_name(manifest)
-        self._save_array(f"{name}.vec.npy", np.ascontiguousarray(vecs, dtype=np.float32))
+        self._save_array(f"{name}.vec.npy", np.ascontiguousarray(vecs, dtype=self.vec_dtype))
         self._save_array(f"{name}.meta.npy", np.concatenate(meta_parts).astype(np.int64))
         return {"name": name, "count": len(vecs), "live": len(vecs)}
 

@@ -49,6 +49,9 @@ def search_cmd(query: str, submission_id: int, mode: str, limit: int, as_json: b
             "place": place_at(h.document_id, h.page, h.chunk_id).label,
             "score": round(float(h.score), 6),
             "snippet": plain_snippet(h.snippet),
+            "best_sentence": h.text[h.best_sentence[0] : h.best_sentence[1]]
+            if h.best_sentence
+            else None,
         }
         for h in hits
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,8 @@ from search_index import ChunkRecord, EmbeddingModelError, SearchIndex, load_emb
 
 from ..extensions import db
 from ..models import Chunk, Document, DocumentStatus, Submission
+
+log = logging.getLogger(__name__)
 
 
 def get_index() -> SearchIndex:
@@ -26,6 +30,23 @@ def get_index() -> SearchIndex:
             weights=cfg["FUSION_WEIGHTS"],
         )
     return ext["search_index"]
+
+
+def warm_in_background(app: Any) -> threading.Thread:
+    """Load the search models and index of ``app`` in a daemon thread (a web process at
+    start), so that its first search does not wait for them; failures are logged only."""
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                took = get_index().warm()
+            log.info("search index warm: %s", took)
+        except Exception:  # noqa: BLE001 - the first search loads what is missing
+            log.warning("warming the search index failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="search-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def _embedder_factory(kind: str) -> Any:

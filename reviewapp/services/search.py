@@ -124,4 +124,4 @@ def group_by_document(hits: list[Hit]) -> list[DocumentHits]:
 
 def plain_snippet(snippet_html: str) -> str:
     """The highlighted HTML snippet as plain text, for the CLI and JSON."""
-    return html.unescape(re.sub(r"</?mark[^>]*>", "", snippet_html))
+    return html.unescape(re.sub(r"</?(?:mark|span)\b[^>]*>", "", snippet_html))

@@ -26,6 +26,10 @@ CANDIDATES = 40
 # passage holding a few of them is a good match, so BM25 keeps its full weight instead of
 # being scaled by keyword coverage as search queries are (bench/results/suggest.md).
 KEYWORD_COVERAGE = False
+# Suggestions keep the min-max fusion (FUSION_WEIGHTS) that bench/results/suggest.md
+# measured (hit@1 0.848, hit@3 0.978): the learned ranker of searches was fitted on
+# questions whose keywords and meaning are one text, not on an indicator's hints + rubric.
+FUSION = "minmax"
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,7 @@ def rank(
         limit=CANDIDATES + len(decisions),
         mode=mode,
         keyword_coverage=KEYWORD_COVERAGE,
+        fusion=FUSION,
         feedback=Feedback(accepted_ids, rejected_ids),
         highlight_top=limit,  # only the passages shown get highlights
     )[:limit]
