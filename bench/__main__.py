@@ -29,6 +29,7 @@ BENCHES = (
     "learning",
     "suggest",
     "claims",
+    "answering",
 )
 
 

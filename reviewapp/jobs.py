@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from .queue import enqueue, huey, task
-from .services import claims, documents, pipeline, rechecks, suggestions
+from .services import claims, documents, pipeline, rechecks, suggestions, summaries
 
 log = logging.getLogger(__name__)
 _app: Flask | None = None
@@ -89,6 +89,13 @@ def embed_document_task(document_id: int, model: str | None = None) -> None:
             # the round's indicators as prepared queries: suggestions need no model call
             suggestions.prepare_indicator_queries(submission_id, models)
             rechecks.request(submission_id)  # the suggestions re-rank with the new vectors
+
+
+@task(summaries.JOB, retries=1, retry_delay=30)
+def summarize_indicator_task(submission_id: int, indicator_id: int) -> None:
+    """Recompute an indicator's evidence summaries (services/summaries.py)."""
+    with _context():
+        summaries.refresh(submission_id, indicator_id)
 
 
 @task(rechecks.JOB, retries=1, retry_delay=30)

@@ -30,6 +30,7 @@ PRIORITY = {
     "embed_document": 10,
     "ocr_document": 5,
     "recheck_claims": 2,
+    "summarize_indicator": 1,
     "embed_document_slow": 0,
 }
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError
 
 from . import (
     accounts,
+    answering,
     claim_checks,
     claims_import,
     demo,
@@ -40,6 +41,7 @@ AREAS = (
     claim_checks,
     jobs,
     demo,
+    answering,
 )
 # By name, as `flask --app` would: the factory imports this package to register the commands.
 APP_FACTORY = ("reviewapp", "create_app")

@@ -45,7 +45,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit, rechecks
+from . import audit, rechecks, summary_queue
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .rounds import require_open_submission
 
@@ -448,6 +448,7 @@ def decide(
 
     state = _once(change)
     rechecks.request(submission_id)
+    summary_queue.request(submission_id, indicator_id)
     return state
 
 
@@ -471,6 +472,7 @@ def link_passage(
 
     link = _once(change)
     rechecks.request(submission_id)
+    summary_queue.request(submission_id, indicator_id)
     return link
 
 
@@ -508,6 +510,7 @@ def unlink(actor_id: int, link_id: int) -> RemovedLink:
 
     done = _once(change)
     rechecks.request(done.submission_id)
+    summary_queue.request(done.submission_id, done.indicator_id)
     return done
 
 
@@ -593,4 +596,5 @@ def link_citation(
 
     link = _once(change)
     rechecks.request(submission_id)
+    summary_queue.request(submission_id, indicator_id)
     return link

@@ -1,0 +1,159 @@
+"""Extractive answering: the sentence inside the top passages that answers the question.
+
+Each sentence of the retrieved passages is scored (all terms 0-1)::
+
+    score = W_COS * meaning + W_LEX * words + W_PASSAGE * passage + W_CUE * cue
+
+``meaning``: the sentence vector's cosine with the question's, rescaled from
+[COS_FLOOR, 1] to [0, 1] (e5 puts unrelated Korean sentences near 0.75);
+``words``: the share of the question's content words (kiwi morphemes, search_index's
+:func:`~search_index.content_terms`) in the sentence and its neighbours;
+``passage``: the passage's retrieval score; ``cue``: :func:`cues.cue_score` for the
+question's type. The answer's confidence is the best sentence's score, unless the words of
+the question are too few in the best passage (a question about something else shares the
+topic's words, not the question's own). Weights and THRESHOLD were fitted on KorQuAD dev
+questions by ``bench/bench_answering.py`` (bench/results/answering.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from search_index import content_terms
+
+from .contract import LABEL_EVIDENCE, MAX_SUPPORT, Answer, Citation, Passage
+from .cues import OTHER, question_type, cue_score
+from .sentences import SentenceVectors
+
+W_COS = 0.35
+W_LEX = 0.40
+W_PASSAGE = 0.10
+W_CUE = 0.15
+COS_FLOOR = 0.70
+THRESHOLD = 0.45  # confidence below this: "not found" (bench/bench_answering.py)
+TOP_PASSAGES = 6
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A candidate: passage ``p`` (index into the passages), its sentence ``span``, its
+    ``score`` and the parts of it."""
+
+    p: int
+    span: tuple[int, int]
+    score: float
+    meaning: float
+    words: float
+    cue: float
+
+
+def _terms(text: str) -> set[str]:
+    try:
+        return {t.lower() for t in content_terms(text)}
+    except Exception:  # noqa: BLE001 - analysis never breaks an answer
+        return set(text.lower().split())
+
+
+def score_sentences(
+    question: str, passages: Sequence[Passage], sv: SentenceVectors, query_terms_from: str = ""
+) -> list[ScoredSentence]:
+    """Every sentence of ``passages`` scored for ``question`` (best first). The question's
+    content words come from ``query_terms_from`` when given (a follow-up's full query)."""
+    if not passages:
+        return []
+    qtype = question_type(question)
+    qterms = _terms(query_terms_from or question)
+    qvec = sv.query(question if not query_terms_from else query_terms_from)
+    sents = sv.get([(p.chunk_id, p.text) for p in passages])
+    out: list[ScoredSentence] = []
+    for i, (p, s) in enumerate(zip(passages, sents)):
+        if not s.spans:
+            continue
+        cos = s.vectors @ qvec if len(s.vectors) else np.zeros(len(s.spans))
+        terms = [_terms(p.text[a:b]) for a, b in s.spans]
+        for j, (a, b) in enumerate(s.spans):
+            near = terms[j] | (terms[j - 1] if j else set())
+            own = len(qterms & terms[j]) / len(qterms) if qterms else 0.0
+            ctx = len(qterms & near) / len(qterms) if qterms else 0.0
+            words = 0.7 * own + 0.3 * ctx
+            meaning = max(0.0, (float(cos[j]) - COS_FLOOR) / (1 - COS_FLOOR))
+            cue = cue_score(qtype, p.text[a:b]) if qtype.kind != OTHER else 0.5
+            score = W_COS * meaning + W_LEX * words + W_PASSAGE * p.score + W_CUE * cue
+            out.append(ScoredSentence(i, (a, b), score, meaning, words, cue))
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+def _citation(p: Passage, span: tuple[int, int], score: float) -> Citation:
+    return Citation(
+        chunk_id=p.chunk_id,
+        document_id=p.document_id,
+        document=p.document,
+        page=p.page,
+        passage=p.text,
+        sentence=p.text[span[0] : span[1]],
+        span=span,
+        label=p.label,
+        score=round(score, 4),
+    )
+
+
+def answer(
+    question: str,
+    passages: Sequence[Passage],
+    sv: SentenceVectors,
+    *,
+    query: str = "",
+    threshold: float = THRESHOLD,
+) -> Answer:
+    """The extractive :class:`Answer` to ``question`` from ``passages`` (retrieval order).
+
+    Evidence passages answer first; the applicant's own documents and references only when
+    no evidence sentence reaches ``threshold``. Not found: ``found`` False, ``text`` "" and
+    the closest passages (their best sentences) as citations."""
+    query = query or question
+    passages = list(passages)[:TOP_PASSAGES]
+    scored = score_sentences(question, passages, sv, query_terms_from=query)
+    if not scored:
+        return Answer(question, query, "", False)
+    evidence = [c for c in scored if passages[c.p].label == LABEL_EVIDENCE]
+    others = [c for c in scored if passages[c.p].label != LABEL_EVIDENCE]
+    best = None
+    for pool in (evidence, others):
+        if pool and pool[0].score >= threshold:
+            best = pool[0]
+            break
+    # one sentence per passage, best first, evidence before the rest
+    per_passage: dict[int, ScoredSentence] = {}
+    for c in scored:
+        per_passage.setdefault(c.p, c)
+    ranked = sorted(
+        per_passage.values(),
+        key=lambda c: (passages[c.p].label != LABEL_EVIDENCE, -c.score),
+    )
+    if best is None:
+        top = scored[0]
+        return Answer(
+            question,
+            query,
+            "",
+            False,
+            confidence=round(top.score, 4),
+            citations=[_citation(passages[c.p], c.span, c.score) for c in ranked[:MAX_SUPPORT]],
+        )
+    support = [c for c in ranked if c.p != best.p][:MAX_SUPPORT]
+    # the next-best sentences (answer@3 counts them): the answering passage's second
+    # sentence may be the answer when the best one only restates the question
+    cites = [_citation(passages[best.p], best.span, best.score)]
+    cites += [_citation(passages[c.p], c.span, c.score) for c in support]
+    return Answer(
+        question,
+        query,
+        passages[best.p].text[best.span[0] : best.span[1]],
+        True,
+        confidence=round(best.score, 4),
+        citations=cites,
+    )
