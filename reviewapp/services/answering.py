@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from search_index import QueryRejected, load_embedder
@@ -165,9 +166,9 @@ def ask(
         raise NotFound(f"no user {user_id}")
     question = " ".join(question.split())
     if not question:
-        raise Invalid("Ask a question.")
+        raise Invalid(_("Ask a question."))
     if len(question) > MAX_QUESTION_CHARS:
-        raise Invalid(f"A question has at most {MAX_QUESTION_CHARS} characters.")
+        raise Invalid(_("A question has at most %(n)d characters.", n=MAX_QUESTION_CHARS))
     indicator = None
     if indicator_code:
         submission, indicator = access.indicator_for(user, submission_id, indicator_code)

@@ -1,0 +1,224 @@
+"""Ask the evidence (issue 16) on the demo cities' real plan documents, with the real
+index, the real bundled e5 model and USE, SQLite and the job queue inline: answers with
+the sentence and page, follow-ups, "not found", the submission an evaluator may not see,
+saved conversations, the panels, the CLI shapes and the indicator summaries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from reviewapp.answering import Passage, cues
+from reviewapp.answering.summary import summarize
+from reviewapp.extensions import db
+from reviewapp.models import AuditEvent, Document, IndicatorSummary, Question
+from reviewapp.services import access, answering, evidence, summaries
+from reviewapp.services.errors import NotFound
+from tests.conftest import FRAMEWORK, PASSWORD, ROOT, csrf_token, login, make_app
+from tests.reviewapp.helpers import ingest, user
+
+HANBIT_PLAN = ROOT / "demo" / "documents" / "hanbit" / "hanbit-smart-city-plan-summary-2026.pdf"
+HANBIT_SELF = ROOT / "demo" / "documents" / "hanbit" / "hanbit-self-evaluation-2026.xlsx"
+SOLNAE_PLAN = (
+    ROOT / "demo" / "documents" / "solnae" / "solnae-smart-city-basic-plan-summary-2026.pdf"
+)
+MODEL = ROOT / "models" / "multilingual-e5-small"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, int, int]]:
+    """한빛시 (eva assigned) and 솔내시 (evb assigned), each with its plan, embedded."""
+    app = make_app(
+        tmp_path_factory.mktemp("ask"),
+        EMBEDDINGS_ENABLED=True,
+        EMBEDDING_MODEL=str(MODEL),
+        EMBEDDERS=["use", "e5"],
+    )
+    with app.app_context():
+        from reviewapp.services import accounts, rounds
+        from reviewapp.services.frameworks import import_framework
+
+        accounts.create_user("coord", PASSWORD, "coordinator")
+        accounts.create_user("eva", PASSWORD, "evaluator")
+        accounts.create_user("evb", PASSWORD, "evaluator")
+        fw = import_framework(FRAMEWORK)
+        r = rounds.create_round("2026 인증", fw.id)
+        hanbit = rounds.add_applicant(r.id, "한빛시", 1_020_000).submission_id
+        solnae = rounds.add_applicant(r.id, "솔내시", 186_000).submission_id
+        rounds.assign(hanbit, "eva")
+        rounds.assign(solnae, "evb")
+        docs = ingest([HANBIT_PLAN], hanbit) + ingest([SOLNAE_PLAN], solnae)
+        assert all(d.status == "ready" and d.embedded for d in docs), [d.error for d in docs]
+        yield app, hanbit, solnae
+        db.session.remove()
+
+
+def _ask(name: str, submission_id: int, question: str, code: str | None = None):  # type: ignore[no-untyped-def]
+    result, _ = answering.ask(user(name).id, submission_id, question, indicator_code=code)
+    return result
+
+
+def test_question_types_read_korean_and_english() -> None:
+    assert cues.question_type("CCTV는 몇 대인가?") == cues.QuestionType(cues.QUANTITY, "대")
+    assert cues.question_type("시민참여단은 언제 구성되었나?").kind == cues.DATE
+    assert cues.question_type("센터는 어디에 있나?").kind == cues.PLACE
+    assert cues.question_type("How many cameras are there?").kind == cues.QUANTITY
+    assert cues.question_type("When was it opened?").kind == cues.DATE
+    assert cues.question_type("비전은 무엇인가?").kind == cues.OTHER
+    qty = cues.question_type("CCTV는 몇 대인가?")
+    assert cues.cue_score(qty, "CCTV는 4,850대이다.") == 1.0
+    assert cues.cue_score(qty, "비율은 62.1%이다.") == 0.5
+    assert cues.cue_score(qty, "관제센터를 운영한다.") == 0.0
+    assert cues.cue_score(cues.question_type("언제?"), "2019년 1월 개소하였다.") == 1.0
+
+
+def test_answers_a_count_with_its_sentence_and_page(world: tuple[Flask, int, int]) -> None:
+    _app, hanbit, _solnae = world
+    result = _ask("eva", hanbit, "통합관제 대상 CCTV는 몇 대인가?")
+    assert result.found and result.mode == "extractive"
+    assert "4,850대" in result.text
+    first = result.citations[0]
+    assert first.sentence == result.text and first.sentence in first.passage
+    assert first.passage[first.span[0] : first.span[1]] == first.sentence
+    doc = db.session.get(Document, first.document_id)
+    assert doc.filename == HANBIT_PLAN.name and doc.submission_id == hanbit
+    assert first.page == 4  # the plan's CCTV section (demo/generate.py cites page 4)
+    assert len(result.citations) <= 4
+
+
+def test_english_question_and_a_date(world: tuple[Flask, int, int]) -> None:
+    _app, _hanbit, solnae = world
+    when = _ask("evb", solnae, "솔내시 CCTV 통합관제센터는 언제 개소하였나?")
+    assert when.found and "2019년 1월" in when.text
+    english = _ask("evb", solnae, "How many CCTV cameras are under integrated control?")
+    assert english.found and "1,120대" in english.text
+
+
+def test_follow_up_keeps_the_subject(world: tuple[Flask, int, int]) -> None:
+    _app, hanbit, _solnae = world
+    _ask("eva", hanbit, "통합관제 대상 CCTV는 몇 대인가?")
+    follow = _ask("eva", hanbit, "그중 지능형 선별관제가 적용된 것은 몇 대인가?")
+    assert "CCTV" in follow.query and follow.query.endswith("그중 지능형 선별관제가 적용된 것은 몇 대인가?")
+    assert follow.found and "3,010대" in follow.text
+
+
+def test_says_not_found_with_the_closest_passages(world: tuple[Flask, int, int]) -> None:
+    _app, hanbit, _solnae = world
+    result = _ask("eva", hanbit, "시청 구내식당의 점심 메뉴 가격은 얼마인가?")
+    assert not result.found and result.text == ""
+    assert result.citations, "the closest passages are shown instead"
+    assert result.as_cli_dict()["answer"] == ""
+
+
+def test_never_reaches_an_unassigned_submission(world: tuple[Flask, int, int]) -> None:
+    _app, hanbit, solnae = world
+    with pytest.raises(NotFound):
+        _ask("eva", solnae, "통합관제 대상 CCTV는 몇 대인가?")
+    with pytest.raises(NotFound):
+        _ask("eva", solnae, "CCTV", code="SVC-03")
+    # eva's own submission answers from its own documents only, never 솔내시's 1,120대
+    mine = _ask("eva", hanbit, "솔내시 통합관제 대상 CCTV는 몇 대인가?")
+    solnae_docs = set(db.session.scalars(select(Document.id).where(Document.submission_id == solnae)))
+    assert mine.citations and not {c.document_id for c in mine.citations} & solnae_docs
+    assert all("1,120" not in c.passage for c in mine.citations)
+
+
+def test_conversations_are_private_to_the_evaluator_and_coordinators(
+    world: tuple[Flask, int, int],
+) -> None:
+    _app, hanbit, _solnae = world
+    _ask("eva", hanbit, "선별관제 비율은 얼마인가?")
+    eva, coord = user("eva"), user("coord")
+    mine = answering.conversation(eva, hanbit)
+    assert mine and all(q.user_id == eva.id for q in mine)
+    assert {q.id for q in answering.conversation(coord, hanbit)} >= {q.id for q in mine}
+    assert answering.conversation(user("evb"), hanbit) == []
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "question.asked"))
+    assert any(e.data.get("mode") == "extractive" for e in events)
+
+
+def test_panel_asks_and_links_each_citation(world: tuple[Flask, int, int]) -> None:
+    app, hanbit, solnae = world
+    client = app.test_client()
+    login(client, "eva")
+    token = csrf_token(client, f"/submissions/{hanbit}")
+    html = client.post(
+        f"/submissions/{hanbit}/ask",
+        data={"question": "통합관제 대상 CCTV는 몇 대인가?", "csrf_token": token},
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert "4,850대" in html and "<mark>" in html
+    doc_id = db.session.scalar(select(Document.id).where(Document.submission_id == hanbit))
+    assert f"/documents/{doc_id}" in html
+    assert client.get(f"/submissions/{solnae}/ask").status_code == 404
+    denied = client.post(
+        f"/submissions/{solnae}/ask", data={"question": "CCTV", "csrf_token": token}
+    )
+    assert denied.status_code == 404
+    page = client.get(f"/submissions/{hanbit}/indicators/SVC-03/ask").get_data(as_text=True)
+    assert 'id="ask-panel"' in page
+
+
+def test_cli_ask_and_summary_print_the_issue_shapes(world: tuple[Flask, int, int]) -> None:
+    app, hanbit, solnae = world
+    runner = app.test_cli_runner()
+    out = runner.invoke(
+        args=["ask", "--submission", str(hanbit), "통합관제 대상 CCTV는 몇 대인가?", "--as", "eva",
+              "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert set(data) == {"answer", "found", "mode", "citations"}
+    assert data["found"] is True and "4,850대" in data["answer"]
+    assert set(data["citations"][0]) == {"document", "document_id", "page", "sentence", "passage"}
+    assert data["citations"][0]["document"] == HANBIT_PLAN.name
+    refused = runner.invoke(
+        args=["ask", "--submission", str(solnae), "CCTV는 몇 대?", "--as", "eva", "--json"]
+    )
+    assert refused.exit_code != 0
+    out = runner.invoke(
+        args=["summary", "--submission", str(hanbit), "--indicator", "SVC-03", "--as", "eva",
+              "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["source"] == "suggestions" and 1 <= len(data["sentences"]) <= 5
+    for s in data["sentences"]:
+        assert set(s) == {"text", "document", "document_id", "page"}
+        assert s["document"] == HANBIT_PLAN.name and s["page"] >= 1
+
+
+def test_summary_is_recomputed_when_links_change(world: tuple[Flask, int, int]) -> None:
+    _app, hanbit, _solnae = world
+    eva = user("eva")
+    submission, indicator = access.indicator_for(eva, hanbit, "SVC-03")
+    hits = answering.retrieve("통합관제 대상 CCTV 선별관제", hanbit, None)
+    chunk = next(p for p in hits if "4,850" in p.text)
+    evidence.link_passage(eva.id, hanbit, indicator.id, chunk.chunk_id)  # the job runs inline
+    row = summaries.cached(eva, hanbit, indicator.id)
+    assert row is not None and row.source == "links"
+    assert row.sentences and all(s["chunk_id"] == chunk.chunk_id for s in row.sentences)
+    assert all(s["text"] in chunk.text and s["page"] == chunk.page for s in row.sentences)
+    everyone = summaries.cached(user("coord"), hanbit, indicator.id)
+    assert everyone is not None and everyone.source == "links"
+    keys = db.session.scalars(
+        select(IndicatorSummary.evaluator_id).where(IndicatorSummary.indicator_id == indicator.id)
+    )
+    assert set(keys) >= {eva.id, None}
+
+
+def test_mmr_summary_drops_repeats_and_keeps_document_order(world: tuple[Flask, int, int]) -> None:
+    text = (
+        "통합관제 대상 CCTV는 4,850대이다. 통합관제 대상 CCTV는 4,850대이다. "
+        "관제요원 48명이 4조 3교대로 근무하며 24시간 운영한다. 시민참여단은 2023년 3월에 구성되었다."
+    )
+    passages = [Passage(-1, 1, "a.txt", 2, text, 1.0, 0), Passage(-2, 1, "a.txt", 3, text, 1.0, 1)]
+    picked = summarize(passages, answering.sentence_vectors(), k=5)
+    texts = [s.text for s in picked]
+    assert len(texts) == len(set(texts)) == 3
+    assert texts == sorted(texts, key=text.index)
