@@ -17,24 +17,27 @@ questions by ``bench/bench_answering.py`` (bench/results/answering.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from search_index import content_terms
-
 from .contract import LABEL_EVIDENCE, MAX_SUPPORT, Answer, Citation, Passage
 from .cues import OTHER, question_type, cue_score
-from .sentences import SentenceVectors
+from .sentences import SentenceVectors, terms_of
 
 W_COS = 0.35
 W_LEX = 0.40
 W_PASSAGE = 0.10
 W_CUE = 0.15
 COS_FLOOR = 0.70
+# A question without Hangul (English) shares few words with Korean evidence: meaning
+# carries it (weights: meaning, words, passage, cue).
+CROSS_LINGUAL = (0.60, 0.10, 0.10, 0.20)
 THRESHOLD = 0.45  # confidence below this: "not found" (bench/bench_answering.py)
 TOP_PASSAGES = 6
+_HANGUL = re.compile(r"[가-힣]")
 
 
 @dataclass(frozen=True)
@@ -50,13 +53,6 @@ class ScoredSentence:
     cue: float
 
 
-def _terms(text: str) -> set[str]:
-    try:
-        return {t.lower() for t in content_terms(text)}
-    except Exception:  # noqa: BLE001 - analysis never breaks an answer
-        return set(text.lower().split())
-
-
 def score_sentences(
     question: str, passages: Sequence[Passage], sv: SentenceVectors, query_terms_from: str = ""
 ) -> list[ScoredSentence]:
@@ -65,7 +61,10 @@ def score_sentences(
     if not passages:
         return []
     qtype = question_type(question)
-    qterms = _terms(query_terms_from or question)
+    w_cos, w_lex, w_passage, w_cue = W_COS, W_LEX, W_PASSAGE, W_CUE
+    if not _HANGUL.search(question):
+        w_cos, w_lex, w_passage, w_cue = CROSS_LINGUAL
+    qterms = set(terms_of(query_terms_from or question))
     qvec = sv.query(question if not query_terms_from else query_terms_from)
     sents = sv.get([(p.chunk_id, p.text) for p in passages])
     out: list[ScoredSentence] = []
@@ -73,15 +72,21 @@ def score_sentences(
         if not s.spans:
             continue
         cos = s.vectors @ qvec if len(s.vectors) else np.zeros(len(s.spans))
-        terms = [_terms(p.text[a:b]) for a, b in s.spans]
+        terms = s.terms
         for j, (a, b) in enumerate(s.spans):
             near = terms[j] | (terms[j - 1] if j else set())
             own = len(qterms & terms[j]) / len(qterms) if qterms else 0.0
             ctx = len(qterms & near) / len(qterms) if qterms else 0.0
             words = 0.7 * own + 0.3 * ctx
             meaning = max(0.0, (float(cos[j]) - COS_FLOOR) / (1 - COS_FLOOR))
-            cue = cue_score(qtype, p.text[a:b]) if qtype.kind != OTHER else 0.5
-            score = W_COS * meaning + W_LEX * words + W_PASSAGE * p.score + W_CUE * cue
+            if qtype.kind == OTHER:
+                cue = 0.5
+            else:
+                key = (qtype, j)
+                if key not in s.memo:  # numbers and dates are read once per sentence
+                    s.memo[key] = cue_score(qtype, p.text[a:b])
+                cue = s.memo[key]
+            score = w_cos * meaning + w_lex * words + w_passage * p.score + w_cue * cue
             out.append(ScoredSentence(i, (a, b), score, meaning, words, cue))
     out.sort(key=lambda c: -c.score)
     return out

@@ -14,22 +14,36 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from search_index import Embedder, sentence_spans
+from search_index import Embedder, content_terms, sentence_spans
 
+QUERY_CACHE = 256
 CACHE_CHUNKS = 50_000  # passages kept (an e5 sentence row is 1.5 KB; ~6 sentences a passage)
 
 
 @dataclass(frozen=True)
 class Sentences:
-    """A passage's sentences: ``spans`` (start, end) into its text and ``vectors`` float32
-    [n, dim], L2-normalised (n may be 0 for a text without words)."""
+    """A passage's sentences: ``spans`` (start, end) into its text, ``vectors`` float32
+    [n, dim], L2-normalised (n may be 0 for a text without words), ``terms`` each
+    sentence's content words (lower-cased kiwi morphemes, search_index.content_terms), and
+    ``memo`` for what callers derive once per sentence (e.g. its numbers and dates)."""
 
     spans: list[tuple[int, int]]
     vectors: np.ndarray
+    terms: list[frozenset[str]] = field(default_factory=list)
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False)
+
+
+def terms_of(text: str) -> frozenset[str]:
+    """The content words of ``text``, lower-cased (whitespace words if analysis fails)."""
+    try:
+        return frozenset(t.lower() for t in content_terms(text))
+    except Exception:  # noqa: BLE001 - analysis never breaks an answer
+        return frozenset(text.lower().split())
 
 
 def _key(chunk_id: int, text: str) -> tuple[int, str]:
@@ -44,6 +58,7 @@ class SentenceVectors:
         self.capacity = capacity
         self._cache: OrderedDict[tuple[int, str], Sentences] = OrderedDict()
         self._lock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def get(self, passages: Sequence[tuple[int, str]]) -> list[Sentences]:
         """For ``[(chunk_id, text), ...]`` the :class:`Sentences` of each, in order;
@@ -72,7 +87,10 @@ class SentenceVectors:
             k = 0
             with self._lock:
                 for i, sp in zip(todo, spans):
-                    item = Sentences(sp, vecs[k : k + len(sp)])
+                    text = passages[i][1]
+                    item = Sentences(
+                        sp, vecs[k : k + len(sp)], [terms_of(text[a:b]) for a, b in sp]
+                    )
                     k += len(sp)
                     out[i] = item
                     self._cache[keys[i]] = item
@@ -81,9 +99,19 @@ class SentenceVectors:
         return [o for o in out if o is not None]
 
     def query(self, text: str) -> np.ndarray:
-        """The question's vector (float32 [dim], L2-normalised), e5 query prompt."""
+        """The question's vector (float32 [dim], L2-normalised), e5 query prompt; the last
+        QUERY_CACHE questions are kept (a follow-up or a repeated question costs nothing)."""
+        with self._lock:
+            hit = self._queries.get(text)
+        if hit is not None:
+            return hit
         vec = np.asarray(self.embedder.encode_queries([text]), dtype=np.float32).reshape(-1)
-        return vec / max(float(np.linalg.norm(vec)), 1e-12)
+        vec = vec / max(float(np.linalg.norm(vec)), 1e-12)
+        with self._lock:
+            self._queries[text] = vec
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vec
 
 
 _instances: dict[int, SentenceVectors] = {}

@@ -121,3 +121,16 @@ def cached(viewer: User, submission_id: int, indicator_id: int) -> IndicatorSumm
         .order_by(IndicatorSummary.id.desc())
         .limit(1)
     )
+
+
+def committee_summaries(submission_id: int) -> dict[int, IndicatorSummary]:
+    """indicator id -> the stored everyone's-links summary (what the DOCX report prints)."""
+    rows = db.session.scalars(
+        select(IndicatorSummary)
+        .where(
+            IndicatorSummary.submission_id == submission_id,
+            IndicatorSummary.evaluator_id.is_(None),
+        )
+        .order_by(IndicatorSummary.id)
+    )
+    return {row.indicator_id: row for row in rows}
