@@ -16,7 +16,7 @@ index (BM25 with kiwi, e5 + USE, sentence vectors). Then:
 A threshold sweep over the recorded confidences shows the trade-off the shipped
 ``answering.extractive.THRESHOLD`` makes.
 
-Run: ``python -m bench.bench_answering [OUT_DIR]``; writes answering.json and answering.md.
+Run: ``python -m bench.bench_answering [OUT_DIR] [--quick]`` (``--quick``: QUICK sizes); writes answering.json and answering.md.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ KORQUAD = BENCHMARKS / "korquad-v1.0-dev.json"
 INDEXED_PASSAGES = 1000
 ANSWERED_QUESTIONS = 1000
 UNINDEXED_QUESTIONS = 250
+# A reduced run for a loaded machine: the same measures on fewer passages and questions.
+QUICK = {"passages": 120, "questions": 300, "unindexed": 100}
 TARGETS = {"answer_at_3": 0.90, "answer_at_1": 0.75, "not_found": 0.80, "p95_seconds": 1.5}
 
 
@@ -140,7 +142,14 @@ def _sweep(rows: list[dict[str, Any]], unrows: list[dict[str, Any]]) -> list[dic
     return out
 
 
-def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
+def main(
+    out_dir: Path = ROOT / "bench" / "results",
+    *,
+    passages: int = INDEXED_PASSAGES,
+    questions: int = ANSWERED_QUESTIONS,
+    unindexed: int = UNINDEXED_QUESTIONS,
+) -> dict[str, Any]:
+    """Run the benchmark (sizes: the issue's unless given smaller, e.g. ``--quick``)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -148,15 +157,15 @@ def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
     from reviewapp.services.chunking import chunk_page
 
     indexed: list[dict[str, Any]] = []
-    passages = 0
+    n_passages = 0
     for a in data:
-        if passages >= INDEXED_PASSAGES:
+        if n_passages >= passages:
             break
         indexed.append(a)
-        passages += sum(len(chunk_page(1, p["context"])) for p in a["paragraphs"])
+        n_passages += sum(len(chunk_page(1, p["context"])) for p in a["paragraphs"])
     others = data[len(indexed) :]
-    asked = _round_robin(indexed, ANSWERED_QUESTIONS)
-    unasked = _round_robin(others, UNINDEXED_QUESTIONS)
+    asked = _round_robin(indexed, questions)
+    unasked = _round_robin(others, unindexed)
     with tempfile.TemporaryDirectory(prefix="bench-answering-") as tmp:
         app = bench_app(Path(tmp) / "data")
         with app.app_context():
@@ -267,4 +276,6 @@ def _md(r: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench" / "results")
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    sizes = QUICK if "--quick" in sys.argv else {}
+    main(Path(args[0]) if args else ROOT / "bench" / "results", **sizes)

@@ -149,9 +149,18 @@ def answer(
             confidence=round(top.score, 4),
             citations=[_citation(passages[c.p], c.span, c.score) for c in ranked[:MAX_SUPPORT]],
         )
-    support = [c for c in ranked if c.p != best.p][:MAX_SUPPORT]
-    # the next-best sentences (answer@3 counts them): the answering passage's second
-    # sentence may be the answer when the best one only restates the question
+    # supporting citations: the next-best sentences, at most two of any passage (the
+    # answering passage's second sentence may hold the answer when the best one only
+    # restates the question), evidence before the applicant's own and references
+    support: list[ScoredSentence] = []
+    used = {best.p: 1}
+    for c in sorted(scored, key=lambda c: (passages[c.p].label != LABEL_EVIDENCE, -c.score)):
+        if c is best or used.get(c.p, 0) >= 2:
+            continue
+        support.append(c)
+        used[c.p] = used.get(c.p, 0) + 1
+        if len(support) == MAX_SUPPORT:
+            break
     cites = [_citation(passages[best.p], best.span, best.score)]
     cites += [_citation(passages[c.p], c.span, c.score) for c in support]
     return Answer(
