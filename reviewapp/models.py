@@ -601,6 +601,8 @@ class Question(db.Model):
     answer: Mapped[str] = mapped_column(Text, default="")
     found: Mapped[bool] = mapped_column(Boolean, default=False)
     mode: Mapped[str] = mapped_column(String(20), default="extractive")
+    # why the generative mode was not used (refused, failed, timed out), or ""
+    notice: Mapped[str] = mapped_column(Text, default="")
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     citations: Mapped[list[Any]] = mapped_column(JSON, default=list)
     asked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

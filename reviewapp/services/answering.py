@@ -9,6 +9,7 @@ submission only, so no question of an evaluator reaches an unassigned submission
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from ..answering import (
     Answer,
     Passage,
     extractive,
+    generative,
     sentence_vectors_for,
 )
 from ..answering.sentences import SentenceVectors
@@ -154,6 +156,29 @@ def answer_question(
     return extractive.answer(question, passages, sentence_vectors(), query=query)
 
 
+def with_generation(result: Answer) -> Answer:
+    """``result`` rewritten by the configured LLM (LLM_URL and LLM_MODEL) from its cited
+    passages, or ``result`` itself, with the reason in ``notice`` when the model's answer
+    was refused or failed. Without LLM_URL: ``result`` unchanged."""
+    cfg = current_app.config
+    if not cfg.get("LLM_URL") or not cfg.get("LLM_MODEL") or not result.citations:
+        return result
+    sources = list({c.chunk_id: c for c in result.citations}.values())
+    try:
+        written = generative.generate(
+            result.question,
+            sources,
+            url=str(cfg["LLM_URL"]),
+            model=str(cfg["LLM_MODEL"]),
+            timeout=float(cfg.get("LLM_TIMEOUT_SECONDS") or 30),
+            allow_remote=bool(cfg.get("LLM_ALLOW_REMOTE")),
+        )
+    except generative.GenerationRefused as exc:
+        result.notice = str(exc)
+        return result
+    return replace(written, query=result.query, confidence=result.confidence)
+
+
 def ask(
     user_id: int, submission_id: int, question: str, *, indicator_code: str | None = None
 ) -> tuple[Answer, Question]:
@@ -184,6 +209,7 @@ def ask(
         result = answer_question(question, submission.id, document_ids=docs, previous=previous)
     except QueryRejected as exc:
         raise Invalid(exc.message) from exc
+    result = with_generation(result)
     record = Question(
         user_id=user.id,
         submission_id=submission.id,
@@ -193,6 +219,7 @@ def ask(
         answer=result.text,
         found=result.found,
         mode=result.mode,
+        notice=result.notice,
         confidence=result.confidence,
         citations=[c.as_dict() for c in result.citations],
     )
@@ -207,6 +234,7 @@ def ask(
         indicator=indicator.code if indicator else None,
         mode=result.mode,
         found=result.found,
+        notice=result.notice,
     )
     db.session.commit()
     return result, record

@@ -225,3 +225,150 @@ def test_mmr_summary_drops_repeats_and_keeps_document_order(world: tuple[Flask, 
     texts = [s.text for s in picked]
     assert len(texts) == len(set(texts)) == 3
     assert texts == sorted(texts, key=text.index)
+
+
+def test_evidence_answers_before_the_applicants_own_words(world: tuple[Flask, int, int]) -> None:
+    """The applicant's self-evaluation is cited only when no evidence sentence answers,
+    labelled as its claim; reference documents the same."""
+    from reviewapp.answering import LABEL_CLAIM, LABEL_EVIDENCE, extractive
+
+    sv = answering.sentence_vectors()
+    claim = Passage(-11, 7, "self.xlsx", 1, "통합관제 대상 CCTV는 5,000대이다.", 1.0, 0, LABEL_CLAIM)
+    proof = Passage(
+        -12, 8, "plan.pdf", 4, "2025년 12월 기준 통합관제 대상 CCTV는 4,850대이다.", 0.9, 1
+    )
+    both = extractive.answer("통합관제 대상 CCTV는 몇 대인가?", [claim, proof], sv)
+    assert both.found and both.citations[0].label == LABEL_EVIDENCE and "4,850대" in both.text
+    alone = extractive.answer("통합관제 대상 CCTV는 몇 대인가?", [claim], sv)
+    assert alone.found and alone.citations[0].label == LABEL_CLAIM and "5,000대" in alone.text
+    assert answering.label_for("self_evaluation") == LABEL_CLAIM
+    assert answering.label_for("reference") == "reference"
+
+
+def test_the_docx_report_prints_the_cited_summary(world: tuple[Flask, int, int]) -> None:
+    import io
+
+    import docx
+
+    from reviewapp.models import Submission
+    from reviewapp.reports import _common as common
+    from reviewapp.reports import export
+
+    _app, hanbit, _solnae = world
+    _, indicator = access.indicator_for(user("coord"), hanbit, "SVC-03")
+    row = summaries.compute(hanbit, indicator.id, None)
+    assert row.sentences
+    round_id = db.session.get(Submission, hanbit).round_id
+    report = docx.Document(io.BytesIO(export(round_id, "docx", submission_id=hanbit).data))
+    text = "\n".join(p.text for p in report.paragraphs)
+    assert "증빙 요약" in text
+    for s in row.sentences:
+        assert f"{common.clean(s['text'])} ({s['document']}, {s['page']}쪽)" in text
+
+
+class StandInLLM:
+    """A stand-in for an OpenAI-compatible chat server (llama.cpp, vLLM), on loopback: it
+    replies with ``reply`` (after ``delay`` seconds) and records the requests it got. No
+    model runs here; the app's HTTP client, prompt, bracket resolution and fallbacks do."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.reply = ""
+        self.delay = 0.0
+        self.requests: list[dict] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                import time as _time
+
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append({"path": self.path, "body": body})
+                _time.sleep(outer.delay)
+                data = json.dumps(
+                    {"choices": [{"message": {"role": "assistant", "content": outer.reply}}]}
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def llm(world: tuple[Flask, int, int]) -> Iterator[StandInLLM]:
+    app = world[0]
+    stand_in = StandInLLM()
+    saved = {k: app.config.get(k) for k in ("LLM_URL", "LLM_MODEL", "LLM_TIMEOUT_SECONDS")}
+    app.config.update(LLM_URL=stand_in.url, LLM_MODEL="stand-in", LLM_TIMEOUT_SECONDS=2.0)
+    yield stand_in
+    app.config.update(saved)
+    stand_in.close()
+
+
+def test_generative_answer_cites_resolved_passages(
+    world: tuple[Flask, int, int], llm: StandInLLM
+) -> None:
+    _app, hanbit, _solnae = world
+    llm.reply = "통합관제 대상 CCTV는 4,850대입니다 [1]."
+    result, record = answering.ask(user("eva").id, hanbit, "통합관제 대상 CCTV는 몇 대인가?")
+    assert result.mode == "generative" and result.found and result.text == llm.reply
+    assert llm.requests and llm.requests[0]["path"] == "/v1/chat/completions"
+    prompt = llm.requests[0]["body"]["messages"][1]["content"]
+    first = result.citations[0]
+    assert len(result.citations) == 1 and first.passage in prompt and f"p. {first.page}" in prompt
+    assert db.session.get(Document, first.document_id).submission_id == hanbit
+    assert record.mode == "generative"
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.entity_id == record.id, AuditEvent.action == "question.asked")
+    )
+    assert event.data["mode"] == "generative"
+
+
+@pytest.mark.parametrize(
+    "reply, delay, why",
+    [
+        ("CCTV는 4,850대입니다 [9].", 0.0, "not given"),
+        ("CCTV는 4,850대입니다.", 0.0, "cites no passage"),
+        ("NOT_FOUND", 0.0, "no answer"),
+        ("CCTV는 4,850대입니다 [1].", 3.0, "failed"),
+    ],
+)
+def test_generative_falls_back_to_the_extracted_sentence(
+    world: tuple[Flask, int, int], llm: StandInLLM, reply: str, delay: float, why: str
+) -> None:
+    _app, hanbit, _solnae = world
+    llm.reply, llm.delay = reply, delay
+    result, record = answering.ask(user("eva").id, hanbit, "통합관제 대상 CCTV는 몇 대인가?")
+    assert result.mode == "extractive" and "4,850대" in result.text
+    assert why in result.notice and record.notice == result.notice
+
+
+def test_a_remote_llm_endpoint_is_refused_unless_allowed(
+    world: tuple[Flask, int, int], llm: StandInLLM
+) -> None:
+    from reviewapp.answering import generative
+
+    app, hanbit, _solnae = world
+    app.config["LLM_URL"] = "http://192.0.2.10:8080/v1"  # TEST-NET-1: never reached
+    result, _ = answering.ask(user("eva").id, hanbit, "통합관제 대상 CCTV는 몇 대인가?")
+    assert result.mode == "extractive" and "non-loopback" in result.notice
+    assert not llm.requests
+    with pytest.raises(generative.GenerationRefused, match="failed"):
+        generative.generate(
+            "q", result.citations, url="http://192.0.2.10:9/v1", model="m", timeout=0.2,
+            allow_remote=True,
+        )

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("answer", sa.Text(), nullable=False),
         sa.Column("found", sa.Boolean(), nullable=False),
         sa.Column("mode", sa.String(20), nullable=False),
+        sa.Column("notice", sa.Text(), nullable=False, server_default=""),
         sa.Column("confidence", sa.Float(), nullable=False),
         sa.Column("citations", sa.JSON(), nullable=False),
         sa.Column("asked_at", sa.DateTime(), nullable=False),
