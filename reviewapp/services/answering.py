@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -64,8 +65,27 @@ def label_for(doc_type: str) -> str:
     return LABEL_EVIDENCE
 
 
+class _NoVectors:
+    """Stands in for the embedder when embeddings are switched off
+    (REVIEWAPP_EMBEDDINGS_ENABLED=false): every sentence gets the same zero vector, so
+    answers rest on shared words and cues alone and summaries keep the first distinct
+    sentences in document order."""
+
+    def encode_documents(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        return np.zeros((len(texts), 1), dtype=np.float32)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return np.zeros((len(texts), 1), dtype=np.float32)
+
+
+_NO_VECTORS = _NoVectors()
+
+
 def sentence_vectors() -> SentenceVectors:
-    """The process's sentence vectors, from the e5 model the index uses."""
+    """The process's sentence vectors, from the e5 model the index uses (zero vectors when
+    embeddings are switched off, see :class:`_NoVectors`)."""
+    if not current_app.config["EMBEDDINGS_ENABLED"]:
+        return sentence_vectors_for(_NO_VECTORS)
     model = Path(current_app.config["EMBEDDING_MODEL"])
     return sentence_vectors_for(load_embedder("e5", model_dir=model))
 
