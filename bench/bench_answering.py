@@ -137,8 +137,14 @@ def _sweep(rows: list[dict[str, Any]], unrows: list[dict[str, Any]]) -> list[dic
         a1 = sum(1 for r in rows if r["confidence"] >= t and r["at1"]) / len(rows)
         a3 = sum(1 for r in rows if r["confidence"] >= t and r["at3"]) / len(rows)
         nf = sum(1 for r in unrows if r["confidence"] < t) / len(unrows)
-        out.append({"threshold": t, "answer_at_1": round(a1, 4), "answer_at_3": round(a3, 4),
-                    "not_found": round(nf, 4)})
+        out.append(
+            {
+                "threshold": t,
+                "answer_at_1": round(a1, 4),
+                "answer_at_3": round(a3, 4),
+                "not_found": round(nf, 4),
+            }
+        )
     return out
 
 
@@ -193,11 +199,13 @@ def main(
                 ans = answering.answer_question(q, sub_id)
                 times.append(time.perf_counter() - t)
                 sents = [c.sentence for c in ans.citations[:3]]
-                rows.append({
-                    "confidence": ans.confidence,
-                    "at1": bool(sents) and contains(sents[0], gold),
-                    "at3": any(contains(s, gold) for s in sents),
-                })
+                rows.append(
+                    {
+                        "confidence": ans.confidence,
+                        "at1": bool(sents) and contains(sents[0], gold),
+                        "at3": any(contains(s, gold) for s in sents),
+                    }
+                )
             for q, _gold in unasked:
                 ans = answering.answer_question(q, sub_id)
                 unrows.append({"confidence": ans.confidence})
@@ -235,8 +243,12 @@ def main(
 
 def _sweep_at(rows: list[dict[str, Any]], unrows: list[dict[str, Any]], t: float) -> dict[str, Any]:
     return {
-        "answer_at_1": round(sum(1 for r in rows if r["confidence"] >= t and r["at1"]) / len(rows), 4),
-        "answer_at_3": round(sum(1 for r in rows if r["confidence"] >= t and r["at3"]) / len(rows), 4),
+        "answer_at_1": round(
+            sum(1 for r in rows if r["confidence"] >= t and r["at1"]) / len(rows), 4
+        ),
+        "answer_at_3": round(
+            sum(1 for r in rows if r["confidence"] >= t and r["at3"]) / len(rows), 4
+        ),
         "not_found": round(sum(1 for r in unrows if r["confidence"] < t) / len(unrows), 4),
     }
 

@@ -24,8 +24,12 @@ _DATE_Q = re.compile(
     r"\bwhen\b|\bwhat\s+(?:year|date|month|day)\b|\bwhich\s+(?:year|date)\b",
     re.I,
 )
-_QTY_Q = re.compile(r"몇|얼마|\bhow\s+(?:many|much|long|large|big)\b|\bwhat\s+(?:number|amount)\b", re.I)
-_PLACE_Q = re.compile(r"어디|어느\s*(?:곳|지역|장소)|위치|\bwhere\b|\bwhich\s+(?:city|place)\b", re.I)
+_QTY_Q = re.compile(
+    r"몇|얼마|\bhow\s+(?:many|much|long|large|big)\b|\bwhat\s+(?:number|amount)\b", re.I
+)
+_PLACE_Q = re.compile(
+    r"어디|어느\s*(?:곳|지역|장소)|위치|\bwhere\b|\bwhich\s+(?:city|place)\b", re.I
+)
 _COUNTER = re.compile(r"몇\s*(개소|가구|세대|차례|[가-힣])")
 # Counters that a "몇 X" question may name and the units the number is written with.
 _PLACE_WORD = re.compile(

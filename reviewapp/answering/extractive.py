@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .contract import LABEL_EVIDENCE, MAX_SUPPORT, Answer, Citation, Passage
-from .cues import OTHER, question_type, cue_score
+from .cues import OTHER, cue_score, question_type
 from .sentences import SentenceVectors, terms_of
 
 W_COS = 0.35
@@ -65,10 +65,10 @@ def score_sentences(
     if not _HANGUL.search(question):
         w_cos, w_lex, w_passage, w_cue = CROSS_LINGUAL
     qterms = set(terms_of(query_terms_from or question))
-    qvec = sv.query(question if not query_terms_from else query_terms_from)
+    qvec = sv.query(query_terms_from or question)
     sents = sv.get([(p.chunk_id, p.text) for p in passages])
     out: list[ScoredSentence] = []
-    for i, (p, s) in enumerate(zip(passages, sents)):
+    for i, (p, s) in enumerate(zip(passages, sents, strict=True)):
         if not s.spans:
             continue
         cos = s.vectors @ qvec if len(s.vectors) else np.zeros(len(s.spans))

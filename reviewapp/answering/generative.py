@@ -44,7 +44,9 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         try:
-            return all(ipaddress.ip_address(a[4][0]).is_loopback for a in socket.getaddrinfo(host, None))
+            return all(
+                ipaddress.ip_address(a[4][0]).is_loopback for a in socket.getaddrinfo(host, None)
+            )
         except OSError:
             return False
 
@@ -99,7 +101,9 @@ def generate(
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise GenerationRefused(f"the LLM endpoint failed: {exc}") from exc
     except (KeyError, IndexError, TypeError, ValueError) as exc:
-        raise GenerationRefused(f"the LLM endpoint's reply is not a chat completion: {exc}") from exc
+        raise GenerationRefused(
+            f"the LLM endpoint's reply is not a chat completion: {exc}"
+        ) from exc
     if not text or NOT_FOUND in text:
         raise GenerationRefused("the model found no answer in the passages")
     numbers = [int(n) for n in _BRACKET.findall(text)]

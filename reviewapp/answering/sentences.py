@@ -76,7 +76,7 @@ class SentenceVectors:
                 out.append(hit)
         if todo:
             spans = [sentence_spans(passages[i][1]) for i in todo]
-            texts = [passages[i][1][a:b] for i, sp in zip(todo, spans) for a, b in sp]
+            texts = [passages[i][1][a:b] for i, sp in zip(todo, spans, strict=True) for a, b in sp]
             vecs = (
                 np.asarray(self.embedder.encode_documents(texts), dtype=np.float32)
                 if texts
@@ -86,7 +86,7 @@ class SentenceVectors:
                 vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
             k = 0
             with self._lock:
-                for i, sp in zip(todo, spans):
+                for i, sp in zip(todo, spans, strict=True):
                     text = passages[i][1]
                     item = Sentences(
                         sp, vecs[k : k + len(sp)], [terms_of(text[a:b]) for a, b in sp]

@@ -62,7 +62,7 @@ def summarize(
     sents = sv.get([(p.chunk_id, p.text) for p in passages])
     cands: list[tuple[int, int, int, int]] = []  # passage, start, end, row
     rows = []
-    for i, (p, s) in enumerate(zip(passages, sents)):
+    for i, (p, s) in enumerate(zip(passages, sents, strict=True)):
         for j, (a, b) in enumerate(s.spans):
             text = p.text[a:b].strip()
             if len(text) < MIN_CHARS or not _LETTER.search(text):
@@ -78,10 +78,7 @@ def summarize(
     picked: list[int] = []
     seen_text: set[str] = set()
     while len(picked) < min(k, len(cands)):
-        if picked:
-            redundancy = (vecs @ vecs[picked].T).max(axis=1)
-        else:
-            redundancy = np.zeros(len(cands))
+        redundancy = (vecs @ vecs[picked].T).max(axis=1) if picked else np.zeros(len(cands))
         mmr = lam * relevance - (1 - lam) * redundancy
         mmr[picked] = -np.inf
         for c, (i, a, b, _r) in enumerate(cands):  # the same sentence twice (repeated pages)
@@ -104,7 +101,8 @@ def summarize(
         i, a, b, _r = cands[c]
         p = passages[i]
         out.append(
-            SummarySentence(p.text[a:b].strip(), p.document_id, p.document, p.page, p.chunk_id,
-                            p.label)
+            SummarySentence(
+                p.text[a:b].strip(), p.document_id, p.document, p.page, p.chunk_id, p.label
+            )
         )
     return out

@@ -34,8 +34,9 @@ def _actor(username: str | None) -> User:
 @click.option("--as", "username", default=None, help="Ask as this user.")
 @json_option
 @with_database
-def ask_cmd(question: str, submission_id: int, code: str | None, username: str | None,
-            as_json: bool) -> None:
+def ask_cmd(
+    question: str, submission_id: int, code: str | None, username: str | None, as_json: bool
+) -> None:
     """Ask a question of one submission's evidence (cited answer or "not found")."""
     try:
         user = _actor(username)

@@ -95,7 +95,9 @@ def is_follow_up(question: str) -> bool:
     return bool(_FOLLOW_UP.search(question))
 
 
-def previous_question(user_id: int, submission_id: int, indicator_id: int | None) -> Question | None:
+def previous_question(
+    user_id: int, submission_id: int, indicator_id: int | None
+) -> Question | None:
     """The user's last question of this conversation, if asked within FOLLOW_UP_WINDOW."""
     last = db.session.scalar(
         select(Question)
@@ -117,7 +119,6 @@ def previous_question(user_id: int, submission_id: int, indicator_id: int | None
 def scope_documents(user: User, submission_id: int, indicator: Indicator) -> list[int]:
     """An indicator's evidence: documents of the links ``user`` may see and of the
     indicator's top suggestions (imported here to keep suggestions free of answering)."""
-
 
     docs = {link.document_id for link in evidence.links_for(user, submission_id, indicator.id)}
     submission = access.submission_for(user, submission_id)

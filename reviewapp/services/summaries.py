@@ -70,7 +70,9 @@ def compute(submission_id: int, indicator_id: int, evaluator_id: int | None) -> 
         ranked = suggestions.rank(submission, indicator, limit=SUGGESTED_PASSAGES)
         chunk_ids = [p.chunk_id for p in ranked.passages]
     picked = summary.summarize(
-        _passages(chunk_ids), answering.sentence_vectors(), query=indicators.meaning_query(indicator)
+        _passages(chunk_ids),
+        answering.sentence_vectors(),
+        query=indicators.meaning_query(indicator),
     )
     db.session.execute(
         delete(IndicatorSummary).where(

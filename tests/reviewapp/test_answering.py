@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -16,7 +15,7 @@ from sqlalchemy import select
 from reviewapp.answering import Passage, cues
 from reviewapp.answering.summary import summarize
 from reviewapp.extensions import db
-from reviewapp.models import AuditEvent, Document, IndicatorSummary, Question
+from reviewapp.models import AuditEvent, Document, IndicatorSummary
 from reviewapp.services import access, answering, evidence, summaries
 from reviewapp.services.errors import NotFound
 from tests.conftest import FRAMEWORK, PASSWORD, ROOT, csrf_token, login, make_app
@@ -106,7 +105,9 @@ def test_follow_up_keeps_the_subject(world: tuple[Flask, int, int]) -> None:
     _app, hanbit, _solnae = world
     _ask("eva", hanbit, "통합관제 대상 CCTV는 몇 대인가?")
     follow = _ask("eva", hanbit, "그중 지능형 선별관제가 적용된 것은 몇 대인가?")
-    assert "CCTV" in follow.query and follow.query.endswith("그중 지능형 선별관제가 적용된 것은 몇 대인가?")
+    assert "CCTV" in follow.query and follow.query.endswith(
+        "그중 지능형 선별관제가 적용된 것은 몇 대인가?"
+    )
     assert follow.found and "3,010대" in follow.text
 
 
@@ -126,7 +127,9 @@ def test_never_reaches_an_unassigned_submission(world: tuple[Flask, int, int]) -
         _ask("eva", solnae, "CCTV", code="SVC-03")
     # eva's own submission answers from its own documents only, never 솔내시's 1,120대
     mine = _ask("eva", hanbit, "솔내시 통합관제 대상 CCTV는 몇 대인가?")
-    solnae_docs = set(db.session.scalars(select(Document.id).where(Document.submission_id == solnae)))
+    solnae_docs = set(
+        db.session.scalars(select(Document.id).where(Document.submission_id == solnae))
+    )
     assert mine.citations and not {c.document_id for c in mine.citations} & solnae_docs
     assert all("1,120" not in c.passage for c in mine.citations)
 
@@ -171,8 +174,15 @@ def test_cli_ask_and_summary_print_the_issue_shapes(world: tuple[Flask, int, int
     app, hanbit, solnae = world
     runner = app.test_cli_runner()
     out = runner.invoke(
-        args=["ask", "--submission", str(hanbit), "통합관제 대상 CCTV는 몇 대인가?", "--as", "eva",
-              "--json"]
+        args=[
+            "ask",
+            "--submission",
+            str(hanbit),
+            "통합관제 대상 CCTV는 몇 대인가?",
+            "--as",
+            "eva",
+            "--json",
+        ]
     )
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
@@ -185,8 +195,16 @@ def test_cli_ask_and_summary_print_the_issue_shapes(world: tuple[Flask, int, int
     )
     assert refused.exit_code != 0
     out = runner.invoke(
-        args=["summary", "--submission", str(hanbit), "--indicator", "SVC-03", "--as", "eva",
-              "--json"]
+        args=[
+            "summary",
+            "--submission",
+            str(hanbit),
+            "--indicator",
+            "SVC-03",
+            "--as",
+            "eva",
+            "--json",
+        ]
     )
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
@@ -233,7 +251,9 @@ def test_evidence_answers_before_the_applicants_own_words(world: tuple[Flask, in
     from reviewapp.answering import LABEL_CLAIM, LABEL_EVIDENCE, extractive
 
     sv = answering.sentence_vectors()
-    claim = Passage(-11, 7, "self.xlsx", 1, "통합관제 대상 CCTV는 5,000대이다.", 1.0, 0, LABEL_CLAIM)
+    claim = Passage(
+        -11, 7, "self.xlsx", 1, "통합관제 대상 CCTV는 5,000대이다.", 1.0, 0, LABEL_CLAIM
+    )
     proof = Passage(
         -12, 8, "plan.pdf", 4, "2025년 12월 기준 통합관제 대상 CCTV는 4,850대이다.", 0.9, 1
     )
@@ -333,7 +353,9 @@ def test_generative_answer_cites_resolved_passages(
     assert db.session.get(Document, first.document_id).submission_id == hanbit
     assert record.mode == "generative"
     event = db.session.scalar(
-        select(AuditEvent).where(AuditEvent.entity_id == record.id, AuditEvent.action == "question.asked")
+        select(AuditEvent).where(
+            AuditEvent.entity_id == record.id, AuditEvent.action == "question.asked"
+        )
     )
     assert event.data["mode"] == "generative"
 
@@ -369,6 +391,10 @@ def test_a_remote_llm_endpoint_is_refused_unless_allowed(
     assert not llm.requests
     with pytest.raises(generative.GenerationRefused, match="failed"):
         generative.generate(
-            "q", result.citations, url="http://192.0.2.10:9/v1", model="m", timeout=0.2,
+            "q",
+            result.citations,
+            url="http://192.0.2.10:9/v1",
+            model="m",
+            timeout=0.2,
             allow_remote=True,
         )
