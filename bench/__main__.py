@@ -33,6 +33,7 @@ BENCHES = (
     "suggest",
     "claims",
     "highlight",
+    "answering",
 )
 
 

@@ -38,7 +38,8 @@ def main(out_dir: Path, rounds: int = 20) -> dict[str, Any]:
 
     from reviewapp.extensions import db
     from reviewapp.models import Chunk, Indicator
-    from reviewapp.services import accounts, rounds as rounds_service, uploads
+    from reviewapp.services import accounts, uploads
+    from reviewapp.services import rounds as rounds_service
     from reviewapp.services.frameworks import import_framework
     from tests.conftest import FRAMEWORK as TEST_FRAMEWORK
 

@@ -53,6 +53,13 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_ADDRESS_MAX_FAILURES": 20,
     "LOGIN_FAILURE_WINDOW_MINUTES": 15,
     "LOGIN_LOCK_MINUTES": 15,
+    # Optional generative answers (issue 16): an OpenAI-compatible chat endpoint (llama.cpp,
+    # vLLM) writes the answer from the retrieved passages only. Loopback addresses only
+    # unless LLM_ALLOW_REMOTE (evidence must not leave the institution by accident).
+    "LLM_URL": None,
+    "LLM_MODEL": None,
+    "LLM_ALLOW_REMOTE": False,
+    "LLM_TIMEOUT_SECONDS": 30.0,
 }
 
 

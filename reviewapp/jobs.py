@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from .queue import HEARTBEAT_SECONDS, beat, enqueue, huey, task
-from .services import claims, coverage, documents, pipeline, rechecks, suggestions
+from .services import claims, coverage, documents, pipeline, rechecks, suggestions, summaries
 
 log = logging.getLogger(__name__)
 _app: Flask | None = None
@@ -99,6 +99,13 @@ def coverage_task(submission_id: int, viewer_id: int) -> None:
     """Recompute one viewer's stored coverage matrix (services/coverage.py)."""
     with _context():
         suggestions.refresh_coverage(submission_id, viewer_id)
+
+
+@task(summaries.JOB, retries=1, retry_delay=30)
+def summarize_indicator_task(submission_id: int, indicator_id: int) -> None:
+    """Recompute an indicator's evidence summaries (services/summaries.py)."""
+    with _context():
+        summaries.refresh(submission_id, indicator_id)
 
 
 @task(rechecks.JOB, retries=1, retry_delay=30)

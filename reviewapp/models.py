@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -578,3 +579,52 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Question(db.Model):
+    """One question an evaluator (or coordinator) asked of a submission's evidence, and the
+    answer it got (issue 16). A conversation is one user's questions of one submission
+    (``indicator_id`` set when asked from an indicator page); visible to that user and to
+    coordinators and admins only."""
+
+    __tablename__ = "questions"
+    __table_args__ = (
+        Index("ix_questions_user_sub", "user_id", "submission_id"),
+        {"sqlite_autoincrement": True},
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    indicator_id: Mapped[int | None] = mapped_column(ForeignKey("indicators.id"))
+    question: Mapped[str] = mapped_column(Text)
+    query: Mapped[str] = mapped_column(Text, default="")  # what was searched (follow-ups)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    found: Mapped[bool] = mapped_column(Boolean, default=False)
+    mode: Mapped[str] = mapped_column(String(20), default="extractive")
+    # why the generative mode was not used (refused, failed, timed out), or ""
+    notice: Mapped[str] = mapped_column(Text, default="")
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    citations: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    asked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class IndicatorSummary(db.Model):
+    """A cached extractive summary of one indicator's evidence in one submission (issue 16):
+    per evaluator (their own links), or ``evaluator_id`` NULL for everyone's links (what
+    coordinators see). Written by the background job when links change, never on a page
+    request. ``sentences``: [{"text", "document", "document_id", "page", "chunk_id"}]."""
+
+    __tablename__ = "indicator_summaries"
+    __table_args__ = (
+        Index("ix_summaries_key", "submission_id", "indicator_id", "evaluator_id"),
+        {"sqlite_autoincrement": True},
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(String(20), default="links")  # links | suggestions
+    sentences: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -32,6 +32,7 @@ PRIORITY = {
     "ocr_document": 5,
     "recheck_claims": 2,
     "coverage": 1,
+    "summarize_indicator": 1,
     "embed_document_slow": 0,
 }
 

@@ -16,6 +16,7 @@ from ..services.errors import Conflict, Forbidden, NotFound, ServiceError
 from ..services.session import WriteConflict
 from . import (
     accounts,
+    answering,
     auth,
     claims,
     claims_import,
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(documents.bp)
     app.register_blueprint(claims_import.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(answering.bp)
 
     @app.errorhandler(NotFound)
     def _not_found(exc: NotFound) -> Any:

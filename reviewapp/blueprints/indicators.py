@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -68,11 +68,6 @@ def page(submission_id: int, code: str) -> Any:
 TABS = ("linked", "suggested", "search", "questions")
 
 
-def _optional_url(endpoint: str, **values: Any) -> str | None:
-    """The URL of ``endpoint`` when the app has it (the questions panel comes later)."""
-    return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
-
-
 def _page(submission: Submission, indicator: Indicator, card: ScoreCard) -> str:
     """The workbench. The search hits are a fragment loaded after the page (htmx), unless the
     search form was sent without JavaScript (?q=...), which gets them in the page."""
@@ -87,8 +82,8 @@ def _page(submission: Submission, indicator: Indicator, card: ScoreCard) -> str:
         results=results,
         tab=tab if tab in TABS else ("search" if results is not None else "linked"),
         around=indicators.neighbours(submission, indicator, current_user.id),
-        questions_url=_optional_url(
-            "indicators.questions", submission_id=submission.id, code=indicator.code
+        questions_url=url_for(
+            "answering.indicator_panel", submission_id=submission.id, code=indicator.code
         ),
         links=evidence.links_for(current_user, submission.id, indicator.id),
         can_decide=_can_decide(submission),

@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError
 
 from . import (
     accounts,
+    answering,
     backup,
     claim_checks,
     claims_import,
@@ -41,6 +42,7 @@ AREAS = (
     claim_checks,
     jobs,
     demo,
+    answering,
     backup,
 )
 # By name, as `flask --app` would: the factory imports this package to register the commands.

@@ -20,6 +20,7 @@ from ..models import utcnow
 from ..services.errors import Invalid, NotFound
 from ..services.results import Citation, round_results
 from ..services.rounds import get_round
+from ..services.summaries import committee_summaries
 from . import csv as csv_rows
 from . import docx as evaluation_report
 from . import xlsx as score_workbook
@@ -95,7 +96,10 @@ def export(round_id: int, fmt: str, *, submission_id: int | None = None) -> Expo
         stem, what = [round_.name, applicant, "지표별점수"], "indicator-scores"
     else:
         data = evaluation_report.build(
-            results, generated_at=generated_at, evidence_url=_evidence_url()
+            results,
+            generated_at=generated_at,
+            evidence_url=_evidence_url(),
+            summaries=committee_summaries(submission_id),
         )
         stem, what = [round_.name, applicant, "평가보고서"], "report"
     ascii_stem = f"round-{round_.id}"

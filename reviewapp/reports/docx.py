@@ -11,9 +11,10 @@ passage when BASE_URL is configured).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -36,8 +37,18 @@ MISSING_LISTED = 10  # unscored indicator codes named in the provisional note
 EvidenceUrl = Callable[[Citation], str | None]
 
 
-def build(results: RoundResults, *, generated_at: datetime, evidence_url: EvidenceUrl) -> bytes:
+def build(
+    results: RoundResults,
+    *,
+    generated_at: datetime,
+    evidence_url: EvidenceUrl,
+    summaries: Mapping[int, Any] | None = None,
+) -> bytes:
     """The report of the one submission in ``results.sheets`` as DOCX bytes.
+
+    ``summaries``: indicator id -> its stored evidence summary (``source`` links|suggestions,
+    ``sentences`` [{"text", "document", "page"}], services/summaries.py), printed under
+    "증빙 요약" with each sentence's document and page.
 
     ``generated_at`` is UTC (naive); ``evidence_url`` gives a citation's address on the web
     (None: the citation is written without a link). Raises ValueError unless ``results``
@@ -62,6 +73,7 @@ def build(results: RoundResults, *, generated_at: datetime, evidence_url: Eviden
         for row in sheet.rows:
             if row.area_code == area_code:
                 _indicator(doc, results, row, stage_names, evidence_url)
+                _summary(doc, (summaries or {}).get(row.indicator_id))
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -195,6 +207,20 @@ def _indicator(
     _notes(doc, row)
     for line in row.scores:
         _score(doc, line, stage_names, evidence_url)
+
+
+def _summary(doc: DocumentObject, summary: Any) -> None:
+    """The indicator's evidence summary, every sentence cited (nothing when none stored)."""
+    if summary is None or not summary.sentences:
+        return
+    paragraph = doc.add_paragraph()
+    paragraph.add_run("증빙 요약").bold = True
+    if summary.source == "suggestions":
+        paragraph.add_run(" (연결된 증빙이 없어 추천 문단 요약)")
+    for sentence in summary.sentences:
+        item = doc.add_paragraph(style="List Bullet")
+        item.add_run(common.clean(sentence["text"]))
+        item.add_run(f" ({sentence['document']}, {sentence['page']}쪽)").italic = True
 
 
 def _disagreement(doc: DocumentObject, results: RoundResults, row: IndicatorRow) -> None:

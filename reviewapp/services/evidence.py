@@ -45,7 +45,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit, coverage, rechecks
+from . import audit, coverage, rechecks, summary_queue
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .rounds import require_open_submission
 
@@ -449,6 +449,7 @@ def decide(
     state = _once(change)
     rechecks.request(submission_id)
     coverage.request(submission_id)
+    summary_queue.request(submission_id, indicator_id)
     return state
 
 
@@ -473,6 +474,7 @@ def link_passage(
     link = _once(change)
     rechecks.request(submission_id)
     coverage.request(submission_id)
+    summary_queue.request(submission_id, indicator_id)
     return link
 
 
@@ -511,6 +513,7 @@ def unlink(actor_id: int, link_id: int) -> RemovedLink:
     done = _once(change)
     rechecks.request(done.submission_id)
     coverage.request(done.submission_id)
+    summary_queue.request(done.submission_id, done.indicator_id)
     return done
 
 
@@ -597,6 +600,7 @@ def link_citation(
     link = _once(change)
     rechecks.request(submission_id)
     coverage.request(submission_id)
+    summary_queue.request(submission_id, indicator_id)
     return link
 
 
