@@ -7,7 +7,8 @@ creates a round, registers a large and a small city, uploads a ZIP of real Korea
 (PDF, DOCX, HWPX, XLSX from the demo folder and an HWP from the shared corpus) and the
 self-evaluation table, and watches the worker finish them; assigns two evaluators; the first
 searches in Korean on an indicator page, links a hit, accepts a suggestion, marks the
-applicant's claim checked with a note, opens a citation and scores with a comment; the second
+applicant's claim checked with a note, opens a citation in the preview pane, asks the
+indicator's evidence a question and opens the answer's citation, and scores with a comment; the second
 scores blind; the coordinator reads the disagreement, records an adjudication note, finalizes
 and downloads the XLSX and DOCX exports, which the test opens. Embeddings are off (BM25 ranks),
 so the run fits the suite's time on two cores.
@@ -68,6 +69,7 @@ QUERY = "데이터 허브 연계"
 COMMENT_A = "데이터 허브 8개 분야 184종 연계 확인(계획 요약 5쪽)"
 COMMENT_B = "구축 계획 위주로 판단"
 CLAIM_NOTE = "계획 요약 5쪽과 대조함"
+QUESTION = "도시 데이터 허브에 연계된 데이터는 몇 종인가?"
 ADJUDICATION = "위원회 협의: 평균 점수 적용"
 ARTIFACTS = ROOT / "test-artifacts"
 TIMEOUT_MS = 20_000
@@ -402,6 +404,18 @@ def test_whole_review_in_the_browser(
     assert f"/indicators/{CODE}" in eva.url  # the page never left the indicator
     shots.take(eva, "citation")
 
+    # ask the indicator's evidence a question (the questions tab) and open the answer's citation
+    eva.locator("#tab-questions").click()
+    eva.get_by_label("증빙에 질문하기").fill(QUESTION)
+    with eva.expect_response(lambda r: r.request.method == "POST" and "/ask" in r.url):
+        eva.locator("#ask-panel form button[type=submit]").click()
+    asked = eva.locator("#ask-panel .conversation .question").last
+    expect(asked).to_contain_text(QUESTION)
+    expect(asked.locator(".answer mark")).to_contain_text(re.compile(r"\d+\s*종"))
+    asked.locator(".citations [data-cite]").first.click()
+    expect(eva.locator("#preview .preview-label")).to_contain_text(re.compile(r"\d+쪽"))
+    shots.take(eva, "question")
+
     # score the document stage at level 5 citing both links, with a comment
     card = eva.locator("#score-document")
     card.locator("input[name=level][value='5']").check()
@@ -484,10 +498,3 @@ def test_whole_review_in_the_browser(
     assert "5등급" in text + tables
     for expected in (COMMENT_A, COMMENT_B, ADJUDICATION):
         assert expected in text + tables, expected
-
-
-@pytest.mark.skip(reason="question panel (issue 16) not built")
-def test_evaluator_asks_a_question_and_opens_its_citation() -> None:
-    """Issue 18 asks that an evaluator asks a question of the evidence and opens the answer's
-    citation; the question panel of issue 16 does not exist yet. Write this step of the flow
-    here, against the servers and browser fixtures above, when it does."""
