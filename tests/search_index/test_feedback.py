@@ -186,7 +186,8 @@ def test_decided_passages_and_highlights(index: SearchIndex, corpus: list[ChunkR
     # accepted passages), by at most FEEDBACK_WEIGHT
     before = {h.chunk_id: h.score for h in wider}
     shifts = [h.score - before[h.chunk_id] for h in only_rejected]
-    assert any(shifts) and all(-0.35 <= d <= 0 for d in shifts)
+    eps = 1e-9  # the learned ranker's scores are larger: a last bit of rounding at -0.35
+    assert any(shifts) and all(-0.35 - eps <= d <= eps for d in shifts), sorted(shifts)
 
 
 def test_feedback_contract(index: SearchIndex) -> None:
