@@ -622,10 +622,12 @@ def test_cli_says_what_the_import_could_not_read(
     assert result.exit_code == 0, result.output
     assert "claims: 6 imported, 1 unmatched, 4 rows not fully read" in result.output
     assert "claims: none: no claims header row was found" in result.output
+    # (a file the submission does not hold yet: the same bytes again would be a duplicate)
+    demo_table = DEMO / "hanbit" / "hanbit-self-evaluation-2026.xlsx"
     result = runner.invoke(
         args=[
             "ingest",
-            str(layout),
+            str(demo_table),
             "--submission",
             str(world.large),
             "--type",
@@ -634,4 +636,5 @@ def test_cli_says_what_the_import_could_not_read(
         ]
     )
     row = json.loads(result.output.splitlines()[0])
-    assert row["claims"]["claims"] == 6 and row["claims"]["unmatched"] == 1
+    assert row["status"] == "ready", row
+    assert row["claims"]["claims"] == 23 and row["claims"]["unmatched"] == 0

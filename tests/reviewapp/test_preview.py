@@ -114,7 +114,7 @@ def test_citations_open_the_preview_in_place(app: Flask, client: FlaskClient, wo
     assert cites and all(c.startswith(f"/documents/{doc.id}/preview") for c in cites)
     page = client.get(f"/submissions/{world.large}/indicators/{code}").get_data(as_text=True)
     assert 'id="preview"' in page and 'role="tablist"' in page
-    assert 'id="tab-questions"' not in page  # no questions panel in this app yet
+    assert 'id="tab-questions"' in page  # the questions panel (ask the evidence)
 
 
 def test_neighbours_and_the_next_unscored_indicator(app: Flask, world: World) -> None:
