@@ -1109,17 +1109,7 @@ def _find(
             ):
                 continue
             contradiction = contradiction or not agrees
-            findings.append(
-                Finding(
-                    claim_value=claim.value,
-                    evidence_value=evidence.value,
-                    passage_id=passage.id,
-                    span=evidence.value.span,
-                    agrees=agrees,
-                    document=passage.document,
-                    page=passage.page,
-                )
-            )
+            findings.append(_finding(claim, evidence, passage, agrees))
     return findings, contradiction
 
 
@@ -1193,15 +1183,7 @@ def _find_near(
             if not (near >= 2 or head or (near and _specific(claim.value))):
                 continue
             if best is None or near > best[0]:
-                finding = Finding(
-                    claim_value=claim.value,
-                    evidence_value=evidence.value,
-                    passage_id=passage.id,
-                    span=evidence.value.span,
-                    agrees=True,
-                    document=passage.document,
-                    page=passage.page,
-                )
+                finding = _finding(claim, evidence, passage, True)
                 best = (near, finding)
     return best[1] if best else None
 
@@ -1317,15 +1299,7 @@ def _find_conflict(
                     continue
             agrees = _agree(claim.value, evidence.value)
             if best is None or near > best[0] or (near == best[0] and agrees and not best[1]):
-                finding = Finding(
-                    claim_value=claim.value,
-                    evidence_value=evidence.value,
-                    passage_id=passage.id,
-                    span=(a, b),
-                    agrees=agrees,
-                    document=passage.document,
-                    page=passage.page,
-                )
+                finding = _finding(claim, evidence, passage, agrees)
                 best = (near, agrees, finding)
     if best is None or best[1]:
         return None
@@ -1346,6 +1320,19 @@ def _label(text: str, a: int) -> str:
     if ":" not in label and "：" not in label:
         return ""
     return _compact(label.split(":")[0].split("：")[0])
+
+
+def _finding(claim: _Located, evidence: _Located, passage: Passage, agrees: bool) -> Finding:
+    """The finding of ``claim`` met by ``evidence`` in ``passage``."""
+    return Finding(
+        claim_value=claim.value,
+        evidence_value=evidence.value,
+        passage_id=passage.id,
+        span=evidence.value.span,
+        agrees=agrees,
+        document=passage.document,
+        page=passage.page,
+    )
 
 
 def _decisive(claim: _Located, evidence: _Located) -> bool:
