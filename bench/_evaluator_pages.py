@@ -72,6 +72,13 @@ def score_form(text: str) -> dict[str, Any] | None:
     }
 
 
+def panel_url(text: str, panel_id: str) -> str | None:
+    """The fragment URL (``hx-get``) that fills the element ``panel_id`` of a page (the
+    workbench loads its questions tab so), if any."""
+    found = lxml_html.fromstring(text).xpath(f'//*[@id="{panel_id}"]//*[@hx-get]/@hx-get')
+    return str(found[0]) if found else None
+
+
 def ask_form(text: str) -> dict[str, Any] | None:
     """A form on the indicator page that posts a question (action with /ask), if any."""
     doc = lxml_html.fromstring(text)

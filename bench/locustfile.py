@@ -32,6 +32,7 @@ from bench._evaluator_pages import (
     QUESTIONS,
     ask_form,
     csrf_of,
+    panel_url,
     score_form,
     undecided_chunks,
 )
@@ -115,7 +116,12 @@ class Evaluator(HttpUser):
         code = random.choice(self.codes)
         page = self.client.get(self._base(code), name="indicator_page")
         if page.ok and self.ask_form is None:
-            self.ask_form = ask_form(page.text) or {}
+            form = ask_form(page.text)
+            url = None if form else panel_url(page.text, "questions")
+            if url:  # the workbench loads its ask form in the questions tab (htmx)
+                panel = self.client.get(url, headers=HTMX, name="questions_panel")
+                form = ask_form(panel.text) if panel.ok else None
+            self.ask_form = form or {}
         self.client.get(self._base(code) + "/suggestions", headers=HTMX, name="suggestions")
 
     @task(1)

@@ -200,3 +200,14 @@ def test_report_reads_every_result_and_draws_the_plots(tmp_path: Path) -> None:
     for png in ("load_latency.png", "scale_growth.png", "ocr_recall.png"):
         assert (tmp_path / png).stat().st_size > 1000
         assert f"]({png})" in page
+
+
+def test_panel_url_finds_the_fragment_that_fills_a_tab() -> None:
+    from bench._evaluator_pages import panel_url
+
+    html = (
+        '<div hx-get="/elsewhere"></div>'
+        '<section id="questions"><div hx-get="/submissions/1/indicators/GOV-01/ask"></div></section>'
+    )
+    assert panel_url(html, "questions") == "/submissions/1/indicators/GOV-01/ask"
+    assert panel_url(html, "summary") is None
