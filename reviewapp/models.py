@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -84,6 +85,9 @@ class User(UserMixin, db.Model):
     # Stored in the session at login and compared on every request: bumping it (logout,
     # password change or reset, deactivation) ends every session of this user.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The user's settings (accounts.set_keyboard_shortcuts): the workbench's single-key
+    # shortcuts act only when on (WCAG 2.1.4 asks that they can be turned off).
+    keyboard_shortcuts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired
 from ..models import Role
 from ..services import accounts
 from ..services.errors import Forbidden, NotFound, ServiceError
+from ._responses import error_response, is_htmx
 from .auth import SESSION_VERSION, roles_required
 
 bp = Blueprint("accounts", __name__)
@@ -23,6 +24,14 @@ class PasswordChangeForm(FlaskForm):
     current_password = PasswordField("current", validators=[DataRequired()])
     new_password = PasswordField("new", validators=[DataRequired()])
     confirm = PasswordField("confirm", validators=[DataRequired()])
+
+
+class SettingsForm(FlaskForm):
+    keyboard_shortcuts = StringField("keyboard shortcuts")  # "on" or "off", checked below
+
+
+# the form's values for a setting that is on or off
+SWITCH = {"on": True, "off": False}
 
 
 class NewUserForm(FlaskForm):
@@ -87,6 +96,28 @@ def change_password() -> Any:
         flash(_("Fill in every field."), "error")
         status = 400
     return render_template("accounts/password.html", form=form), status
+
+
+@bp.route("/account/settings", methods=["GET", "POST"])
+@login_required
+def settings() -> Any:
+    """The user's own settings: single-key shortcuts on or off (WCAG 2.1.4), kept with the
+    account so that they hold on every browser. htmx (the workbench's switch) gets 204."""
+    form = SettingsForm()
+    if not form.is_submitted():
+        return render_template("accounts/settings.html", form=form)
+    value = (form.keyboard_shortcuts.data or "").strip()  # the CSRF token: checked app-wide
+    if value not in SWITCH:
+        message = _("Choose on or off for the single-key shortcuts.")
+        if is_htmx():
+            return error_response(400, message)
+        flash(message, "error")
+        return render_template("accounts/settings.html", form=form), 400
+    accounts.set_keyboard_shortcuts(current_user.id, SWITCH[value])
+    if is_htmx():
+        return "", 204
+    flash(_("Your settings have been saved."), "info")
+    return redirect(url_for("accounts.settings"))
 
 
 def _users_page(status: int = 200, form: NewUserForm | None = None) -> Any:

@@ -257,6 +257,16 @@ def change_password(user_id: int, current_password: str, new_password: str) -> U
     return user
 
 
+def set_keyboard_shortcuts(user_id: int, enabled: bool) -> User:
+    """The user turns the workbench's single-key shortcuts on or off for their account."""
+    user = get_user(user_id)
+    if user.keyboard_shortcuts != enabled:
+        user.keyboard_shortcuts = enabled
+        audit.record(user.id, "user.settings", "user", user.id, keyboard_shortcuts=enabled)
+        db.session.commit()
+    return user
+
+
 def reset_password(user_id: int, new_password: str, *, actor_id: int | None) -> User:
     """An admin (or the command line) sets a user's password; all their sessions end."""
     user = get_user(user_id)

@@ -38,7 +38,6 @@
   // ---- the workbench (templates/indicators/page.html) and the preview pane (issue 17) ----
 
   var PAGE_SIZE = 10;
-  var KEYS_SETTING = "reviewapp.singleKeyShortcuts"; // "off" turns j/k/a/r/l/o off (WCAG 2.1.4)
 
   function announce(text) {
     var live = document.getElementById("wb-announce");
@@ -192,9 +191,40 @@
     }
   });
 
-  // single-key shortcuts, only while the passage list has focus and never while typing
+  // single-key shortcuts, only while the passage list has focus and never while typing; on or
+  // off is the user's account setting (WCAG 2.1.4), rendered on <body> by base.html
   function keysOn() {
-    return window.localStorage.getItem(KEYS_SETTING) !== "off";
+    return document.body.getAttribute("data-keyboard-shortcuts") !== "off";
+  }
+
+  // the workbench's switch saves the account setting (the settings page's form, through fetch);
+  // refused or failed, the switch goes back and the reason is announced
+  function saveKeys(box) {
+    var body = document.body;
+    var on = box.checked;
+    var headers = { "HX-Request": "true" };
+    try {
+      Object.assign(headers, JSON.parse(body.getAttribute("hx-headers") || "{}"));
+    } catch (e) { /* no token: the server refuses and the switch goes back */ }
+    var form = new URLSearchParams({ keyboard_shortcuts: on ? "on" : "off" });
+    body.setAttribute("data-keyboard-shortcuts", on ? "on" : "off");
+    function undo(message) {
+      box.checked = !on;
+      body.setAttribute("data-keyboard-shortcuts", on ? "off" : "on");
+      announce(message || said("keys-failed", "The setting could not be saved"));
+    }
+    fetch(body.getAttribute("data-settings-url"), {
+      method: "POST", headers: headers, body: form, credentials: "same-origin"
+    }).then(function (response) {
+      if (response.ok) {
+        announce(on ? said("keys-on", "Shortcuts on") : said("keys-off", "Shortcuts off"));
+        return;
+      }
+      return response.text().then(function (html) {
+        var text = new DOMParser().parseFromString(html, "text/html").body.textContent;
+        undo((text || "").trim());
+      });
+    }).catch(function () { undo(""); });
   }
 
   function focusPassage(panel, item) {
@@ -264,10 +294,7 @@
     var box = document.getElementById("keys-enabled");
     if (box) {
       box.checked = keysOn();
-      box.addEventListener("change", function () {
-        window.localStorage.setItem(KEYS_SETTING, box.checked ? "on" : "off");
-        announce(box.checked ? said("keys-on", "Shortcuts on") : said("keys-off", "Shortcuts off"));
-      });
+      box.addEventListener("change", function () { saveKeys(box); });
     }
     var bench = document.getElementById("workbench");
     if (bench) showTab(bench.getAttribute("data-tab") || "linked", false);

@@ -193,6 +193,76 @@ def test_change_password_needs_a_login(web: Flask) -> None:  # noqa: F811
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
 
 
+# -- my settings: single-key shortcuts (issue 17, WCAG 2.1.4) ---------------------------------
+
+
+def test_keyboard_shortcuts_setting_is_saved_with_the_account(web: Flask) -> None:  # noqa: F811
+    here, elsewhere = web.test_client(), web.test_client()
+    login(here, "eva")
+    login(elsewhere, "eva")
+    page = here.get("/account/settings").get_data(as_text=True)
+    assert "내 설정" in page and "한 글자 단축키" in page
+    assert 'value="on" aria-describedby="keys-setting-help" checked' in page
+    assert 'data-keyboard-shortcuts="on"' in here.get("/rounds").get_data(as_text=True)
+
+    off = _post(here, "/account/settings", keyboard_shortcuts="off")
+    assert off.status_code == 302 and off.headers["Location"] == "/account/settings"
+    assert "설정을 저장했습니다" in here.get("/account/settings").get_data(as_text=True)
+    assert _user(web, "eva").keyboard_shortcuts is False
+    # the account's setting, so every browser of the user has it
+    assert 'data-keyboard-shortcuts="off"' in elsewhere.get("/rounds").get_data(as_text=True)
+    [event] = _audit(web, "user.settings")
+    assert event.actor_id == event.entity_id == _user(web, "eva").id
+
+    # the workbench's switch posts through htmx: 204, nothing to swap
+    on = here.post(
+        "/account/settings",
+        data={"keyboard_shortcuts": "on"},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf_token(here, "/rounds")},
+    )
+    assert on.status_code == 204 and _user(web, "eva").keyboard_shortcuts is True
+    assert _user(web, "coord").keyboard_shortcuts is True  # nobody else's changed
+
+
+def test_keyboard_shortcuts_setting_refuses_bad_values_and_missing_tokens(
+    web: Flask,  # noqa: F811
+) -> None:
+    here = web.test_client()
+    login(here, "eva")
+    for value in ("maybe", "", "ON ; drop table users"):
+        bad = _post(here, "/account/settings", keyboard_shortcuts=value)
+        assert bad.status_code == 400
+        assert "한 글자 단축키를 켤지 끌지 선택하십시오" in bad.get_data(as_text=True)
+    missing = here.post("/account/settings", data={})
+    assert missing.status_code == 400  # no CSRF token
+    htmx = here.post(
+        "/account/settings",
+        data={"keyboard_shortcuts": "yes"},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf_token(here, "/rounds")},
+    )
+    assert htmx.status_code == 400 and "선택하십시오" in htmx.get_data(as_text=True)
+    no_token = here.post("/account/settings", data={"keyboard_shortcuts": "off"})
+    assert no_token.status_code == 400
+    assert _user(web, "eva").keyboard_shortcuts is True  # nothing was saved
+    anonymous = web.test_client().get("/account/settings")
+    assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/login")
+
+
+def test_migration_0009_downgrades_and_upgrades(web: Flask) -> None:  # noqa: F811
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    with web.app_context():
+        downgrade(revision="0008_questions")
+        columns = {c["name"] for c in inspect(db.engine).get_columns("users")}
+        assert "keyboard_shortcuts" not in columns
+        upgrade()
+        columns = {c["name"] for c in inspect(db.engine).get_columns("users")}
+        assert "keyboard_shortcuts" in columns
+        # users that were there before the column have the shortcuts on
+        assert all(u.keyboard_shortcuts for u in db.session.scalars(select(User)))
+
+
 # -- the command line --------------------------------------------------------------------------
 
 

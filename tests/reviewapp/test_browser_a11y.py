@@ -80,6 +80,7 @@ def _pages(site: Site, role: str) -> list[str]:
         "/search?q=데이터",
         f"/documents/{document_id}",
         "/account/password",
+        "/account/settings",
     ]
     committee = [
         f"/rounds/{site.round_id}/results",

@@ -260,8 +260,9 @@ def test_keyboard_accepts_and_links_only_from_the_list(page: Page, site: Site) -
     expect(page.locator(f"#link-{hit_id} .badge.accepted")).to_be_visible()
     assert hit_id in linked_chunks(site)
 
-    # switched off (WCAG 2.1.4), the keys do nothing
-    page.locator("#keys-enabled").uncheck()
+    # switched off (WCAG 2.1.4; saved with the account), the keys do nothing
+    with page.expect_response(lambda r: "/account/settings" in r.url and r.status == 204):
+        page.locator("#keys-enabled").uncheck()
     page.reload()
     expect(page.locator("#keys-enabled")).not_to_be_checked()
     page.locator("#tab-suggested").click()
@@ -272,13 +273,71 @@ def test_keyboard_accepts_and_links_only_from_the_list(page: Page, site: Site) -
     page.keyboard.press("r")
     page.wait_for_timeout(300)
     assert decisions(site) == before
-    page.locator("#keys-enabled").check()
+    with page.expect_response(lambda r: "/account/settings" in r.url and r.status == 204):
+        page.locator("#keys-enabled").check()
 
     # the next indicator opens on the same tab
     page.locator("a[rel=next]").click()
     expect(page).to_have_url(re.compile(r"/indicators/(?!SVC-09)[^?]+\?tab=suggested"))
     expect(page.locator("#tab-suggested")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#suggested")).to_be_visible()
+
+
+def test_shortcuts_follow_the_account_setting(page: Page, site: Site) -> None:
+    """Off in the user's settings, `a` in the passage list decides nothing; turned on again
+    from the workbench's switch (saved with the account), `a` accepts."""
+    page.goto("/account/settings")
+    page.get_by_label("끄기").check()
+    page.get_by_role("button", name="저장", exact=True).click()
+    expect(page.locator(".flash.info")).to_contain_text("설정을 저장했습니다")
+    try:
+        assert shortcuts_of(site, "eva") is False
+        page.goto(indicator_url(site, HUB, "suggested"))
+        expect(page.locator("body")).to_have_attribute("data-keyboard-shortcuts", "off")
+        expect(page.locator("#keys-enabled")).not_to_be_checked()
+        first = page.locator("#suggestions .hit").first
+        expect(first).to_be_visible()
+        first_id = int((first.get_attribute("id") or "").removeprefix("sugg-"))
+        before = decisions(site)
+        assert first_id not in [chunk for chunk, _ in before]
+        page.locator("#suggested").focus()
+        page.keyboard.press("j")
+        page.keyboard.press("a")
+        page.wait_for_timeout(300)
+        assert decisions(site) == before
+        expect(page.locator(f"#sugg-{first_id} .badge.accepted")).to_have_count(0)
+
+        # on again from the workbench: saved with the account, so it holds after a reload
+        with page.expect_response(lambda r: "/account/settings" in r.url and r.status == 204):
+            page.locator("#keys-enabled").check()
+        assert shortcuts_of(site, "eva") is True
+        page.reload()
+        expect(page.locator("#keys-enabled")).to_be_checked()
+        expect(page.locator(f"#sugg-{first_id}")).to_be_visible()
+        page.locator("#suggested").focus()
+        page.keyboard.press("j")
+        expect(page.locator(f"#sugg-{first_id}")).to_be_focused()
+        with page.expect_response(lambda r: r.request.method == "POST" and "/suggestions" in r.url):
+            page.keyboard.press("a")
+        expect(page.locator(f"#sugg-{first_id} .badge.accepted")).to_be_visible()
+        assert (first_id, "accepted") in decisions(site)
+    finally:
+        set_shortcuts(site, "eva", True)
+
+
+def shortcuts_of(site: Site, username: str) -> bool:
+    with site.app.app_context():
+        on = db.session.scalar(select(User.keyboard_shortcuts).where(User.username == username))
+        db.session.remove()
+    return bool(on)
+
+
+def set_shortcuts(site: Site, username: str, on: bool) -> None:
+    from reviewapp.services import accounts
+
+    with site.app.app_context():
+        accounts.set_keyboard_shortcuts(accounts.user_by_name(username).id, on)
+        db.session.remove()
 
 
 def decisions(site: Site) -> list[tuple[int, str]]:
