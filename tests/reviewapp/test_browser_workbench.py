@@ -86,7 +86,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         server.server_close()
 
 
-def open_page(browser: Browser, site: Site, width: int = 1280, height: int = 800) -> Page:
+def open_page(
+    browser: Browser, site: Site, width: int = 1280, height: int = 800, username: str = "eva"
+) -> Page:
     expect.set_options(timeout=TIMEOUT_MS)
     context = browser.new_context(
         base_url=site.base_url, locale="ko-KR", viewport={"width": width, "height": height}
@@ -98,7 +100,7 @@ def open_page(browser: Browser, site: Site, width: int = 1280, height: int = 800
     page.on("console", lambda m: errors.append(m.text) if "Content Security" in m.text else None)
     page.errors = errors  # type: ignore[attr-defined]
     page.goto("/login")
-    page.get_by_label("아이디").fill("eva")
+    page.get_by_label("아이디").fill(username)
     page.get_by_label("비밀번호").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/rounds$"))
@@ -191,7 +193,8 @@ def page_text_of(site: Site, chunk: Chunk) -> str:
 def test_docx_citation_marks_the_passage_in_its_page_text(page: Page, site: Site) -> None:
     page.goto(indicator_url(site, HUB, "search"))
     page.locator("#ind-q").fill("리빙랩 시민단")
-    with page.expect_response(lambda r: "/hits" in r.url):
+    # the form's search (tab=search), not the list's first load, which may answer later
+    with page.expect_response(lambda r: "/hits" in r.url and "tab=search" in r.url):
         page.locator("#ind-q").press("Enter")
     group = page.locator("#hits .doc-hits", has_text=DOCX.name)
     hit = group.locator(".hit").first
@@ -392,6 +395,66 @@ def test_no_horizontal_scroll_and_score_in_view(
         if width < 1280:
             page.get_by_role("button", name="미리보기 닫기").click()
             expect(preview).not_to_be_in_viewport()
+        assert not page.errors  # type: ignore[attr-defined]
+    finally:
+        page.context.close()
+
+
+def in_view(page: Page, selector: str, *, above_bar: bool = True) -> None:
+    """Every element ``selector`` matches lies wholly inside the window and (``above_bar``)
+    above the save bar pinned to the bottom of the left column: nothing to scroll to reach it."""
+    boxes = page.locator(selector).evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return [r.top, r.bottom, r.left, r.right]; })"
+    )
+    assert boxes, f"nothing matches {selector}"
+    bars = page.locator("#score .score-actions")
+    bar = bars.first.bounding_box() if bars.count() else None
+    height = page.viewport_size["height"]  # type: ignore[index]
+    floor = bar["y"] if bar and above_bar else height
+    width = page.viewport_size["width"]  # type: ignore[index]
+    for top, bottom, left, right in boxes:
+        assert top >= 0 and left >= 0 and right <= width, (selector, top, left, right)
+        assert bottom <= floor, f"{selector} ends at {bottom:.0f}px, under {floor:.0f}px"
+
+
+@pytest.mark.parametrize("state", ["question", "declared"])
+def test_score_inputs_in_view_at_1280_with_the_conflict_question_or_notice(
+    browser: Browser, site: Site, state: str
+) -> None:
+    """At 1280 x 800 the score inputs (every rubric level of the first stage) and the save
+    button are in view without scrolling, with the conflict-of-interest question still open
+    (eva has not answered it) or with a declared conflict's notice (evc)."""
+    username = "eva" if state == "question" else "evc"
+    if state == "declared":
+        from reviewapp.services import accounts, rounds
+
+        with site.app.app_context():
+            user = accounts.create_user("evc", PASSWORD, "evaluator")
+            rounds.assign(site.large, "evc")
+            rounds.declare_conflict(site.large, user.id, conflict=True, note="자문위원 " * 12)
+            db.session.remove()
+    page = open_page(browser, site, 1280, 800, username)
+    try:
+        page.goto(indicator_url(site, TRAFFIC, "suggested"))
+        expect(page.locator("#suggestions .hit").first).to_be_visible()
+        if state == "question":
+            expect(page.locator("#score form.conflict")).to_be_visible()
+            in_view(page, "#score form.conflict legend")
+            save = "#score .score-form >> nth=0 >> .score-actions button[type=submit]"
+            in_view(page, save, above_bar=False)
+            expect(page.locator(save)).to_have_text("저장")
+        else:
+            # nothing to score: the notice (with the reason) is the whole score panel
+            expect(page.locator("#score .conflict-notice")).to_contain_text("자문위원")
+            in_view(page, "#score .conflict-notice")
+            expect(page.locator("#score .score-form")).to_have_count(0)
+        if state == "question":
+            in_view(page, "#score .score-form >> nth=0 >> input[name=level]")
+            in_view(page, "#score .score-form >> nth=0 >> legend >> nth=0")
+        assert page.evaluate("document.documentElement.scrollHeight") <= 800  # the page: no
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # scroll at all
+        shoot(page, f"workbench-1280-conflict-{state}.png")
         assert not page.errors  # type: ignore[attr-defined]
     finally:
         page.context.close()
