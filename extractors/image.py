@@ -14,7 +14,7 @@ from ._text import frozen, make_pages
 from .base import ExtractionError, ExtractionResult
 from .ocr import clean_ocr_text, ocr_suspect, read_pages, tesseract_available
 
-__all__ = ["ImageExtractor"]
+__all__ = ["ImageExtractor", "frame_image"]
 
 MAX_FRAMES = 500
 
@@ -71,6 +71,19 @@ class ImageExtractor:
             pages=make_pages(texts, ocr_flags=[True] * len(texts), suspects=suspects),
             metadata=frozen(meta),
         )
+
+
+def frame_image(path: Path, number: int):  # -> PIL.Image.Image
+    """Frame ``number`` (1-based) of the image at ``path``, upright as the extractor OCRs it;
+    ExtractionError ``corrupt`` when Pillow cannot read it or it has no such frame."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.seek(number - 1)
+            return _upright(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ExtractionError("corrupt", detail=f"Pillow: {exc}") from exc
 
 
 def _upright(frame):

@@ -41,11 +41,14 @@ __all__ = [
     "OCR_SUSPECT_CONFIDENCE",
     "OCR_SUSPECT_MIN_WORDS",
     "OcrPage",
+    "OcrWord",
+    "OcrWords",
     "clean_ocr_text",
     "ocr_suspect",
     "ocr_images",
     "ocr_progress",
     "read_pages",
+    "read_words",
     "tesseract_available",
 ]
 
@@ -115,6 +118,30 @@ class OcrPage:
     confident_chars: int
     rotation: int = 0
     orientation_confidence: float = 0.0
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    """One word tesseract read, and its box in pixels of the image it was given (upright as
+    given, whatever turn the reading needed); ``line`` numbers the word's line in reading order."""
+
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    line: int
+    confidence: float
+
+
+@dataclass(frozen=True)
+class OcrWords:
+    """The words of one page image with their boxes; ``width`` x ``height`` the image's size."""
+
+    width: int
+    height: int
+    words: tuple[OcrWord, ...]
+    rotation: int = 0
 
 
 def tesseract_path() -> str | None:
@@ -214,6 +241,68 @@ def _read_page(
         _tesseract(binary, turned_path, psm), rotation=turn, orientation_confidence=sure
     )
     return turned if turned.confident_chars > page.confident_chars else page
+
+
+def read_words(image: Image, *, psm: int = OCR_PSM) -> OcrWords:
+    """The words of one page image with their boxes, read as read_pages reads the page (same
+    preparation, mode and orientation check), so the words are the ones the page's text came
+    from. For drawing a passage's highlight on a scanned page (reviewapp/services/ocr_marks.py).
+    Errors as ocr_images."""
+    if psm not in PSM_CHOICES:
+        raise ValueError(f"psm must be one of {sorted(PSM_CHOICES)}, not {psm!r}")
+    binary = tesseract_path()
+    if binary is None:
+        raise ExtractionError("ocr_unavailable")
+    width, height = image.size
+    prepared = _erase_rules(_prepare(image))
+    with tempfile.TemporaryDirectory(prefix="reviewapp-ocr-") as tmp:
+        path = Path(tmp) / "page.png"
+        prepared.save(path, format="PNG")
+        page = _tesseract(binary, path, psm)
+        tsv, turn = path.with_suffix(".tsv"), 0
+        if page.confidence < ORIENTATION_CHECK_BELOW:
+            guess, sure = _orientation(binary, path)
+            if guess and sure >= OSD_MIN_CONFIDENCE:
+                turned_path = Path(tmp) / "page-turned.png"
+                prepared.rotate(-guess, expand=True).save(turned_path, format="PNG")
+                if _tesseract(binary, turned_path, psm).confident_chars > page.confident_chars:
+                    tsv, turn = turned_path.with_suffix(".tsv"), guess
+        rows = tsv.read_text(encoding="utf-8", errors="replace")
+    scale = width / prepared.width  # _prepare may have made a huge image smaller
+    words = []
+    lines: dict[tuple[str, str, str], int] = {}
+    for row in csv.DictReader(io.StringIO(rows), delimiter="\t", quoting=csv.QUOTE_NONE):
+        text = (row.get("text") or "").strip()
+        if row.get("level") != "5" or not text:
+            continue
+        key = (row.get("block_num") or "", row.get("par_num") or "", row.get("line_num") or "")
+        box = tuple(int(row.get(k) or 0) for k in ("left", "top", "width", "height"))
+        left, top, w, h = _unturn(box, turn, prepared.width, prepared.height)
+        words.append(
+            OcrWord(
+                text,
+                round(left * scale),
+                round(top * scale),
+                round(w * scale),
+                round(h * scale),
+                lines.setdefault(key, len(lines)),
+                float(row.get("conf") or 0),
+            )
+        )
+    return OcrWords(width, height, tuple(words), turn)
+
+
+def _unturn(box: tuple[int, ...], turn: int, width: int, height: int) -> tuple[int, int, int, int]:
+    """A box read on the image turned ``turn`` degrees clockwise, on the image as it was
+    (``width`` x ``height``)."""
+    left, top, w, h = box
+    if turn == 90:  # (x, y) upright -> (height - y, x) turned
+        return top, height - left - w, h, w
+    if turn == 180:
+        return width - left - w, height - top - h, w, h
+    if turn == 270:  # (x, y) upright -> (y, width - x) turned
+        return width - top - h, left, h, w
+    return left, top, w, h
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess[bytes]:

@@ -12,7 +12,7 @@ from ._text import frozen, make_pages, normalize, rejoin_broken_words
 from .base import ExtractionError, ExtractionResult
 from .ocr import OCR_DPI, clean_ocr_text, ocr_suspect, read_pages, tesseract_available
 
-__all__ = ["PdfExtractor"]
+__all__ = ["PdfExtractor", "render_page"]
 
 # pdfium is not thread-safe; one lock keeps concurrent extractions in one process safe.
 _PDFIUM_LOCK = threading.RLock()
@@ -161,6 +161,24 @@ def _read_text(doc) -> tuple[list[str], list[str], dict[str, str]]:
         if info.get(key):
             meta[key.lower()] = info[key]
     return texts, verdicts, meta
+
+
+def render_page(path: Path, number: int):  # -> PIL.Image.Image
+    """Page ``number`` (1-based) of the PDF at ``path`` as the extractor OCRs it (grayscale at
+    OCR_DPI); ExtractionError ``corrupt`` when pdfium cannot open it or has no such page."""
+    import pypdfium2 as pdfium
+
+    with _PDFIUM_LOCK:
+        try:
+            doc = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError as exc:
+            raise ExtractionError("corrupt", detail=f"pdfium: {exc}") from exc
+        try:
+            if not 1 <= number <= len(doc):
+                raise ExtractionError("corrupt", detail=f"no page {number} in {len(doc)}")
+            return _render(doc[number - 1])
+        finally:
+            doc.close()
 
 
 def _render(page):

@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -26,7 +27,7 @@ from extractors import detect_type
 
 from ..converters import id_arg, int_arg
 from ..models import DocumentType, Role
-from ..services import access, documents, evidence, places, preview, rounds, uploads
+from ..services import access, documents, evidence, ocr_marks, places, preview, rounds, uploads
 from ..services.errors import ServiceError
 from ._responses import is_htmx
 from .auth import roles_required
@@ -184,6 +185,30 @@ def preview_pane(document_id: int) -> Any:
     doc = access.document_for(current_user, document_id)
     shown = preview.preview_of(doc, id_arg("chunk"), int_arg("page", 1, lo=1))
     return render_template("documents/_preview.html", preview=shown)
+
+
+@bp.route("/documents/<id:document_id>/ocr-marks")
+@login_required
+def passage_on_scan(document_id: int) -> Any:
+    """Where passage ?chunk=ID lies on its scanned (OCR'd) page: boxes in fractions of the page
+    (JSON) for static/viewer.js to draw; none when it cannot be located safely. The first
+    call for a page reads it with tesseract (seconds); later ones read the cache."""
+    doc = access.document_for(current_user, document_id)
+    chunk_id = id_arg("chunk")
+    chunk = documents.passage_of(doc, chunk_id) if chunk_id else None
+    if chunk is None:
+        abort(404)
+    found = ocr_marks.marks_for(doc, chunk)
+    response = jsonify(
+        marks=[
+            {"left": m.left, "top": m.top, "width": m.width, "height": m.height, "text": m.text}
+            for m in found.marks
+        ],
+        cover=found.cover,
+        reason=found.reason,
+    )
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @bp.route("/documents/<id:document_id>/original")

@@ -151,6 +151,35 @@ function mark(layer, ranges) {
   return marks;
 }
 
+// a scanned (OCR'd) page has no text layer to match: the server locates the passage among
+// tesseract's words (reviewapp/services/ocr_marks.py, the same rules) and answers boxes in
+// fractions of the page, drawn here over the canvas; none when it is not found safely
+async function scanMarks(view, holder, token) {
+  const response = await fetch(view.dataset.ocrMarks, {
+    credentials: "same-origin", headers: { Accept: "application/json" },
+  });
+  if (!response.ok) return [];
+  const found = await response.json();
+  // drawn again meanwhile (a resize) or swapped out: that drawing has its own marks
+  if (!view.isConnected || view.drawToken !== token) return [];
+  if (!found.marks || !found.marks.length) return [];
+  const overlay = document.createElement("div");
+  overlay.className = "ocr-layer";
+  const marks = found.marks.map((box) => {
+    const el = document.createElement("mark");
+    el.className = "hl ocr";
+    el.style.left = `${box.left * 100}%`;
+    el.style.top = `${box.top * 100}%`;
+    el.style.width = `${box.width * 100}%`;
+    el.style.height = `${box.height * 100}%`;
+    el.textContent = box.text;
+    overlay.append(el);
+    return el;
+  });
+  holder.append(overlay);
+  return marks;
+}
+
 function say(view, key) {
   const status = view.querySelector(".pdf-status");
   const messages = view.querySelector(".pdf-messages");
@@ -159,6 +188,8 @@ function say(view, key) {
 
 async function draw(view) {
   view.dataset.state = "drawing";
+  const token = {};
+  view.drawToken = token;
   const url = view.dataset.pdfUrl;
   const number = Number(view.dataset.page || "1");
   const hint = Number(view.dataset.hint || "0");
@@ -191,6 +222,7 @@ async function draw(view) {
     }).promise;
     const layer = holder.querySelector(".textLayer");
     layer.replaceChildren();
+    for (const old of holder.querySelectorAll(".ocr-layer")) old.remove();
     holder.style.setProperty("--scale-factor", String(viewport.scale));
     const textLayer = new lib.TextLayer({
       textContentSource: await page.getTextContent(),
@@ -204,10 +236,19 @@ async function draw(view) {
       return;
     }
     const ranges = locate(passage, collect(layer).raw, hint);
-    const marks = ranges ? mark(layer, ranges) : [];
+    let marks = ranges ? mark(layer, ranges) : [];
+    let found = "found";
+    if (!marks.length && view.dataset.ocrMarks) {
+      view.dataset.state = "reading";
+      say(view, "reading");
+      marks = await scanMarks(view, holder, token);
+      if (view.drawToken !== token) return;
+      found = "foundOcr";
+      view.dataset.highlight = marks.length ? "ocr" : "";
+    }
     if (marks.length) {
       view.dataset.state = "highlighted";
-      say(view, "found");
+      say(view, found);
       marks[0].scrollIntoView({ block: "center" });
     } else {
       view.dataset.state = "beside";

@@ -7,6 +7,7 @@ characters found, and per expected line the share found in order on one OCR line
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from extractor_corpus import corpus_file
 
 from bench.bench_ocr import FIVE_LINES, char_recall, line_recalls
 from extractors import extract
-from extractors.ocr import ocr_progress, read_pages, tesseract_available
+from extractors.ocr import ocr_progress, read_pages, read_words, tesseract_available
 
 FIDELITY = Path(__file__).resolve().parents[3] / "shared" / "fidelity-cases"
 if not FIDELITY.is_dir():  # the shared files live beside the checkout
@@ -93,6 +94,42 @@ def test_turned_page_is_read_upright(tmp_path: Path, angle: int) -> None:
     result = extract(path)
     assert_five_lines(result.pages[0].text)
     assert result.metadata["ocr_turned_pages"] == f"1:{angle}"  # turned back clockwise
+
+
+@needs_tesseract
+@pytest.mark.parametrize("angle", [90, 180, 270])
+def test_word_boxes_of_a_turned_page_land_on_the_page_as_it_is(angle: int) -> None:
+    """read_words reads a turned page upright (as read_pages does) and gives the boxes on the
+    image as it was given: each word's box on the turned image is its upright box turned."""
+    if not (TESSDATA / "osd.traineddata").exists():
+        pytest.skip("tesseract's orientation data (tesseract-ocr-osd) is not installed")
+    page = clean_page()
+    upright = read_words(page)
+    turned = read_words(page.rotate(angle, expand=True))  # anticlockwise
+    assert turned.rotation == angle and upright.rotation == 0  # turned back clockwise
+    assert (turned.width, turned.height) == (
+        (page.height, page.width) if angle != 180 else page.size
+    )
+    once = [Counter(w.text for w in r.words) for r in (upright, turned)]
+    boxes = {w.text: w for w in turned.words}
+    checked = 0
+    for word in upright.words:  # the words read once in both readings: no doubt which is which
+        if len(word.text) < 3 or once[0][word.text] != 1 or once[1].get(word.text) != 1:
+            continue
+        other = boxes[word.text]
+        # the upright box's centre, turned anticlockwise by ``angle`` with the image
+        cx, cy = word.left + word.width / 2, word.top + word.height / 2
+        x, y = {
+            90: (cy, page.width - cx),
+            180: (page.width - cx, page.height - cy),
+            270: (page.height - cy, cx),
+        }[angle]
+        assert (
+            abs(other.left + other.width / 2 - x) <= 6
+            and abs(other.top + other.height / 2 - y) <= 6
+        )
+        checked += 1
+    assert checked >= 4
 
 
 @needs_tesseract
