@@ -184,7 +184,13 @@ def preview_pane(document_id: int) -> Any:
     """The preview pane's content (htmx): the page of ?chunk=ID with the passage, or ?page=N."""
     doc = access.document_for(current_user, document_id)
     shown = preview.preview_of(doc, id_arg("chunk"), int_arg("page", 1, lo=1))
-    return render_template("documents/_preview.html", preview=shown)
+    # a one-page image the browser can show is shown as scanned, the passage boxed on it
+    page_image = (
+        doc.detected_type == "image"
+        and shown.page_count == 1
+        and inline_mimetype(documents.document_path(doc)) is not None
+    )
+    return render_template("documents/_preview.html", preview=shown, page_image=page_image)
 
 
 @bp.route("/documents/<id:document_id>/ocr-marks")
@@ -207,7 +213,7 @@ def passage_on_scan(document_id: int) -> Any:
         cover=found.cover,
         reason=found.reason,
     )
-    response.headers["Cache-Control"] = "private, max-age=300"
+    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 

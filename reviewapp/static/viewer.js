@@ -278,10 +278,41 @@ const resized = new ResizeObserver((entries) => {
   }
 });
 
+// a scanned image (templates/documents/_preview.html .scan-view): the passage boxed on it from
+// its OCR words, else the page's OCR text shown beside it with the passage marked
+async function boxScan(view) {
+  view.dataset.state = "reading";
+  const token = {};
+  view.drawToken = token;
+  let marks = [];
+  try {
+    marks = await scanMarks(view, view.querySelector(".scan-page"), token);
+  } catch (error) {
+    console.warn("reviewapp viewer:", error);
+  }
+  if (marks.length) {
+    view.dataset.state = "highlighted";
+    view.dataset.highlight = "ocr";
+    say(view, "foundOcr");
+    marks[0].scrollIntoView({ block: "center" });
+    return;
+  }
+  view.dataset.state = "beside";
+  view.querySelector(".passage-beside").hidden = false;
+  const text = view.querySelector(".scan-text");
+  text.hidden = false;
+  say(view, "missing");
+  const mark = text.querySelector("mark");
+  if (mark) mark.scrollIntoView({ block: "center" });
+}
+
 function drawAll(root) {
   for (const view of (root || document).querySelectorAll(".pdf-view:not([data-state])")) {
     resized.observe(view);
     draw(view);
+  }
+  for (const view of (root || document).querySelectorAll(".scan-view:not([data-state])")) {
+    boxScan(view);
   }
 }
 

@@ -21,13 +21,14 @@ from reviewapp.extensions import db
 from reviewapp.models import Chunk, Document, Page
 from reviewapp.services import ocr_marks
 from reviewapp.services.highlight import normalize
-from tests.conftest import CORPUS, FRAMEWORK, PASSWORD, login, make_app
+from tests.conftest import CORPUS, FRAMEWORK, PASSWORD, SHARED, login, make_app
 
 SCAN = CORPUS / "spri-ai-brief-scanned-p5-6.pdf"
+IMAGE = SHARED / "fidelity-cases" / "ocr_clean_page.png"  # a one-page scan as a PNG
 
 pytestmark = pytest.mark.skipif(
-    not tesseract_available() or not SCAN.exists(),
-    reason=f"tesseract is not installed or {SCAN.name} is not in the shared corpus",
+    not tesseract_available() or not SCAN.exists() or not IMAGE.exists(),
+    reason=f"tesseract is not installed or {SCAN.name} or {IMAGE.name} is not in shared/",
 )
 
 
@@ -36,6 +37,8 @@ class Scan:
     app: Flask
     document_id: int
     chunks: dict[int, list[int]]  # page -> chunk ids
+    image_id: int
+    image_chunks: list[int]
 
 
 @pytest.fixture(scope="module")
@@ -49,15 +52,19 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> Scan:
         r = rounds.create_round("2026 인증", import_framework(FRAMEWORK).id)
         submission = rounds.add_applicant(r.id, "한빛시", 1_020_000).submission_id
         rounds.assign(submission, "eva")
-        (row,) = uploads.ingest_paths([SCAN], submission, enqueue_jobs=False)
-        document = pipeline.process_inline(row.document_id)
-        assert document.status == "ready", document.error
-        pages = db.session.scalars(select(Page).where(Page.document_id == document.id)).all()
-        assert pages and all(p.ocr for p in pages)
+        ready = []
+        for path in (SCAN, IMAGE):
+            (row,) = uploads.ingest_paths([path], submission, enqueue_jobs=False)
+            document = pipeline.process_inline(row.document_id)
+            assert document.status == "ready", document.error
+            pages = db.session.scalars(select(Page).where(Page.document_id == document.id))
+            assert all(p.ocr for p in pages)
+            ready.append(document)
         chunks: dict[int, list[int]] = {}
-        for chunk in sorted(document.chunks, key=lambda c: c.id):
+        for chunk in sorted(ready[0].chunks, key=lambda c: c.id):
             chunks.setdefault(chunk.page, []).append(chunk.id)
-        made = Scan(app, document.id, chunks)
+        image_chunks = sorted(c.id for c in ready[1].chunks)
+        made = Scan(app, ready[0].id, chunks, ready[1].id, image_chunks)
         db.session.remove()
     return made
 
@@ -102,8 +109,9 @@ def test_words_are_read_once_then_from_the_cache(
         document = db.session.get(Document, scan.document_id)
         assert document is not None
         first = ocr_marks.page_words(document, 1)
-        cached = list((Path(scan.app.config["DATA_DIR"]) / "ocr-words").rglob("1.v*.json"))
-        assert len(cached) == 1 and first.words
+        cached = ocr_marks._cache_path(document, 1)
+        assert first.words and cached.is_file()
+        assert cached.is_relative_to(Path(scan.app.config["DATA_DIR"]) / "ocr-words")
 
         def no_tesseract(image: object) -> OcrWords:
             raise AssertionError("read again: the cache was not used")
@@ -228,6 +236,71 @@ def test_the_viewer_draws_the_passage_on_the_scanned_page_or_shows_it_beside(
         view = page.locator("#doc-viewer .pdf-view")
         expect(view).to_have_attribute("data-state", "beside")
         expect(page.locator("#doc-viewer .passage-beside")).to_be_visible()
+        expect(page.locator("#doc-viewer .ocr-layer mark")).to_have_count(0)
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_a_scanned_image_is_shown_with_the_passage_boxed_or_its_text_beside(
+    scan: Scan, server: str, browser
+) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=60_000)
+    context = browser.new_context(
+        base_url=server, locale="ko-KR", viewport={"width": 1280, "height": 800}
+    )
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto("/login")
+        page.get_by_label("아이디").fill("eva")
+        page.get_by_label("비밀번호").fill(PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/rounds$"))
+
+        chunk_id = scan.image_chunks[0]
+        page.goto(f"/documents/{scan.image_id}?chunk={chunk_id}")
+        view = page.locator("#doc-viewer .scan-view")
+        expect(view).to_have_attribute("data-state", "highlighted")
+        expect(page.locator("#doc-viewer .scan-page img")).to_be_visible()
+        marks = page.locator("#doc-viewer .ocr-layer mark.hl")
+        expect(marks.first).to_be_visible()
+        with scan.app.app_context():
+            chunk = db.session.get(Chunk, chunk_id)
+            assert chunk is not None
+            needle = normalize(_passage(chunk))[0]
+        boxed = normalize("".join(marks.all_text_contents()))[0]
+        assert needle in boxed or boxed in needle, (needle, boxed)
+        image = page.locator("#doc-viewer .scan-page img").bounding_box()
+        first = marks.first.bounding_box()
+        assert image is not None and first is not None
+        assert (
+            image["x"] <= first["x"]
+            and first["x"] + first["width"] <= image["x"] + image["width"] + 1
+        )
+        assert (
+            image["y"] <= first["y"]
+            and first["y"] + first["height"] <= image["y"] + image["height"] + 1
+        )
+        expect(page.locator("#doc-viewer .scan-text")).to_be_hidden()
+
+        # its words emptied (as a reading too poor to match): the OCR text beside, marked
+        with scan.app.app_context():
+            document = db.session.get(Document, scan.image_id)
+            assert document is not None
+            cache = ocr_marks._cache_path(document, 1)
+        cache.write_text(json.dumps({"width": 1000, "height": 1000, "words": []}), "utf-8")
+        page.reload()
+        expect(view).to_have_attribute("data-state", "beside")
+        expect(page.locator("#doc-viewer .passage-beside")).to_be_visible()
+        text = page.locator("#doc-viewer .scan-text mark.passage")
+        expect(text).to_be_visible()
+        assert normalize(text.inner_text())[0] == needle
         expect(page.locator("#doc-viewer .ocr-layer mark")).to_have_count(0)
         assert not errors, errors
     finally:
