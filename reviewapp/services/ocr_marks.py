@@ -176,7 +176,8 @@ def _cache_path(document: Document, number: int) -> Path:
 def _write(path: Path, text: str) -> None:
     """Atomically (two readers of the same page at once each write a whole file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    # .tmp: a backup taken meanwhile skips the half-written file (services/backup.py)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ocr-words-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
