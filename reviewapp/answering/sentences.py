@@ -72,7 +72,7 @@ def _spans_fit(spans: np.ndarray, text: str) -> bool:
 class SentenceVectors:
     """Passages' sentence vectors for one embedder: the ``index``'s stored ones first (model
     ``model``), else embedded and cached per process (thread-safe). ``embedded`` counts
-    the passages embedded at question time."""
+    the passages embedded at question time (those with words)."""
 
     def __init__(
         self,
@@ -160,7 +160,7 @@ class SentenceVectors:
             vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         k = 0
         with self._lock:
-            self.embedded += len(todo)
+            self.embedded += sum(1 for sp in spans if sp)
             for i, sp in zip(todo, spans, strict=True):
                 text = passages[i][1]
                 item = Sentences(sp, vecs[k : k + len(sp)], [terms_of(text[a:b]) for a, b in sp])
