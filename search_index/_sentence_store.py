@@ -81,6 +81,33 @@ class SentenceStore(VectorStore):
                 found.update(int(c) for c in np.unique(seg.meta[rows, 0]))
         return found
 
+    def sentences_of(self, chunk_ids: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Per listed chunk with sentence rows: (spans int64 [n, 2], vectors float32
+        [n, dim] L2-normalised), in text order (copies of the memory-mapped rows)."""
+        wanted = _id_array(chunk_ids)
+        if wanted is None or not len(wanted):
+            return {}
+        parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+        for seg in self._checked_snap().segments:
+            rows = self._selected(seg, None, None, wanted)
+            if rows is None or not len(rows):
+                continue
+            meta = np.asarray(seg.meta[rows])
+            vecs = np.asarray(seg.vec[rows], dtype=np.float32)
+            for cid in np.unique(meta[:, 0]).tolist():
+                mine = meta[:, 0] == cid
+                parts.setdefault(int(cid), []).append((meta[mine, 3:5], vecs[mine]))
+        out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for cid, pieces in parts.items():
+            spans = np.concatenate([s for s, _ in pieces]).astype(np.int64)
+            vecs = np.concatenate([v for _, v in pieces])
+            order = np.argsort(spans[:, 0], kind="stable")
+            vecs = vecs[order]
+            # float16 rounding moves the norm off 1 by ~1e-3: normalise again for cosines
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+            out[cid] = (spans[order], vecs)
+        return out
+
     def best_sentences(
         self, query_vec: np.ndarray, chunk_ids: Iterable[int]
     ) -> dict[int, tuple[float, int, int]]:

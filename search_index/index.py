@@ -151,6 +151,16 @@ class _Model:
     prepared_mtime: int | None = None
 
 
+@dataclass(frozen=True)
+class StoredSentences:
+    """A chunk's stored sentences (:meth:`SearchIndex.stored_sentences`): ``spans`` int64
+    [n, 2] (start, end) offsets into the chunk's text, ``vectors`` float32 [n, dim],
+    L2-normalised, one row per span."""
+
+    spans: np.ndarray
+    vectors: np.ndarray
+
+
 def _text_key(text: str) -> str:
     return "q" + hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -349,6 +359,39 @@ class SearchIndex:
             return []
         raw = _whoosh.hits_for_chunks(self._searcher(), missing)
         return [cid for cid in missing if cid not in raw or sentence_spans(raw[cid].text)]
+
+    def stored_sentences(
+        self, chunk_ids: Sequence[int], model: str = "e5"
+    ) -> dict[int, StoredSentences]:
+        """The sentence vectors of ``model`` stored at ingestion for the listed chunks,
+        read from the memory-mapped sentence store (no model is loaded or called).
+
+        Returns ``{chunk_id: StoredSentences}`` for each listed chunk that has sentence
+        rows: ``spans`` int64 [n, 2], (start, end) character offsets into the chunk's text
+        as :func:`sentence_spans` cut it at ingestion, in text order; ``vectors`` float32
+        [n, dim], L2-normalised, row i the vector of ``text[start_i:end_i]``. A chunk
+        without rows (embedded before sentence vectors existed and not re-embedded since,
+        not embedded yet, or with no words) is left out; {} when ``model`` is not a
+        configured model name or has no sentence store."""
+        m = self._models.get(model)
+        sstore = self._sentence_store(m) if m is not None and chunk_ids else None
+        if sstore is None:
+            return {}
+        return {
+            cid: StoredSentences(spans, vecs)
+            for cid, (spans, vecs) in sstore.sentences_of(chunk_ids).items()
+        }
+
+    def query_vector(self, text: str, model: str = "e5") -> np.ndarray | None:
+        """``text``'s query vector of ``model`` (float32 [dim], L2-normalised), through the
+        cache search uses (memory, then :meth:`prepare_queries`' file, then the model): a
+        query just searched is not encoded again. None when ``model`` is not configured or
+        failed to load."""
+        m = self._models.get(model)
+        if m is None or self._load(m) is None:
+            return None
+        vec = np.asarray(self._query_vector(m, text), dtype=np.float32).reshape(-1)
+        return vec / max(float(np.linalg.norm(vec)), 1e-12)
 
     def similarity(self, sources: Sequence[int], targets: Sequence[int]) -> dict[int, float]:
         """Mean cosine of each target chunk to the source chunks, from stored vectors.

@@ -82,12 +82,13 @@ _NO_VECTORS = _NoVectors()
 
 
 def sentence_vectors() -> SentenceVectors:
-    """The process's sentence vectors, from the e5 model the index uses (zero vectors when
-    embeddings are switched off, see :class:`_NoVectors`)."""
+    """The process's sentence vectors: the index's stored e5 sentence vectors, the e5 model
+    the index uses for passages without them (zero vectors when embeddings are switched
+    off, see :class:`_NoVectors`)."""
     if not current_app.config["EMBEDDINGS_ENABLED"]:
         return sentence_vectors_for(_NO_VECTORS)
     model = Path(current_app.config["EMBEDDING_MODEL"])
-    return sentence_vectors_for(load_embedder("e5", model_dir=model))
+    return sentence_vectors_for(load_embedder("e5", model_dir=model), get_index())
 
 
 def is_follow_up(question: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -398,3 +399,55 @@ def test_a_remote_llm_endpoint_is_refused_unless_allowed(
             timeout=0.2,
             allow_remote=True,
         )
+
+
+def test_answers_read_the_sentence_vectors_stored_at_ingestion(
+    world: tuple[Flask, int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asking encodes no passage sentence the index stored, and the question once (the
+    search's vector is reused); a passage without stored sentences, or whose text the
+    stored spans no longer fit, is embedded."""
+    from reviewapp.answering import SentenceVectors
+    from reviewapp.services.indexing import get_index
+    from search_index import load_embedder, sentence_spans
+
+    _app, hanbit, _solnae = world
+    e5 = load_embedder("e5", model_dir=MODEL)  # the one the index and answering share
+    calls = {"documents": 0, "queries": 0}
+    real_documents, real_queries = e5.encode_documents, e5.encode_queries
+
+    def count_documents(texts: list[str], *args: object, **kwargs: object) -> np.ndarray:
+        calls["documents"] += len(texts)
+        return real_documents(texts, *args, **kwargs)  # type: ignore[arg-type]
+
+    def count_queries(texts: list[str]) -> np.ndarray:
+        calls["queries"] += len(texts)
+        return real_queries(texts)
+
+    monkeypatch.setattr(e5, "encode_documents", count_documents)
+    monkeypatch.setattr(e5, "encode_queries", count_queries)
+    embedded = answering.sentence_vectors().embedded  # other tests' made-up passages
+    question = "한빛시 통합관제 대상 CCTV는 모두 몇 대인가?"  # asked by no other test
+    result = answering.answer_question(question, hanbit)
+    assert result.found and "4,850대" in result.text
+    assert calls == {"documents": 0, "queries": 1}
+    assert answering.sentence_vectors().embedded == embedded
+
+    first = answering.retrieve(question, hanbit, None)[0]
+    sv = SentenceVectors(e5, index=get_index())
+    (read,) = sv.get([(first.chunk_id, first.text)])
+    assert read.spans == sentence_spans(first.text) and read.vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(read.vectors, axis=1), 1.0, atol=1e-5)
+    assert calls["documents"] == 0 and sv.embedded == 0
+
+    # no stored sentences (a passage not embedded yet), and a text the stored spans no
+    # longer fit: both embedded, once, then cached
+    short = "통합관제 대상 CCTV는 4,850대이다."
+    passages = [(-101, first.text), (first.chunk_id, short)]
+    unseen, changed = sv.get(passages)
+    assert calls["documents"] == len(read.spans) + 1 and sv.embedded == 2
+    assert changed.spans == [(0, len(short))]
+    sv.get(passages)
+    assert sv.embedded == 2
+    # embedded now or stored at ingestion: the same vectors (float16 storage aside)
+    assert np.allclose(unseen.vectors, read.vectors, atol=2e-3)

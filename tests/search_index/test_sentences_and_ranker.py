@@ -204,6 +204,54 @@ def test_an_index_without_sentence_vectors_searches_and_gets_them_on_reembed(
     assert all(h.best_sentence is not None for h in idx.search("재난안전통신망", mode="hybrid"))
 
 
+class CountingEmbedder:
+    """The real embedder, counting the texts it encodes (a wrapper, not a fake model)."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.documents = 0
+        self.queries = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def encode_documents(self, texts: list[str], **kwargs: object) -> np.ndarray:
+        self.documents += len(texts)
+        return self.inner.encode_documents(texts, **kwargs)  # type: ignore[attr-defined]
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        self.queries += len(texts)
+        return self.inner.encode_queries(texts)  # type: ignore[attr-defined]
+
+
+def test_stored_sentences_read_back_what_ingestion_embedded(tmp_path: Path, e5_dir: Path) -> None:
+    e5 = CountingEmbedder(load_embedder("e5", e5_dir))
+    idx = SearchIndex(tmp_path, embedders={"e5": lambda: e5})
+    text = (
+        "한빛시는 2022년에 스마트도시 계획을 수립하였다. "
+        "시민 참여 리빙랩 과제는 총 11건이 추진되었다."
+    )
+    records = [record(1, text), record(2, SMART[0])]
+    idx.add_chunks([*records, record(3, SMART[1])])  # chunk 3: full text only, no vectors
+    idx.embed_chunks(records)
+    e5.documents = e5.queries = 0
+    stored = idx.stored_sentences([1, 2, 3, 99], "e5")
+    assert set(stored) == {1, 2} and e5.documents == 0
+    spans, vecs = stored[1].spans, stored[1].vectors
+    assert spans.dtype == np.int64 and [tuple(s) for s in spans.tolist()] == sentence_spans(text)
+    assert vecs.dtype == np.float32 and vecs.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-6)
+    fresh = e5.inner.encode_documents([text[a:b] for a, b in spans.tolist()])
+    fresh = fresh / np.linalg.norm(fresh, axis=1, keepdims=True)
+    assert (np.sum(fresh * vecs, axis=1) > 0.999).all()  # float16 storage, same vectors
+    assert idx.stored_sentences([1], "use") == {} and idx.stored_sentences([], "e5") == {}
+    # the query vector search computed is the one handed out: encoded once
+    idx.search("리빙랩 과제는 몇 건인가", mode="hybrid")
+    q = idx.query_vector("리빙랩 과제는 몇 건인가", "e5")
+    assert q is not None and q.dtype == np.float32 and abs(np.linalg.norm(q) - 1) < 1e-5
+    assert e5.queries == 1 and idx.query_vector("x", "use") is None
+
+
 def test_warm_loads_the_models_so_the_first_query_is_not_slower(
     tmp_path: Path, e5_dir: Path
 ) -> None:
