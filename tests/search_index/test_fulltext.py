@@ -224,12 +224,14 @@ def test_replace_documents_swaps_each_documents_chunks_in_one_commit(tmp_path: P
 def test_one_commit_for_many_documents_searches_as_a_commit_each(
     tmp_path: Path, corpus: list[ChunkRecord]
 ) -> None:
-    """Batched indexing (one commit for a job's documents) changes no result, nor its rank.
+    """Batched indexing (one commit for a job's documents) finds the same passages with the
+    same snippets and scores.
 
     Scores agree to 1 %, not to the last digit: whoosh keeps each passage's length as one
     byte, and a merge sums those rounded lengths into its segment's total, so the average
     length BM25 uses depends on how the segments were written and merged (it did already with
-    a commit and a merge per document, from one upload order to another)."""
+    a commit and a merge per document, from one upload order to another), and passages of
+    nearly equal scores may swap places."""
     by_document: dict[int, list[ChunkRecord]] = {}
     for c in corpus:
         by_document.setdefault(c.document_id, []).append(c)
@@ -241,8 +243,9 @@ def test_one_commit_for_many_documents_searches_as_a_commit_each(
     assert each.count() == batched.count() == len(corpus)
     for query in ("스마트시티", "조례 제정", "대한민국 역사", '"통합운영센터"', "open data"):
         a, b = each.search(query, limit=30), batched.search(query, limit=30)
-        assert [(h.chunk_id, h.snippet) for h in a] == [(h.chunk_id, h.snippet) for h in b], query
-        assert [h.score for h in a] == pytest.approx([h.score for h in b], rel=1e-2), query
+        assert {h.chunk_id: h.snippet for h in a} == {h.chunk_id: h.snippet for h in b}, query
+        scores = {h.chunk_id: h.score for h in b}
+        assert {h.chunk_id: h.score for h in a} == pytest.approx(scores, rel=1e-2), query
 
 
 def test_rebuild_and_clear(tmp_path: Path) -> None:
