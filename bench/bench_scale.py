@@ -7,7 +7,9 @@ project and place names coined from Hangul syllables, figures and dates), pagina
 feeds, plus a real file of ../shared/corpus (PDF, HWP, HWPX, DOCX, Markdown; no scans, so no
 OCR pages) in rotation. Each point runs on a fresh data dir through the app's own services:
 
-* ingestion (upload -> extracted, chunked, indexed; no OCR, no embeddings): pages/s;
+* ingestion (upload -> extracted, chunked, indexed; no OCR, no embeddings): pages/s, each
+  applicant's files as one upload whose documents are processed in the queue's batches
+  (their passages indexed in one commit per batch, as the worker does);
 * vectors with the fast model (USE) only: it stands in for e5 at both points (e5 would take
   hours for 9,000 pages on 2 cores), chunks/s; hybrid ranking is then BM25 + USE;
 * index and vector sizes on disk;
@@ -295,6 +297,7 @@ def run_point(label: str, applicants: int, pages: int, real: list, vectors: bool
 
 
 def _measure(app: Any, label: str, applicants: int, pages: int, made: dict, vectors: bool) -> dict:
+    from reviewapp import queue
     from reviewapp.extensions import db
     from reviewapp.models import Document, Framework, Submission
     from reviewapp.services import pipeline, rounds, uploads
@@ -318,16 +321,21 @@ def _measure(app: Any, label: str, applicants: int, pages: int, made: dict, vect
     for outcome in warm.outcomes:
         if outcome.document_id:
             pipeline.process_document(outcome.document_id)
-    # ingestion: store, extract, chunk, index; no OCR pages, no embeddings
+    # ingestion: store, extract, chunk, index; no OCR pages, no embeddings. Each applicant's
+    # files are one upload, processed in the batches its queued jobs would take (one index
+    # commit per batch: queue.batches, pipeline.process_documents), one after another as
+    # one worker does
     started = time.perf_counter()
     ids = []
     for a, files in made["files"].items():
+        queued = []
         for path in files:
             with path.open("rb") as fh:
                 report = uploads.add_upload(submissions[a], path.name, fh, enqueue_jobs=False)
             ids += [o.document_id for o in report.outcomes if o.document_id]
-    for document_id in ids:
-        pipeline.process_document(document_id)
+            queued += report.queued_ids
+        for batch in queue.batches(queued):
+            pipeline.process_documents(batch)
     ingest_s = time.perf_counter() - started
     docs = db.session.query(Document).filter(Document.id.in_(ids)).all()
     ready = [d for d in docs if d.status == "ready"]

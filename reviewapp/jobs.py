@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from .queue import HEARTBEAT_SECONDS, beat, enqueue, huey, task
+from .queue import HEARTBEAT_SECONDS, beat, enqueue, enqueue_batched, huey, task
 from .services import claims, coverage, documents, pipeline, rechecks, suggestions, summaries
 
 log = logging.getLogger(__name__)
@@ -37,24 +37,28 @@ def _context() -> Any:
 
 
 @task("process_document", retries=1, retry_delay=5)
-def process_document_task(document_id: int) -> None:
+def process_document_task(*document_ids: int) -> None:
+    """One upload's documents (uploads.queue_documents batches them), indexed together."""
     with _context():
-        outcome = pipeline.process_document(document_id, ocr_later=True)
-        if outcome.ocr_later:
-            enqueue("ocr_document", document_id)
-        _follow_up(outcome)
+        outcomes = pipeline.process_documents(document_ids, ocr_later=True)
+        for outcome in outcomes:
+            if outcome.ocr_later:
+                enqueue("ocr_document", outcome.document_id)
+            _follow_up(outcome)
+        enqueue_batched("process_document", [i for o in outcomes for i in o.unpacked])
 
 
 @task("ocr_document", retries=1, retry_delay=5)
 def ocr_document_task(document_id: int) -> None:
     """The OCR pass of a document that needs it, queued behind text documents."""
     with _context():
-        _follow_up(pipeline.process_document(document_id))
+        outcome = pipeline.process_document(document_id)
+        _follow_up(outcome)
+        enqueue_batched("process_document", outcome.unpacked)
 
 
 def _follow_up(outcome: pipeline.Processed) -> None:
-    for unpacked in outcome.unpacked:
-        enqueue("process_document", unpacked)
+    """What a processed document asks for next (a retried ZIP's entries: the caller)."""
     if outcome.claims:
         enqueue("import_claims", outcome.document_id)
     if outcome.ready and outcome.passages and current_app.config["EMBEDDINGS_ENABLED"]:

@@ -10,7 +10,7 @@ none of them.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,11 @@ PRIORITY = {
     "summarize_indicator": 1,
     "embed_document_slow": 0,
 }
+
+# Tasks whose arguments are all document ids, processed as one batch.
+BATCHED = frozenset({"process_document"})
+BATCH_DOCUMENTS = 16
+"""Documents per batched task at most: a large upload is still shared by several workers."""
 
 _TASKS: dict[str, TaskWrapper] = {}
 QUEUE_LOCK_TIMEOUT_S = 30  # as the database's PRAGMA busy_timeout (reviewapp/__init__.py)
@@ -78,10 +83,26 @@ def enqueue(name: str, *args: Any, priority: str | None = None) -> None:
     huey.enqueue(_TASKS[name].s(*args, priority=PRIORITY[priority or name]))
 
 
+def batches(ids: Sequence[int]) -> list[list[int]]:
+    """``ids`` in order, ``BATCH_DOCUMENTS`` at a time: the batches of a ``BATCHED`` task."""
+    return [list(ids[i : i + BATCH_DOCUMENTS]) for i in range(0, len(ids), BATCH_DOCUMENTS)]
+
+
+def enqueue_batched(name: str, ids: Sequence[int]) -> None:
+    """Enqueue the ``BATCHED`` task ``name`` once per batch of ``ids`` (:func:`batches`)."""
+    for batch in batches(ids):
+        enqueue(name, *batch)
+
+
 def pending_ids(name: str) -> set[int]:
-    """The first argument (a document id) of every queued task named ``name``."""
+    """The document ids of every queued task named ``name``: its first argument, or every
+    argument of a task that takes a batch of ids (``process_document``)."""
     task_name = _TASKS[name].task_class.__name__
-    return {t.args[0] for t in huey.pending() if t.name == task_name and t.args}
+    ids: set[int] = set()
+    for t in huey.pending():
+        if t.name == task_name and t.args:
+            ids.update(t.args if name in BATCHED else t.args[:1])
+    return ids
 
 
 HEARTBEAT_SECONDS = 10

@@ -6,6 +6,7 @@ import errno
 import fcntl
 import json
 import logging
+import math
 import os
 import threading
 import time
@@ -181,8 +182,44 @@ def index_writer(
         else:
             if clear:
                 w.commit(mergetype=writing.CLEAR, optimize=optimize)
+            elif optimize:
+                w.commit(optimize=True)
             else:
-                w.commit(optimize=optimize)
+                w.commit(mergetype=merge_tiered)
+
+
+MERGE_FACTOR = 8
+"""Segments of one size class that a commit merges into one (see :func:`merge_tiered`)."""
+
+
+def merge_tiered(writer: writing.SegmentWriter, segments: list[Any]) -> list[Any]:
+    """whoosh merge policy: merge only when ``MERGE_FACTOR`` segments of one size class
+    (live documents, in powers of ``MERGE_FACTOR``) are there, into the segment being written.
+
+    whoosh's default (MERGE_SMALL) merges on nearly every commit; with one commit per
+    document it rewrote the same postings again and again, more time than indexing the new
+    document. Tiered, each posting is rewritten once per size class (about three times up
+    to 10,000 passages), and an index holds at most ``MERGE_FACTOR - 1`` segments per class.
+    A segment whose documents were mostly deleted falls to a lower class and is merged (and
+    purged) with it; one with none left is merged at the next merge.
+    """
+    from whoosh.reading import SegmentReader
+
+    tiers: dict[int, list[Any]] = {}
+    for segment in segments:
+        live = segment.doc_count()
+        tier = 0 if live <= 1 else int(math.log(live, MERGE_FACTOR))
+        tiers.setdefault(tier, []).append(segment)
+    full = [tier for tier, members in tiers.items() if len(members) >= MERGE_FACTOR]
+    if not full:
+        return list(segments)
+    merged = tiers[min(full)] + [s for s in segments if s.doc_count() == 0]
+    for segment in segments:
+        if any(segment is m for m in merged):
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+    return [s for s in segments if not any(s is m for m in merged)]
 
 
 def add_documents(w: writing.IndexWriter, chunks: Sequence[Any], *, update: bool = True) -> int:

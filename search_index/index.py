@@ -508,9 +508,31 @@ class SearchIndex:
             replace=[c.chunk_id for c in chunks],
         )
 
-    def delete_document(self, document_id: int) -> None:
+    def replace_document(self, document_id: int, chunks: Sequence[ChunkRecord]) -> None:
+        """Make ``chunks`` the document's whole full-text entry: its earlier chunks go and
+        these come in one commit (readers see the old passages or the new, never neither).
+        Vectors are not touched: :meth:`delete_document` drops them, :meth:`embed_chunks`
+        adds them."""
+        self.replace_documents({document_id: chunks})
+
+    def replace_documents(self, chunks_by_document: Mapping[int, Sequence[ChunkRecord]]) -> None:
+        """:meth:`replace_document` for several documents, all in one commit (one segment,
+        one analysis call: much faster than a commit each)."""
+        if not chunks_by_document:
+            return
         with _whoosh.index_writer(self._ix, self._ft_dir) as w:
-            _whoosh.delete_document(w, document_id)
+            for document_id in chunks_by_document:
+                _whoosh.delete_document(w, document_id)
+            _whoosh.add_documents(
+                w, [c for chunks in chunks_by_document.values() for c in chunks], update=True
+            )
+
+    def delete_document(self, document_id: int, *, vectors_only: bool = False) -> None:
+        """Drop a document's chunks from the full-text index and every vector store; with
+        ``vectors_only`` from the vector stores alone (:meth:`replace_document` follows)."""
+        if not vectors_only:
+            with _whoosh.index_writer(self._ix, self._ft_dir) as w:
+                _whoosh.delete_document(w, document_id)
         for model in self._models.values():
             for store in (self._store(model), self._sentence_store(model)):
                 if store is not None:

@@ -47,6 +47,7 @@ def upload(submission_id: int) -> Any:
         return redirect(url_for("submissions.show", submission_id=submission.id) + "#documents")
     batch = None
     outcomes = []
+    queued: list[int] = []
     for f in files:
         try:
             report = uploads.add_upload(
@@ -56,12 +57,15 @@ def upload(submission_id: int) -> Any:
                 doc_type=doc_type,
                 actor_id=current_user.id,
                 batch=batch,
+                enqueue_jobs=False,
             )
         except ServiceError as exc:
             flash(f"{f.filename}: {exc}", "error")
             continue
         batch = report.batch
         outcomes.extend(report.outcomes)
+        queued += report.queued_ids
+    uploads.queue_documents(queued)  # the files' documents, indexed together
     new_documents = False
     for outcome in outcomes:
         if outcome.status == "duplicate":

@@ -58,7 +58,8 @@ from sqlalchemy import (
 from sqlalchemy.types import JSON
 
 from ..extensions import db
-from ..models import Chunk, Document, DocumentStatus
+from ..models import Chunk, Document, DocumentStatus, Round
+from . import audit
 from .errors import ServiceError
 from .indexing import all_records, get_index
 from .schema import VERSION_TABLE, ensure_schema
@@ -333,6 +334,7 @@ def restore_backup(archive: Path) -> RestoreResult:
         secret.chmod(0o600)
     ensure_schema()  # an older SQLite backup is brought to this version's schema
     reindexed = _reconcile_index()
+    _record_restore(archive, manifest, previous, reindexed)
     return RestoreResult(
         data_dir=str(data_dir),
         previous=str(previous) if previous else None,
@@ -340,6 +342,31 @@ def restore_backup(archive: Path) -> RestoreResult:
         database=kind,
         reindexed=reindexed,
     )
+
+
+RESTORE_ACTION = "instance.restore"
+
+
+def _record_restore(
+    archive: Path, manifest: dict[str, Any], previous: Path | None, reindexed: bool
+) -> None:
+    """The restore in the restored audit log, after every event the backup held: one event
+    per round (each round's log says its data was put back; from the command line, so no
+    actor), or one for the instance when it has no rounds."""
+    data: dict[str, Any] = {
+        "archive": archive.name,
+        "backup_created_at": manifest.get("created_at"),
+        "revision": manifest.get("alembic_revision"),
+        "database": manifest.get("database"),
+        "previous": previous.name if previous else None,
+        "reindexed": reindexed,
+    }
+    round_ids = db.session.scalars(select(Round.id).order_by(Round.id)).all()
+    for round_id in round_ids:
+        audit.record(None, RESTORE_ACTION, "round", round_id, round_id=round_id, **data)
+    if not round_ids:
+        audit.record(None, RESTORE_ACTION, "instance", None, **data)
+    db.session.commit()
 
 
 def _unpack(archive: Path, staging: Path) -> dict[str, Any]:

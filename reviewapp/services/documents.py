@@ -103,8 +103,10 @@ def fail(document: Document | None, exc: Exception) -> None:
     db.session.commit()
 
 
-def remove_derived(document: Document) -> int:
+def remove_derived(document: Document, *, keep_fulltext: bool = False) -> int:
     """Drop pages, chunks and their index entries and vectors; returns decisions removed.
+    With ``keep_fulltext`` the full-text entries stay, for the caller to replace in one
+    commit (pipeline: ``SearchIndex.replace_document``).
 
     Evidence links survive: when a document is re-extracted (a retry, or a ZIP unpacked again)
     its passages are replaced, and a link made by an evaluator is an audit record that must
@@ -116,7 +118,7 @@ def remove_derived(document: Document) -> int:
     The statements below are explicit rather than left to the foreign keys' ON DELETE, so
     they hold where the database does not enforce those and the session sees them.
     """
-    get_index().delete_document(document.id)
+    get_index().delete_document(document.id, vectors_only=keep_fulltext)
     chunk_ids = select(Chunk.id).where(Chunk.document_id == document.id)
     removed = db.session.execute(
         delete(SuggestionDecision)
@@ -212,12 +214,9 @@ def resume_unfinished() -> int:
     ids = db.session.scalars(
         select(Document.id).where(Document.status.in_([s.value for s in UNFINISHED]))
     ).all()
-    count = 0
-    for document_id in ids:
-        if document_id not in pending:
-            queue.enqueue("process_document", document_id)
-            count += 1
-    return count
+    todo = [document_id for document_id in ids if document_id not in pending]
+    queue.enqueue_batched("process_document", todo)
+    return len(todo)
 
 
 @dataclass(frozen=True)

@@ -123,9 +123,14 @@ def add_upload(
         report.outcomes.append(outcome)
     db.session.commit()
     if enqueue_jobs:
-        for document_id in report.queued_ids:
-            queue.enqueue("process_document", document_id)
+        queue_documents(report.queued_ids)
     return report
+
+
+def queue_documents(document_ids: list[int]) -> None:
+    """Queue stored documents for processing, an upload's documents in batches (a batch's
+    passages are indexed in one commit: pipeline.process_documents)."""
+    queue.enqueue_batched("process_document", document_ids)
 
 
 def _failed(outcome: UploadOutcome, exc: ExtractionError) -> UploadOutcome:
@@ -340,6 +345,7 @@ def ingest_paths(
             raise ServiceError(f"{path}: no such file or folder")
     batch = uuid.uuid4().hex[:12]
     outcomes: list[UploadOutcome] = []
+    queued: list[int] = []
     for path, folder in files:
         with path.open("rb") as fh:
             report = add_upload(
@@ -350,7 +356,10 @@ def ingest_paths(
                 actor_id=actor_id,
                 batch=batch,
                 folder=folder,
-                enqueue_jobs=enqueue_jobs,
+                enqueue_jobs=False,
             )
         outcomes.extend(report.outcomes)
+        queued += report.queued_ids
+    if enqueue_jobs:
+        queue_documents(queued)
     return outcomes

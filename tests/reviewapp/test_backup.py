@@ -49,6 +49,19 @@ def answers(app: Flask, round_id: int, submission_id: int) -> dict[str, Any]:
     return out
 
 
+def restored(after: dict[str, Any], before: dict[str, Any], archive: Path) -> dict[str, Any]:
+    """``after`` less the restore's own audit event, checked: the one event that the restore
+    appended to the round's log, after every event the backup held."""
+    events = after["audit"]["events"]
+    kept = len(before["audit"]["events"])
+    assert [e["action"] for e in events[kept:]] == ["instance.restore"], events[kept:]
+    event = events[-1]
+    assert event["actor_id"] is None and event["entity_type"] == "round"
+    assert event["data"]["archive"] == archive.name and event["data"]["reindexed"] is False
+    assert event["id"] > max(e["id"] for e in events[:kept])
+    return {**after, "audit": {**after["audit"], "events": events[:kept]}}
+
+
 def originals(data_dir: Path) -> dict[str, bytes]:
     root = data_dir / "uploads"
     return {
@@ -87,7 +100,7 @@ def test_restored_instance_answers_identically(app: Flask, world: World, tmp_pat
         code, stdout, stderr = cli(other, "restore", str(archive), "--json")
         assert code == 0, stderr
         assert json.loads(stdout)["reindexed"] is False
-        assert answers(other, world.round_id, world.large) == before
+        assert restored(answers(other, world.round_id, world.large), before, archive) == before
         assert originals(Path(other.config["DATA_DIR"])) == kept
         key = Path(other.config["DATA_DIR"]) / "secret_key"
         assert key.read_text() == "a-key-kept-with-the-data" and key.stat().st_mode & 0o077 == 0
@@ -107,7 +120,7 @@ def test_restored_instance_answers_identically(app: Flask, world: World, tmp_pat
     previous = Path(json.loads(stdout)["previous"])
     assert previous.is_dir() and (previous / "uploads").is_dir()  # kept aside
     app.extensions.pop("search_index", None)  # the old folder's index is open in this process
-    assert answers(app, world.round_id, world.large) == before
+    assert restored(answers(app, world.round_id, world.large), before, archive) == before
 
 
 def _damaged_archives(archive: Path, tmp_path: Path) -> dict[str, Path]:
@@ -262,3 +275,22 @@ def test_backup_while_another_thread_writes(app: Flask, world: World, tmp_path: 
             code, _, stderr = cli(other, "grades", "--round", str(world.round_id), "--json")
             assert code == 0, stderr
             db.session.remove()
+
+
+def test_restoring_an_instance_without_rounds_records_it(tmp_path: Path) -> None:
+    """The restore is in the audit log even when no round's log could hold it."""
+    empty = make_app(tmp_path / "empty")
+    archive = tmp_path / "empty.tar.gz"
+    with empty.app_context():
+        code, _stdout, stderr = cli(empty, "backup", "--out", str(archive))
+        assert code == 0, stderr
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+        db.session.remove()
+        code, _stdout, stderr = cli(empty, "restore", str(archive))
+        assert code == 0, stderr
+        events = db.session.scalars(select(AuditEvent)).all()
+        assert [(e.action, e.entity_type, e.round_id, e.actor_id) for e in events] == [
+            ("instance.restore", "instance", None, None)
+        ]
+        assert events[0].data["archive"] == "empty.tar.gz"
+        db.session.remove()

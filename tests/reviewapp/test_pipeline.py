@@ -147,11 +147,11 @@ def test_retry_after_index_failure_keeps_links_and_drops_decisions(
     """Passages stored before the index update failed were linked; the retry replaces them."""
     index = get_index()
 
-    def broken(records):  # type: ignore[no-untyped-def]
+    def broken(chunks_by_document):  # type: ignore[no-untyped-def]
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(index, "add_chunks", broken)
+        patch.setattr(index, "replace_documents", broken)
         (outcome,) = uploads.add_upload(
             world.large, "데이터기반행정법.md", io.BytesIO(MD.read_bytes())
         ).outcomes
@@ -304,3 +304,79 @@ def test_row_polls_while_queued_and_stops_when_done(
         assert "hx-trigger" not in row
     page = client.get(f"/submissions/{world.large}").get_data(as_text=True)
     assert "hx-trigger" not in page[page.index('id="document-list"') :]
+
+
+# ---------------------------------------------------------------- batches
+
+
+def test_a_batch_is_indexed_in_one_commit_and_each_document_ends_alone(
+    app: Flask, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """process_documents (a job's batch): one index commit for the documents that were read,
+    a document that fails fails alone, and search finds what one-by-one processing finds."""
+    files = [("공고문.hwpx", HWPX_SMALL), ("암호.hwp", ENCRYPTED), ("법률.md", MD)]
+    ids = []
+    for name, path in files:
+        (outcome,) = uploads.add_upload(
+            world.large, name, path.open("rb"), enqueue_jobs=False
+        ).outcomes
+        ids.append(outcome.document_id)
+    index = get_index()
+    commits: list[list[int]] = []
+    replace = index.replace_documents
+
+    def counted(chunks_by_document):  # type: ignore[no-untyped-def]
+        commits.append(sorted(chunks_by_document))
+        replace(chunks_by_document)
+
+    monkeypatch.setattr(index, "replace_documents", counted)
+    outcomes = pipeline.process_documents(ids + [ids[0]])  # a repeated id is processed once
+    assert [o.document_id for o in outcomes] == ids + [ids[0]]
+    assert [o.ready for o in outcomes] == [True, False, True, True]
+    assert commits == [sorted([ids[0], ids[2]])]
+    db.session.expire_all()
+    docs = [db.session.get(Document, i) for i in ids]
+    assert [d.status for d in docs] == ["ready", "failed", "ready"]
+    for doc in (docs[0], docs[2]):
+        assert_chunks_exact(doc)
+        assert outcomes[ids.index(doc.id)].passages == len(doc.chunks)
+    hits = {h.chunk_id for h in bm25("데이터기반행정", world.large, limit=50)}
+    assert hits and hits <= {c.id for c in docs[2].chunks}
+    assert index.count() == len(docs[0].chunks) + len(docs[2].chunks)
+
+    # a small batch budget: one commit per document, the same passages and hits
+    docs[2].status = "failed"
+    db.session.commit()
+    commits.clear()
+    monkeypatch.setattr(pipeline, "INDEX_BATCH_CHUNKS", 1)
+    before = {(c.page, c.text) for c in docs[2].chunks}
+    pipeline.process_documents([ids[2]])
+    db.session.expire_all()
+    again = db.session.get(Document, ids[2])
+    assert again.status == "ready" and {(c.page, c.text) for c in again.chunks} == before
+    assert commits == [[ids[2]]]
+    assert index.count() == len(docs[0].chunks) + len(again.chunks)  # old entries replaced
+
+
+def test_an_index_failure_fails_the_batch_and_leaves_nothing_stale(
+    app: Flask, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = [
+        uploads.add_upload(world.large, name, path.open("rb"), enqueue_jobs=False)
+        .outcomes[0]
+        .document_id
+        for name, path in (("공고문.hwpx", HWPX_SMALL), ("법률.md", MD))
+    ]
+    index = get_index()
+
+    def broken(chunks_by_document):  # type: ignore[no-untyped-def]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(index, "replace_documents", broken)
+    outcomes = pipeline.process_documents(ids)
+    assert [o.ready for o in outcomes] == [False, False]
+    db.session.expire_all()
+    for i in ids:
+        doc = db.session.get(Document, i)
+        assert doc.status == "failed" and "search index" in doc.error
+    assert index.count() == 0

@@ -205,6 +205,49 @@ def test_adding_a_chunk_again_replaces_it(tmp_path: Path) -> None:
     assert ids(idx.search("조례")) == [1]
 
 
+def test_replace_documents_swaps_each_documents_chunks_in_one_commit(tmp_path: Path) -> None:
+    idx = SearchIndex(tmp_path, embedder_factory=no_model)
+    idx.add_chunks([record(1, SMART[0], document_id=7), record(2, SMART[1], document_id=7)])
+    idx.add_chunks([record(3, SMART[3], document_id=8), record(4, SMART[4], document_id=9)])
+    segments = len(idx._ix.refresh().reader().leaf_readers())  # noqa: SLF001 - one commit each
+    # document 7 re-extracted (new chunk ids, one passage fewer), 8 emptied, 10 new; 9 untouched
+    idx.replace_documents(
+        {7: [record(5, SMART[4], document_id=7)], 8: [], 10: [record(6, SMART[1], document_id=10)]}
+    )
+    assert idx.count() == 3
+    assert sorted(ids(idx.search("조례"))) == [4, 5]
+    assert ids(idx.search("리빙랩")) == [6]
+    assert idx.search("예산") == []
+    assert len(idx._ix.refresh().reader().leaf_readers()) <= segments + 1  # noqa: SLF001
+
+
+def test_one_commit_for_many_documents_searches_as_a_commit_each(
+    tmp_path: Path, corpus: list[ChunkRecord]
+) -> None:
+    """Batched indexing (one commit for a job's documents) finds the same passages with the
+    same snippets and scores.
+
+    Scores agree to 1 %, not to the last digit: whoosh keeps each passage's length as one
+    byte, and a merge sums those rounded lengths into its segment's total, so the average
+    length BM25 uses depends on how the segments were written and merged (it did already with
+    a commit and a merge per document, from one upload order to another), and passages of
+    nearly equal scores may swap places."""
+    by_document: dict[int, list[ChunkRecord]] = {}
+    for c in corpus:
+        by_document.setdefault(c.document_id, []).append(c)
+    each = SearchIndex(tmp_path / "each", embedder_factory=no_model)
+    for document_id, chunks in by_document.items():
+        each.replace_document(document_id, chunks)
+    batched = SearchIndex(tmp_path / "batched", embedder_factory=no_model)
+    batched.replace_documents(by_document)
+    assert each.count() == batched.count() == len(corpus)
+    for query in ("스마트시티", "조례 제정", "대한민국 역사", '"통합운영센터"', "open data"):
+        a, b = each.search(query, limit=30), batched.search(query, limit=30)
+        assert {h.chunk_id: h.snippet for h in a} == {h.chunk_id: h.snippet for h in b}, query
+        scores = {h.chunk_id: h.score for h in b}
+        assert {h.chunk_id: h.score for h in a} == pytest.approx(scores, rel=1e-2), query
+
+
 def test_rebuild_and_clear(tmp_path: Path) -> None:
     idx = SearchIndex(tmp_path, embedder_factory=no_model)
     idx.add_chunks([record(99, "지워질 문서 내용")])
