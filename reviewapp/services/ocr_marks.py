@@ -24,7 +24,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from extractors import ExtractionError
+from extractors.image import frame_image
 from extractors.ocr import OcrWord, OcrWords, read_words
+from extractors.pdf import render_page
 
 from ..extensions import db
 from ..models import Chunk, Document, Page
@@ -154,12 +156,8 @@ def page_words(document: Document, number: int) -> OcrWords:
         pass
     path = document_path(document)
     if document.detected_type == "pdf":
-        from extractors.pdf import render_page
-
         image = render_page(path, number)
     elif document.detected_type == "image":
-        from extractors.image import frame_image
-
         image = frame_image(path, number)
     else:
         raise ExtractionError("unsupported", detail=f"no page images for {document.detected_type}")
