@@ -126,8 +126,9 @@ def save_opinions(
     saved text. Only what changed is written (its version +1) and audited (before/after).
     Raises Forbidden, NotFound (unknown submission), Conflict (round finalized),
     StaleOpinions (a Conflict: a field's version is not the saved one; nothing is saved),
-    Invalid (fields "overall" or "area-<code>": too long; "area-<code>" for a code not in the
-    framework), all before anything changes.
+    Invalid (fields "overall" or "area-<code>": too long, or a text sent with a malformed
+    version (< 0); "area-<code>" for a code not in the framework), all before anything
+    changes.
     """
     require_manager(actor_id)
     submission: Submission = require_open_submission(submission_id)
@@ -144,6 +145,11 @@ def save_opinions(
             wanted[code] = _plain_text(text, MAX_AREA_OPINION_CHARS, f"area-{code}")
         except Invalid as exc:
             problems.update(exc.fields)
+    for code, version in (versions or {}).items():
+        if version < 0 and wanted.get(code):  # a text to save, with no version to check
+            problems[_field_name(code)] = _(
+                "This form's version is missing or malformed: reload the page and save again."
+            )
     if problems:
         raise Invalid(problems)
     lock_submission(submission.id)  # two coordinators saving at once: one after the other
@@ -160,7 +166,8 @@ def save_opinions(
         if code in wanted
         and code in versions
         and versions[code] != (existing[code].version if code in existing else 0)
-        and wanted[code] != existing[code].text  # the same text loses nothing
+        # the same text loses nothing
+        and wanted[code] != (existing[code].text if code in existing else "")
     ]
     if stale:
         korean = str(get_locale()) == "ko"

@@ -597,6 +597,31 @@ def test_wrong_opinions_are_refused_per_field(coord: FlaskClient, scored: Scored
     assert _post(coord, _url(scored, f"results/{other}"), path, overall="x").status_code == 404
 
 
+def test_empty_or_malformed_opinion_forms_are_not_500(
+    coord: FlaskClient, scored: ScoredRound
+) -> None:
+    world = scored.world
+    path = _url(scored, f"results/{world.large}")
+    first = _area_codes(scored)[0]
+    # every field and every version empty: nothing to save, nothing saved, no error
+    fields = {
+        "overall": "",
+        f"area-{first}": "",
+        "version-overall": "",
+        f"version-area-{first}": "",
+    }
+    response = _post(coord, path, path, **fields)
+    assert response.status_code in (200, 302, 303)
+    assert count(CommitteeOpinion) == 0
+    # a text with an empty or malformed version: refused on its field, the text kept
+    for version in ("", "abc", "-3", "1" * 20):
+        response = _post(coord, path, path, overall="새 의견", **{"version-overall": version})
+        assert response.status_code == 400, version
+        html = response.get_data(as_text=True)
+        assert 'id="op-overall-err">' in html and ">새 의견</textarea>" in html
+    assert count(CommitteeOpinion) == 0
+
+
 def test_opinions_are_read_only_once_finalized(coord: FlaskClient, scored: ScoredRound) -> None:
     world = scored.world
     path = _url(scored, f"results/{world.large}")
