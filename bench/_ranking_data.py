@@ -4,9 +4,8 @@ Three tasks, each ``{"queries", "corpus", "titles", "gold", "group", "exclude"?}
 
 * ``korquad``: all 5,774 KorQuAD dev questions against all 964 paragraphs; ``group`` is the
   question's article (the tuning/held-out split is by article);
-* ``paraphrase``: KLUE-STS dev pairs labelled >= 4 (``bench.bench_models.load_tasks``), asked
-  both ways (sentence 1 -> sentence 2 and 2 -> 1: 220 queries from 110 pairs); ``group`` is
-  the pair (split by pair, so a pair's two directions fall in the same half);
+* ``paraphrase``: KLUE-STS dev pairs labelled >= 4 (``bench.bench_models.load_tasks``);
+  ``group`` is the query's own index (split by query);
 * ``koen``: the 720 JHE Korean lines against the English ones (split by query).
 
 Vectors (e5 and USE, of passages, of each passage's sentences from
@@ -75,14 +74,9 @@ def load_ranking_tasks() -> dict[str, dict[str, Any]]:
             "group": group,
         },
         "paraphrase": {
-            # a paraphrase pair holds both ways: each sentence of a pair is asked once,
-            # its partner the gold, itself excluded; both directions share their pair's group
-            "queries": para["queries"] + [para["corpus"][g] for g in para["gold"]],
-            "corpus": para["corpus"],
-            "gold": para["gold"] + para["exclude"],
-            "exclude": para["exclude"] + para["gold"],
+            **para,
             "titles": [""] * len(para["corpus"]),
-            "group": list(range(len(para["queries"]))) * 2,
+            "group": list(range(len(para["queries"]))),
         },
         "koen": {
             **koen,

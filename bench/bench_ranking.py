@@ -3,13 +3,10 @@ full KorQuAD dev set, KLUE-STS paraphrases and JHE KO->EN, with a tuning/held-ou
 
 * KorQuAD: all 5,774 questions against all 964 paragraphs; the 140 articles are split in
   two halves (seed 0); a question belongs to its gold paragraph's article.
-* paraphrase: the 110 KLUE-STS dev pairs labelled >= 4, each asked both ways (220
-  queries); the pairs split in two halves (seed 0), a pair's two directions together.
-* KO->EN: queries split in two halves (seed 0).
+* paraphrase, KO->EN: queries split in two halves (seed 0).
 
-Parameters (the learned ranker's weights and its L2 penalty, the choice between it and
-min-max fusion, the sentence vectors' storage precision) are chosen on the tuning half (the
-penalty and the choice by 4-fold cross-validation over its groups); every figure in
+Parameters (the learned ranker's weights, the choice between it and min-max fusion, the
+sentence vectors' storage precision) are chosen on the tuning half; every figure in
 ``ranking.json`` is of the held-out half. Intervals: paired bootstrap (2,000 resamples,
 seed 0) of shipped minus single, resampling articles for KorQuAD (questions of one article
 are not independent) and queries elsewhere; 95 % percentile intervals.
@@ -59,10 +56,7 @@ CANDIDATES = 100  # search_index.index.HYBRID_CANDIDATES
 SEED = 0
 BOOTSTRAP = 2000
 TASK_NAMES = {"korquad": "KorQuAD", "paraphrase": "paraphrase", "koen": "KO->EN"}
-L2 = 1e-3  # the default of fit(); --ship picks one of L2_GRID by cross-validation
-L2_GRID = (1e-5, 1e-4, 1e-3, 1e-2)
-SINGLES = ("bm25", "e5_passage", "use_passage", "e5_sentence", "use_sentence")
-FOLDS = 4
+L2 = 1e-3
 MINMAX_WEIGHTS = {"bm25": 0.4, "e5": 0.4, "use": 0.2}  # the fusion shipped before
 Log = Callable[[str], None]
 
@@ -243,23 +237,17 @@ class Task:
         self._features[i] = (c, features(signals, float(self.coverage[i]), len(c)))
         return self._features[i]
 
-    def rank_of_gold(
-        self,
-        scores_of: Callable[[int], tuple[np.ndarray, np.ndarray]],
-        which: list[int] | None = None,
-    ) -> np.ndarray:
-        """0-based rank of each query's gold (ties against it; not a candidate: 10**6), of
-        all queries or of those in ``which`` (in its order)."""
-        which = list(range(len(self.gold))) if which is None else which
-        ranks = np.empty(len(which), dtype=np.int64)
-        for j, i in enumerate(which):
+    def rank_of_gold(self, scores_of: Callable[[int], tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """0-based rank of each query's gold (ties against it; not a candidate: 10**6)."""
+        ranks = np.empty(len(self.gold), dtype=np.int64)
+        for i in range(len(self.gold)):
             c, s = scores_of(i)
             where = np.flatnonzero(c == self.gold[i])
             if not len(where):
-                ranks[j] = 10**6
+                ranks[i] = 10**6
                 continue
             g = s[where[0]]
-            ranks[j] = int((s > g).sum() + (s == g).sum() - 1)
+            ranks[i] = int((s > g).sum() + (s == g).sum() - 1)
         return ranks
 
     # -- the rankings compared
@@ -353,15 +341,9 @@ def bootstrap(a: np.ndarray, b: np.ndarray, groups: np.ndarray) -> dict[str, lis
 # --------------------------------------------------------------------------- training
 
 
-def fit(
-    tasks: dict[str, Task],
-    log: Log,
-    l2: float = L2,
-    rows: dict[str, np.ndarray] | None = None,
-) -> np.ndarray:
+def fit(tasks: dict[str, Task], log: Log) -> np.ndarray:
     """Weights minimising the softmax cross-entropy of the gold among each tuning query's
-    candidates (or those of ``rows``: per task, bool over its queries); each task weighs the
-    same in total; L2 penalty ``l2``."""
+    candidates (each task weighs the same in total; L2 penalty :data:`L2`)."""
     from scipy.optimize import minimize
 
     from search_index._ranker import FEATURES
@@ -371,9 +353,9 @@ def fit(
     qweights: list[float] = []
     offset = 0
     starts: list[int] = []
-    for name, t in tasks.items():
+    for t in tasks.values():
         usable = []
-        for i in np.flatnonzero(t.tuning if rows is None else rows[name]):
+        for i in np.flatnonzero(t.tuning):
             c, f = t.features(int(i))
             where = np.flatnonzero(c == t.gold[i])
             if len(where):
@@ -398,50 +380,13 @@ def fit(
         p = e / z[owner]
         val = float(qw @ (np.log(z) + m - s[gold_rows]))
         grad = (qw[owner] * p) @ F - qw @ F[gold_rows]
-        return val + l2 * float(w @ w), grad + 2 * l2 * w
+        return val + L2 * float(w @ w), grad + 2 * L2 * w
 
     blocks = seg
     t0 = time.perf_counter()
     res = minimize(loss, np.zeros(len(FEATURES)), jac=True, method="L-BFGS-B")
     log(f"  fitted {len(blocks)} tuning queries in {time.perf_counter() - t0:.0f} s: {res.message}")
     return res.x
-
-
-def folds(t: Task) -> np.ndarray:
-    """int [queries]: each tuning query's cross-validation fold (its group's, seed 0), -1 for
-    held-out queries."""
-    groups = sorted(set(t.group[t.tuning].tolist()))
-    random.Random(SEED).shuffle(groups)
-    fold_of = {g: j % FOLDS for j, g in enumerate(groups)}
-    return np.array(
-        [fold_of[g] if tun else -1 for g, tun in zip(t.group.tolist(), t.tuning, strict=True)]
-    )
-
-
-def cross_validate(tasks: dict[str, Task], log: Log) -> dict[str, dict[str, float]]:
-    """Tuning-half R@1 per task of each ranking that may ship, each query ranked by weights
-    fitted without its fold (:data:`FOLDS` folds of the groups): the learned ranker with each
-    L2 of :data:`L2_GRID`, and min-max (nothing fitted). The held-out half is not touched."""
-    fold = {name: folds(t) for name, t in tasks.items()}
-    out: dict[str, dict[str, float]] = {
-        "min-max": {
-            name: metrics(t.rank_of_gold(t.learned(minmax_equivalent()))[t.tuning])["R@1"]
-            for name, t in tasks.items()
-        }
-    }
-    for l2 in L2_GRID:
-        ranks = {name: np.full(len(t.gold), 10**6) for name, t in tasks.items()}
-        for j in range(FOLDS):
-            w = fit(tasks, lambda _m: None, l2, {n: (f >= 0) & (f != j) for n, f in fold.items()})
-            for name, t in tasks.items():
-                run = t.learned(w)
-                for i in np.flatnonzero(fold[name] == j):
-                    ranks[name][i] = t.rank_of_gold(run, [int(i)])[0]
-        out[f"learned l2={l2:g}"] = {
-            name: metrics(ranks[name][t.tuning])["R@1"] for name, t in tasks.items()
-        }
-        log(f"  cross-validated {out[f'learned l2={l2:g}']} (l2 {l2:g})")
-    return out
 
 
 # ----------------------------------------------------------------------------- report
@@ -493,32 +438,15 @@ def write(out_dir: Path, detail: dict[str, Any]) -> None:
         "",
         f"Machine: {detail['machine']}. Run took {detail['seconds']} s "
         f"(vectors {'cached' if detail['warm'] else 'computed'}).",
-        "Split: KorQuAD by article (70 tuning / 70 held-out of 140), paraphrase by pair (the "
-        "110 KLUE-STS dev pairs labelled >= 4, each asked both ways, a pair's two directions "
-        "in the same half), KO->EN by query, seed 0. All figures below are of the held-out "
-        "half; intervals are paired bootstrap 95 % of shipped minus the row (articles "
-        "resampled for KorQuAD, pairs for paraphrase).",
+        "Split: KorQuAD by article (70 tuning / 70 held-out of 140), paraphrase and KO->EN by "
+        "query, seed 0. All figures below are of the held-out half; intervals are paired "
+        "bootstrap 95 % of shipped minus the row (articles resampled for KorQuAD).",
         "",
-        f"Shipped fusion: **{detail['shipped']}** (chosen on the tuning half, "
-        f"{FOLDS}-fold cross-validated by group: the ranking whose worst task margin of R@1 "
-        "over that task's best single signal is largest, the mean R@1 breaking ties; learned "
-        f"with L2 {detail['l2']:g}: mean {detail['choice']['learned']:.4f}, min-max "
-        f"{detail['choice']['min-max']:.4f}; the learned weights are then fitted on the "
-        "whole tuning half).",
+        f"Shipped fusion: **{detail['shipped']}** (tuning-half mean R@1 over the tasks: learned "
+        f"{detail['choice']['learned']:.4f}, min-max {detail['choice']['min-max']:.4f}; the "
+        "better one ships).",
         "",
-        "Cross-validation on the tuning half (R@1; each query ranked by weights fitted "
-        "without its fold; the best single signal's tuning R@1 in the last row):",
-        "",
-        "| ranking | " + " | ".join(TASK_NAMES[t] for t in ev) + " | mean | worst margin |",
-        "|---|" + "---|" * (len(ev) + 2),
     ]
-    for k, row in detail["cross_validation"].items():
-        cells = " | ".join(f"{row[t]:.4f}" for t in ev)
-        lines.append(
-            f"| {k} | {cells} | {np.mean(list(row.values())):.4f} | {detail['margin'][k]:+.4f} |"
-        )
-    bs = detail["best_single_tuning"]
-    lines += ["| best single | " + " | ".join(f"{bs[t]:.4f}" for t in ev) + " | | |", ""]
     for name, res in ev.items():
         h = res["heldout"]
         lines += [
@@ -586,20 +514,7 @@ def main(
     precision: dict[str, Any] = {}
     fitted: dict[str, np.ndarray] = {}
     tasks = {name: Task(name, raw[name], log, "float16") for name in raw}
-    cv = cross_validate(tasks, log)
-    best_single = {
-        name: max(metrics(t.rank_of_gold(t.single(k))[t.tuning])["R@1"] for k in SINGLES)
-        for name, t in tasks.items()
-    }
-    # what must hold on every task: the worst task's margin over its best single signal
-    # decides; the mean R@1 breaks ties
-    cv_margin = {k: min(v[n] - best_single[n] for n in v) for k, v in cv.items()}
-    cv_mean = {k: float(np.mean(list(v.values()))) for k, v in cv.items()}
-    best_learned = max(
-        (k for k in cv if k != "min-max"), key=lambda k: (round(cv_margin[k], 6), cv_mean[k])
-    )
-    l2 = float(best_learned.split("=")[1])
-    fitted["float16"] = fit(tasks, log, l2)
+    fitted["float16"] = fit(tasks, log)
     for fmt in ("float32", "int8", "float16"):  # float16 last: the shipped storage
         for t in tasks.values():
             t.set_sentence_dtype(fmt)
@@ -615,13 +530,15 @@ def main(
         }
         log(f"{fmt}: {precision[fmt]}")
     candidates = {"learned": fitted["float16"], "min-max": minmax_equivalent()}
-    # cross-validated on the tuning half, so the learned ranker is not judged on what it fitted
-    tuning = {"learned": cv_mean[best_learned], "min-max": cv_mean["min-max"]}
-    key = {"learned": best_learned, "min-max": "min-max"}
-    chosen = max(  # a tie keeps min-max
-        candidates,
-        key=lambda k: (round(cv_margin[key[k]], 6), tuning[k], k == "min-max"),
-    )
+    tuning = {
+        name: float(
+            np.mean(
+                [metrics(t.rank_of_gold(t.learned(w))[t.tuning])["R@1"] for t in tasks.values()]
+            )
+        )
+        for name, w in candidates.items()
+    }
+    chosen = max(candidates, key=lambda k: (tuning[k], k == "min-max"))  # a tie keeps min-max
     if ship:
         w = candidates[chosen]
         payload = {
@@ -644,10 +561,6 @@ def main(
         if np.allclose(shipped_w, candidates["min-max"])
         else "search_index/ranker.json (neither this run's fit nor min-max: rerun with --ship)",
         "choice": tuning,
-        "cross_validation": cv,
-        "best_single_tuning": best_single,
-        "margin": cv_margin,
-        "l2": l2,
         "weights": {
             f: round(float(x), 4) for f, x in zip(_ranker.FEATURES, shipped_w, strict=True)
         },

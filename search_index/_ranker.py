@@ -19,11 +19,6 @@ use_sentence        USE cosine of the best sentence, min-max normalised
                     query's words are not in the passages (paraphrases, other languages)
 e5_sentence_gap     raw e5 best-sentence cosine minus the best candidate's (<= 0)
 use_sentence_gap    the same for USE
-single              1 when the candidate is one sentence (its best-sentence cosine is its
-                    passage cosine: e5's, else USE's; 0 without sentence vectors)
-<signal>_single     ``bm25``, ``e5_passage`` and ``use_passage`` x ``single``: a sentence
-                    matched against a sentence (paraphrases, translations) weighs the
-                    signals otherwise than a question against a paragraph, which BM25 leads
 ==================  ==========================================================================
 
 A model without vectors (or a store without sentence vectors, before ``reembed``) gives
@@ -31,8 +26,7 @@ its features from what is there: a missing sentence score falls back to the pass
 a missing model's features are 0. The score is ``weights . features``; the weights were
 fitted by ``python -m bench.bench_ranking --ship`` on the tuning half of the ranking
 benchmark (softmax cross-entropy of the gold passage among the candidates, each task
-weighing the same, the L2 penalty chosen by cross-validation within the tuning half);
-held-out figures in bench/results/ranking.md.
+weighing the same, L2 penalty); held-out figures in bench/results/ranking.md.
 """
 
 from __future__ import annotations
@@ -61,16 +55,9 @@ FEATURES = (
     "use_sentence_low_kw",
     "e5_sentence_gap",
     "use_sentence_gap",
-    "single",
-    "bm25_single",
-    "e5_passage_single",
-    "use_passage_single",
 )
 VECTOR_SIGNALS = ("e5_passage", "e5_sentence", "use_passage", "use_sentence")
 WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
-# float16 sentence vectors move a cosine by < 1e-3; two sentences' cosines rarely agree this
-# closely
-SINGLE_TOLERANCE = 2e-3
 # A name query's exact passages pass partial ones (see score()); 3 suffices for names of up
 # to four nouns, 4 leaves room.
 NAME_BONUS = 4.0
@@ -121,11 +108,6 @@ def features(
 
     cov = float(min(1.0, max(0.0, coverage)))
     raw = {name: get(name) for name in VECTOR_SIGNALS}
-    single = np.zeros(n)
-    for model in ("use", "e5"):  # e5's answer, where it has sentence vectors, stands
-        sent, passage = raw[f"{model}_sentence"], raw[f"{model}_passage"]
-        known = np.isfinite(sent) & np.isfinite(passage)
-        single[known] = np.abs(sent[known] - passage[known]) < SINGLE_TOLERANCE
     for model in ("e5", "use"):  # no sentence vectors yet: the passage's cosine stands in
         sent, passage = raw[f"{model}_sentence"], raw[f"{model}_passage"]
         raw[f"{model}_sentence"] = np.where(np.isfinite(sent), sent, passage)
@@ -144,10 +126,6 @@ def features(
         v = raw[name]
         if np.isfinite(v).any():
             out[:, 12 + j] = np.where(np.isfinite(v), v - np.nanmax(v), -1.0)
-    out[:, 14] = single
-    out[:, 15] = bm25n * single
-    out[:, 16] = out[:, 4] * single
-    out[:, 17] = out[:, 6] * single
     return out
 
 

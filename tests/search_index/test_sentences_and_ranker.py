@@ -122,22 +122,6 @@ def test_missing_sentence_vectors_fall_back_to_the_passage_cosine() -> None:
     assert f[:, col("use_passage")].tolist() == [0.0, 0.0, 0.0]  # no USE vectors: 0
 
 
-def test_a_one_sentence_passage_is_told_by_its_best_sentence_being_the_passage() -> None:
-    nan = np.nan
-    signals = {
-        "bm25": np.array([2.0, 1.0, nan]),
-        "e5_passage": np.array([0.8, 0.7, 0.6]),
-        "e5_sentence": np.array([0.8004, 0.75, nan]),  # one sentence, two, not embedded
-        "use_passage": np.array([0.5, 0.4, 0.3]),
-        "use_sentence": np.array([0.9, 0.4, 0.3]),  # e5's answer stands where it has one
-    }
-    f = _ranker.features(signals, coverage=1.0)
-    col = _ranker.FEATURES.index
-    assert f[:, col("single")].tolist() == [1.0, 0.0, 1.0]
-    assert f[:, col("bm25_single")].tolist() == [1.0, 0.0, 0.0]
-    assert f[:, col("use_passage_single")].tolist() == [1.0, 0.0, 0.0]
-
-
 def test_a_whole_name_outranks_any_partial_one_whatever_the_other_scores() -> None:
     feats = np.zeros((3, len(_ranker.FEATURES)))
     feats[:, _ranker.FEATURES.index("e5_passage")] = [0.0, 1.0, 1.0]  # the name's passage is last
