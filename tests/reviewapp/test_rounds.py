@@ -395,7 +395,8 @@ def test_evaluators_cannot_reach_the_coordinator_routes(client: FlaskClient, wor
         assert response.status_code == 403, action
     assert rounds.settings_of(_round(world)) == before
     page = client.get(f"/rounds/{world.round_id}").get_data(as_text=True)
-    assert "/audit" not in page and "/finalize" not in page and "/settings" not in page
+    assert "/audit" not in page and "/finalize" not in page
+    assert f"/rounds/{world.round_id}/settings" not in page
     assert client.get("/rounds/999/audit").status_code == 403
     coord = second_browser(client.application, "coord")
     assert coord.get("/rounds/999/audit").status_code == 404
