@@ -182,10 +182,12 @@ def render_page(path: Path, number: int):  # -> PIL.Image.Image
 
 
 def _render(page):
-    """Render a page for OCR: grayscale at OCR_DPI."""
+    """Render a page for OCR: grayscale at OCR_DPI (said in the image's ``dpi``)."""
     bitmap = page.render(scale=OCR_DPI / 72, grayscale=True)
     try:
-        return bitmap.to_pil().copy()
+        image = bitmap.to_pil().copy()
+        image.info["dpi"] = (OCR_DPI, OCR_DPI)
+        return image
     finally:
         bitmap.close()
 
