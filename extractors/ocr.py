@@ -4,8 +4,10 @@ Why the CLI and not a binding: nothing to compile, the apt package is all that i
 needed, and a crash or hang in tesseract cannot take the worker down (timeout).
 
 How a page is read (each choice measured by bench/bench_ocr.py, figures in
-bench/results/ocr.md): the image is made grayscale and its table rules are erased, then
-tesseract reads it as one block of text (OCR_PSM). When the words come back with a low
+bench/results/ocr.md): the image is made grayscale (transparency flattened onto white),
+a page image under OCR_DPI is enlarged to it (so an image scan reads like a PDF page,
+which is rendered at OCR_DPI: _prepare), its table rules are erased, then tesseract reads
+it as one block of text (OCR_PSM). When the words come back with a low
 mean confidence (a page scanned sideways or upside down reads as noise), tesseract's
 orientation detection is asked and, when it is sure, the turned page is read again and
 the better reading kept.
