@@ -442,8 +442,12 @@ def _prepare(image: Image) -> Image:
     the fidelity case ocr_clean_page.png (200 dpi): as it is, 0.965 of its characters and
     two words lost ("연" read "A", "건수는" read "ASE"); enlarged to 240, 250 or 300 dpi with
     Lanczos, 1.000, as its PDF twin pdf_scan_plain.pdf rendered at 250 dpi (bicubic: 0.974
-    at 250 dpi), for about 0.2 s more per page. The prepared image's ``dpi`` says its
-    resolution (for _erase_rules)."""
+    at 250 dpi), for about 0.2 s more per page. On bench/bench_ocr.py's ten made-up scans
+    (200 and 150 dpi, untagged: their A4 shape tells), shipped reading, before -> after:
+    mean recall 0.971 -> 0.974, lowest 0.936 -> 0.954, lines found 223 -> 224 of 225; the
+    ruled table 0.981 -> 0.958 and two columns 0.992 -> 0.983 are the pages that lost; at
+    most 4.8 CPU s per page (two columns). PDF pages (tagged OCR_DPI) are not touched.
+    The prepared image's ``dpi`` says its resolution (for _erase_rules)."""
     from PIL import Image as PILImage
 
     given, dpi = image, _source_dpi(image)
