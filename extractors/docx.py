@@ -11,7 +11,7 @@ the first ``mc:Choice`` that holds text, else the ``mc:Fallback`` (Word writes e
 box twice, as a modern shape and as a legacy VML fallback).
 
 Where text goes: a text box's paragraphs on lines of their own right after the paragraph
-that anchors it; a section's headers at its start; its footnotes, footers and comments at
+that anchors it, the paragraph's words before and after the box kept apart by a space; a section's headers at its start; its footnotes, footers and comments at
 its end; endnotes at the end of the document. Header and footer lines with no letter or
 digit (``- -`` once the page number is gone) are dropped. Table rows are one line each,
 cells joined by `` | ``: a horizontally merged cell is written once, a vertically merged
@@ -69,6 +69,7 @@ _RENDERED_BREAK = _W + "lastRenderedPageBreak"
 _NO_BREAK_HYPHEN, _SYM = _W + "noBreakHyphen", _W + "sym"
 _FLD_CHAR, _INSTR_TEXT, _FLD_SIMPLE = _W + "fldChar", _W + "instrText", _W + "fldSimple"
 _TXBX_CONTENT = _W + "txbxContent"
+_BOX_GAP = "\x00"  # a text box's place in its paragraph's parts (XML text has no NUL)
 _ALTERNATE, _CHOICE, _FALLBACK = _MC + "AlternateContent", _MC + "Choice", _MC + "Fallback"
 _SECT_PR = _W + "sectPr"
 _ALT_CHUNK = _W + "altChunk"
@@ -314,7 +315,7 @@ class _Walker:
                 parts: list[str] = []
                 boxes: list[str] = []
                 self._inline(child, story, parts, boxes)
-                text = "".join(parts)
+                text = _joined(parts)
                 if text.strip():
                     story.lines.append(text)
                 story.lines.extend(boxes)
@@ -325,7 +326,7 @@ class _Walker:
         self._inline(p, story, parts, boxes)
         for open_field in story.fields:
             open_field.page_number = False  # a page number ends with its paragraph
-        text = "".join(parts)
+        text = _joined(parts)
         if story.kind == "body":
             text = self._with_heading(p, text)
         story.lines.append(text)
@@ -453,6 +454,8 @@ class _Walker:
             elif tag == _TXBX_CONTENT:
                 box = _Story("other")
                 self._blocks(child, box)
+                if any(line.strip() for line in box.lines):
+                    parts.append(_BOX_GAP)  # where the box sits, the text around it parts
                 boxes.extend(box.lines)
             else:  # runs, hyperlinks, smart tags, wrappers, drawings on the way to a text box
                 self._inline(child, story, parts, boxes)
@@ -599,6 +602,21 @@ def _mht_html(blob: bytes) -> bytes | None:
                 return meta + payload
             return payload
     return None
+
+
+def _joined(parts: list[str]) -> str:
+    """A paragraph's text from its parts: a space where a text box sat between two words
+    (its lines go after the paragraph), so that the words around it are not glued."""
+    text = "".join(parts)
+    if _BOX_GAP not in text:
+        return text
+    pieces = text.split(_BOX_GAP)
+    out = pieces[0]
+    for piece in pieces[1:]:
+        if out and piece and not out[-1].isspace() and not piece[0].isspace():
+            out += " "
+        out += piece
+    return out
 
 
 def _picture_holds_text(drawn) -> bool:

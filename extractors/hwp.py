@@ -515,6 +515,7 @@ def _header_flags(data: bytes) -> int | None:
 _PARA_HEADER = 66
 _PARA_TEXT = 67
 # Control characters that occupy 8 UTF-16 units (an inline or extended control).
+_OBJECT_CONTROL = 11  # an extended control: a table or a drawing object (text box, picture)
 _WIDE_CONTROLS = frozenset(
     {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23}
 )
@@ -589,6 +590,8 @@ def _decode_para_text(payload: bytes) -> str:
             if unit in _WIDE_CONTROLS:
                 if unit == 9:
                     chars.append("\t")
+                elif unit == _OBJECT_CONTROL:
+                    chars.append("\x00")  # a table or drawing (text box) sits here
                 i += 8
                 continue
             if unit in (10, 13):
@@ -597,4 +600,8 @@ def _decode_para_text(payload: bytes) -> str:
             continue
         chars.append(chr(unit))
         i += 1
-    return "".join(chars).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    text = "".join(chars).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    # The object's own text comes in later records: the words before and after it are
+    # parted by a line break (as the HWPX walker does), not glued together.
+    pieces = [piece for piece in text.split("\x00") if piece]
+    return "\n".join(pieces) if pieces else ""

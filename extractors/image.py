@@ -2,7 +2,9 @@
 
 A frame is first turned as its EXIF Orientation tag says (phones and some scanners store
 the pixels sideways and only the tag upright); OCR then checks pages that still read
-badly for orientation (extractors/ocr.py).
+badly for orientation (extractors/ocr.py). A page scanned under OCR_DPI (its resolution
+tag, else its A4 or Letter shape) is enlarged to OCR_DPI before OCR, as PDF pages are
+rendered at it (ocr._prepare).
 """
 
 from __future__ import annotations

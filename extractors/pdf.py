@@ -3,7 +3,11 @@ does not hold what is printed (scans, garbled fonts, text drawn as outlines)."""
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +20,37 @@ __all__ = ["PdfExtractor", "render_page"]
 
 # pdfium is not thread-safe; one lock keeps concurrent extractions in one process safe.
 _PDFIUM_LOCK = threading.RLock()
+
+_PYPDF_NOTES: ContextVar[list[str] | None] = ContextVar("pypdf_notes", default=None)
+
+
+class _PypdfNotes(logging.Handler):
+    """Keeps what pypdf logs about a damaged file ("EOF marker not found", "incorrect
+    startxref pointer") for the error's detail. pypdf logs these as warnings on its
+    ``pypdf`` loggers; with no handler anywhere Python printed them bare on stderr before
+    our own clean error. With this one it never does; an application that configured
+    logging still gets them through the root logger."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        notes = _PYPDF_NOTES.get()
+        if notes is not None:
+            notes.append(record.getMessage())
+
+
+logging.getLogger("pypdf").addHandler(_PypdfNotes())
+
+
+@contextmanager
+def _pypdf_notes() -> Iterator[list[str]]:
+    """Within the block, what pypdf logs from this thread goes to the list. (Its Python
+    warnings are left alone: ``warnings.catch_warnings`` is process-wide, not safe while
+    other threads extract; pypdf reports a damaged file through logging.)"""
+    notes: list[str] = []
+    token = _PYPDF_NOTES.set(notes)
+    try:
+        yield notes
+    finally:
+        _PYPDF_NOTES.reset(token)
 
 
 @dataclass(frozen=True)
@@ -182,10 +217,12 @@ def render_page(path: Path, number: int):  # -> PIL.Image.Image
 
 
 def _render(page):
-    """Render a page for OCR: grayscale at OCR_DPI."""
+    """Render a page for OCR: grayscale at OCR_DPI (said in the image's ``dpi``)."""
     bitmap = page.render(scale=OCR_DPI / 72, grayscale=True)
     try:
-        return bitmap.to_pil().copy()
+        image = bitmap.to_pil().copy()
+        image.info["dpi"] = (OCR_DPI, OCR_DPI)
+        return image
     finally:
         bitmap.close()
 
@@ -195,17 +232,21 @@ def _fallback_pypdf(path: Path, exc: Exception) -> ExtractionResult:
     message = str(exc)
     if "password" in message.lower() or getattr(exc, "err_code", None) == 4:
         raise ExtractionError("encrypted", detail=message) from exc
-    try:
-        from pypdf import PdfReader
+    with _pypdf_notes() as notes:
+        try:
+            from pypdf import PdfReader
 
-        reader = PdfReader(str(path), strict=False)
-        if reader.is_encrypted:
-            raise ExtractionError("encrypted", detail=message)
-        texts = [rejoin_broken_words(page.extract_text() or "") for page in reader.pages]
-    except ExtractionError:
-        raise
-    except Exception as inner:
-        raise ExtractionError("corrupt", detail=f"pdfium: {message}; pypdf: {inner}") from inner
+            reader = PdfReader(str(path), strict=False)
+            if reader.is_encrypted:
+                raise ExtractionError("encrypted", detail=message)
+            texts = [rejoin_broken_words(page.extract_text() or "") for page in reader.pages]
+        except ExtractionError:
+            raise
+        except Exception as inner:
+            said = f" ({'; '.join(notes)})" if notes else ""
+            raise ExtractionError(
+                "corrupt", detail=f"pdfium: {message}; pypdf: {inner}{said}"
+            ) from inner
     if not any(normalize(t) for t in texts):
         raise ExtractionError("corrupt", detail=f"pdfium: {message}; pypdf found no text")
     meta = {"page_count": str(len(texts)), "repaired": "pypdf"}

@@ -37,7 +37,7 @@ __all__ = ["OcrMark", "OcrMarks", "marks_for", "page_words"]
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1  # bump when read_words reads differently: older caches are ignored
+CACHE_VERSION = 2  # bump when read_words reads differently: older caches are ignored
 
 
 @dataclass(frozen=True)

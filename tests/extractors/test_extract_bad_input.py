@@ -58,6 +58,26 @@ def test_truncated_real_file(name: str, tmp_path: Path) -> None:
         assert any(page.text for page in result.pages)
 
 
+def test_truncated_pdf_logs_nothing_and_keeps_pypdf_note_in_detail(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """pdfium refuses a PDF cut short; pypdf, asked next, logs "EOF marker not found". Its
+    note ends up in the error's detail; nothing reaches stderr (Python's last-resort handler
+    printed it bare before the CLI's clean error)."""
+    import logging
+
+    path = tmp_path / "truncated.pdf"
+    path.write_bytes(b"%PDF-1.4\n1 0 obj\n<<")
+    err = _code(path)
+    assert err.code == "corrupt"
+    assert "EOF marker not found" in (err.detail or "")
+    assert capfd.readouterr().err == ""
+    # an application that set up logging still sees pypdf's warning in its own log
+    with caplog.at_level(logging.WARNING):
+        _code(path)
+    assert any(r.name.startswith("pypdf") for r in caplog.records)
+
+
 def test_random_bytes(tmp_path: Path) -> None:
     path = tmp_path / "scan.pdf"
     path.write_bytes(random.Random(1).randbytes(4096))

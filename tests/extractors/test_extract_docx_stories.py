@@ -383,5 +383,39 @@ def test_fidelity_content_controls() -> None:
 
 def test_fidelity_textbox_alternate_content() -> None:
     path = _fidelity("docx_textbox_alternate_content.docx")
-    assert extract(path).text.count("공공와이파이 구축 현황") == 1
-    assert "공공와이파이 구축 현황" in _lines(path)
+    text = extract(path).text
+    assert text.count("공공와이파이 구축 현황") == 1
+    # The box on its own line after its paragraph; the words around it not glued.
+    assert _lines(path) == [
+        "표 3-1 참조 설치 장소는 아래와 같다",
+        "공공와이파이 구축 현황",
+        "이하 본문.",
+    ]
+    assert "참조설치" not in text
+    for phrase in ("표 3-1 참조", "설치 장소는 아래와 같다", "이하 본문."):
+        assert text.count(phrase) == 1
+
+
+def test_text_box_between_words_parts_them(tmp_path: Path) -> None:
+    """A text box between two runs with no space: a space where it sat, never glued;
+    a box at a paragraph's start or next to a space adds none."""
+    document = docx.Document()
+    path = tmp_path / "boxes.docx"
+    document.save(str(path))
+    document = docx.Document(str(path))
+    body = document.element.body
+    for xml in (
+        _p(_r("앞말"), _textbox("가운데 상자"), _r("뒷말")),
+        _p(_textbox("첫머리 상자"), _r("문단 시작")),
+        _p(_r("띄운 앞말 "), _textbox("띄운 상자"), _r("뒷말")),
+    ):
+        body.insert(len(body) - 1, _xml(xml))
+    document.save(str(path))
+    assert _lines(path) == [
+        "앞말 뒷말",
+        "가운데 상자",
+        "문단 시작",
+        "첫머리 상자",
+        "띄운 앞말 뒷말",
+        "띄운 상자",
+    ]

@@ -100,3 +100,21 @@ def test_record_walk_fallback(name: str) -> None:
     words = set(re.findall(r"[\uac00-\ud7a3]{2,}", converted))
     found = set(re.findall(r"[\uac00-\ud7a3]{2,}", salvaged))
     assert len(words & found) / len(words) > 0.95
+
+
+def test_record_walk_parts_words_around_a_text_box() -> None:
+    """HWP 5 PARA_TEXT with a drawing object (extended control 11, a text box) between two
+    runs: the words before and after it on lines of their own, not glued."""
+    import struct
+
+    from extractors.hwp import _decode_para_text
+
+    def units(text: str) -> list[int]:
+        return list(struct.unpack(f"<{len(text)}H", text.encode("utf-16-le")))
+
+    control = [11, *units("osg "), 0, 0, 11]  # 8 units: code, object id, reserved, code
+    payload = units("표 3-1 참조") + control + units("설치 장소는 아래와 같다") + [13]
+    text = _decode_para_text(struct.pack(f"<{len(payload)}H", *payload))
+    assert text.splitlines() == ["표 3-1 참조", "설치 장소는 아래와 같다"]
+    table_only = [11, *units(" lbt"), 0, 0, 11, 13]
+    assert _decode_para_text(struct.pack(f"<{len(table_only)}H", *table_only)) == "\n"

@@ -83,3 +83,22 @@ def test_hwpx_header_written_without_a_control_is_read(tmp_path: Path) -> None:
     header = '<hp:header id="1"><hp:subList><hp:p><hp:run><hp:t>가온시 증빙</hp:t></hp:run></hp:p></hp:subList></hp:header>'
     text = extract(_hwpx(tmp_path / "h.hwpx", _p(header, "<hp:t>본문</hp:t>"))).text
     assert text.splitlines() == ["가온시 증빙", "본문"]
+
+
+def test_text_box_inside_a_paragraph_keeps_the_words_around_it_apart(tmp_path: Path) -> None:
+    """A text box (글상자: ``hp:rect`` with ``hp:drawText``) between two runs of a paragraph:
+    its text once, on its own line, and the paragraph's words before and after it not glued."""
+    box = (
+        '<hp:rect id="1"><hp:drawText><hp:subList>'
+        f"{_p('<hp:t>공공와이파이 구축 현황</hp:t>')}"
+        "</hp:subList></hp:drawText></hp:rect>"
+    )
+    body = _p("<hp:t>표 3-1 참조</hp:t>", box, "<hp:t>설치 장소는 아래와 같다</hp:t>") + _p(
+        "<hp:t>이하 본문.</hp:t>"
+    )
+    text = extract(_hwpx(tmp_path / "글상자.hwpx", body)).text
+    assert text.count("공공와이파이 구축 현황") == 1
+    assert "공공와이파이 구축 현황" in text.splitlines()
+    assert "참조설치" not in text
+    assert "표 3-1 참조" in text and "설치 장소는 아래와 같다" in text
+    assert text.count("설치 장소는") == 1

@@ -57,6 +57,70 @@ def test_clean_scan_keeps_every_line(name: str) -> None:
 
 
 @needs_tesseract
+def test_png_scan_reads_as_well_as_its_pdf_twin() -> None:
+    """ocr_clean_page.png (200 dpi) read as pdf_scan_plain.pdf's page rendered at OCR_DPI:
+    enlarged to OCR_DPI first, it keeps every character (as it was read before: 0.965, "연"
+    read "A" and "건수는" read "ASE")."""
+    reference = "\n".join(FIVE_LINES)
+    png = extract(fidelity_file("ocr_clean_page.png")).pages[0].text
+    pdf = extract(fidelity_file("pdf_scan_plain.pdf")).pages[0].text
+    assert char_recall(reference, png) >= 0.99, png
+    assert min(line_recalls(reference, png)) >= 0.95, png
+    for phrase in ("리빙랩을 연 4회", "접속 건수는 월 평균"):
+        assert phrase in png and phrase in pdf
+
+
+@needs_tesseract
+@pytest.mark.parametrize("tag", [None, 72])
+def test_untagged_or_72_dpi_page_image_reads_like_the_scan(tmp_path: Path, tag: int | None) -> None:
+    """The same 200 dpi page saved with no resolution tag, or with the 72 dpi tag many tools
+    write: its page shape tells its resolution, and it reads as the tagged scan does."""
+    path = tmp_path / "page.png"
+    page = clean_page()
+    page.info.pop("dpi", None)
+    page.save(path, **({"dpi": (tag, tag)} if tag else {}))
+    text = extract(path).pages[0].text
+    assert char_recall("\n".join(FIVE_LINES), text) >= 0.99, text
+    assert "접속 건수는" in text
+
+
+@needs_tesseract
+def test_transparent_page_is_read_on_white(tmp_path: Path) -> None:
+    """A page with a transparent background whose hidden colour is black (as many tools
+    save it): flattened onto white, not read as a black page."""
+    from PIL import Image
+
+    gray = clean_page().convert("L")
+    ink = Image.eval(gray, lambda v: 255 - v)  # opaque where the text is
+    rgba = Image.merge("RGBA", (gray.point(lambda _: 0),) * 3 + (ink,))
+    path = tmp_path / "transparent.png"
+    rgba.save(path, dpi=(200, 200))
+    assert_five_lines(extract(path).pages[0].text)
+
+
+def test_page_resolution_from_tag_or_page_shape() -> None:
+    from PIL import Image
+
+    from extractors.ocr import OCR_DPI, _prepare, _source_dpi
+
+    a4 = Image.new("L", (1654, 2339), 255)
+    assert round(_source_dpi(a4)) == 200  # no tag: an A4 page's shape
+    a4.info["dpi"] = (72, 72)  # an implausible tag: the shape again
+    assert round(_source_dpi(a4)) == 200
+    a4.info["dpi"] = (300, 300)  # a plausible tag wins (an A5 page at 300 dpi)
+    assert _source_dpi(a4) == 300
+    assert round(_source_dpi(Image.new("L", (2200, 1700), 255))) == 200  # Letter, sideways
+    assert _source_dpi(Image.new("L", (900, 300), 255)) is None  # a strip: nothing to go by
+    a4.info["dpi"] = (200, 200)
+    prepared = _prepare(a4)
+    assert prepared.size == (int(1654 * 1.25), int(2339 * 1.25))
+    assert prepared.info["dpi"] == (OCR_DPI, OCR_DPI) and a4.info["dpi"] == (200, 200)
+    at_ocr_dpi = Image.new("L", (2067, 2924), 255)
+    at_ocr_dpi.info["dpi"] = (OCR_DPI, OCR_DPI)
+    assert _prepare(at_ocr_dpi).size == at_ocr_dpi.size  # the PDF extractor's pages as they are
+
+
+@needs_tesseract
 def test_scanned_page_under_a_stamp_keeps_every_line() -> None:
     """The page image of pdf_scan_with_stamp.pdf, rendered as the PDF extractor renders it
     (which pages get OCR at all is the PDF extractor's decision, tested with it)."""

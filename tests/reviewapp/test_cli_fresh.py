@@ -112,6 +112,16 @@ def test_help_and_extract_leave_the_database_alone(tmp_path: Path) -> None:
     assert not (tmp_path / "reviewapp.sqlite3").exists()
 
 
+def test_extract_of_a_truncated_pdf_says_only_its_error(tmp_path: Path) -> None:
+    """pypdf, reading what pdfium refused, logs "EOF marker not found": that goes into the
+    error's detail, not bare onto stderr before the clean error."""
+    page = tmp_path / "truncated.pdf"
+    page.write_bytes(b"%PDF-1.4\n1 0 obj\n<<")
+    line = one_line_error(reviewapp(tmp_path, "extract", str(page)))
+    assert line.startswith("error: truncated.pdf: ")
+    assert "EOF marker" not in line
+
+
 def test_a_database_behind_the_migrations_is_upgraded(tmp_path: Path) -> None:
     ok(reviewapp(tmp_path, "reindex"))
     ok(reviewapp(tmp_path, "db", "downgrade"))  # one migration back
