@@ -243,6 +243,25 @@ def test_keyboard_accepts_and_links_only_from_the_list(page: Page, site: Site) -
     expect(page.locator(f"#sugg-{first_id} .badge.accepted")).to_be_visible()
     assert decisions(site) == [(first_id, "accepted")]
 
+    # after the list is redrawn the focus stays on the same passage, and no column scrolls:
+    # the next keys act at once (j moves on, r rejects the next passage)
+    expect(page.locator(f"#sugg-{first_id}")).to_be_focused()
+    assert page.evaluate("document.getElementById('wb-left').scrollTop") == 0
+    page.keyboard.press("j")
+    second = page.locator("#suggestions .hit.passage-current")
+    expect(second).to_be_focused()
+    second_id = int((second.get_attribute("id") or "").removeprefix("sugg-"))
+    assert second_id != first_id
+    with page.expect_response(lambda r: r.request.method == "POST" and "/suggestions" in r.url):
+        page.keyboard.press("r")
+    expect(page.locator("#suggested .passage-current")).to_be_focused()
+    assert (second_id, "rejected") in decisions(site)
+    assert page.evaluate("document.getElementById('wb-left').scrollTop") == 0
+    with page.expect_response(lambda r: r.request.method == "POST" and "/suggestions" in r.url):
+        page.locator("details.rejected summary").click()
+        page.locator(f"#rejected-{second_id} button.undo").click()
+    assert (second_id, "rejected") not in decisions(site)
+
     # o opens the focused passage in the preview
     page.locator("#suggested").focus()
     page.keyboard.press("j")
