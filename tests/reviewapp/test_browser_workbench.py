@@ -169,6 +169,34 @@ def test_pdf_citation_opens_the_page_with_the_passage_highlighted(page: Page, si
     expect(page.locator("#wb-announce")).to_contain_text("미리보기")
     shoot(page, "workbench-1280-pdf.png")
 
+    # zoom: + draws the page wider (scrolled inside its own box, not the window), the passage
+    # highlighted again and in view; fit width draws it back at the column's width
+    canvas = page.locator("#preview .pdf-page canvas")
+    fit = (canvas.bounding_box() or {})["width"]
+    page.get_by_role("button", name="확대", exact=True).click()
+    page.get_by_role("button", name="확대", exact=True).click()
+    expect(page.locator("#preview .zoom-level")).to_have_text("150%")
+    expect(view).to_have_attribute("data-state", "highlighted")
+    wide = (canvas.bounding_box() or {})["width"]
+    assert wide > fit * 1.4, (fit, wide)
+    marked = "".join(page.locator("#preview mark.hl").all_text_contents())
+    assert squeeze(marked) == squeeze(passage)
+    expect(page.locator("#preview mark.hl").first).to_be_in_viewport()
+    # the highlight lies over the passage's text: its box inside the drawn page
+    hl = page.locator("#preview mark.hl").first.bounding_box()
+    holder = page.locator("#preview .pdf-page").bounding_box()
+    assert hl and holder and holder["x"] <= hl["x"] <= holder["x"] + holder["width"]
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    page.get_by_role("button", name="축소", exact=True).click()
+    expect(page.locator("#preview .zoom-level")).to_have_text("125%")
+    page.get_by_role("button", name="폭 맞춤").click()
+    expect(page.locator("#preview .zoom-level")).to_have_text("100%")
+    expect(view).to_have_attribute("data-state", "highlighted")
+    assert abs((canvas.bounding_box() or {})["width"] - fit) < 3
+
     # the next page of the same PDF, without a passage: drawn, nothing highlighted
     if chunk.page < 6:
         page.locator("#preview").get_by_role("link", name=re.compile("다음 쪽")).click()
