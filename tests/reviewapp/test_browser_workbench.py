@@ -545,3 +545,25 @@ def test_document_page_viewer_search_and_citing_indicators(page: Page, site: Sit
     n = marks.count()
     assert n >= 2 and all(t == "허브" for t in marks.all_inner_texts())
     expect(page.locator("#doc-find-count")).to_contain_text(f"{n}곳")
+
+
+def test_english_workbench_tabs_fit_one_row(page: Page, site: Site) -> None:
+    """The English tab labels are longer: the four tabs stay on one row at 1280 px, without
+    scrolling the tab strip; every page names its icon (no /favicon.ico request)."""
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "favicon" in r.url else None)
+    page.locator("header").get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    try:
+        page.goto(indicator_url(site, TRAFFIC))
+        tabs = page.locator("[role=tab]")
+        expect(tabs).to_have_count(4)
+        tops = tabs.evaluate_all("els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+        assert len(set(tops)) == 1, tops
+        strip = page.locator(".tablist").evaluate("el => el.scrollWidth - el.clientWidth")
+        assert strip <= 0, strip
+        shoot(page, "workbench-1280-en.png")
+        assert asked and not any(url.endswith("/favicon.ico") for url in asked), asked
+    finally:
+        page.locator("header").get_by_role("button", name="한국어").click()
+        expect(page.locator("html")).to_have_attribute("lang", "ko")
