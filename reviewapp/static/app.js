@@ -315,8 +315,10 @@
       panel.removeAttribute("data-refocus");
       panel.removeAttribute("data-refocus-id");
       var item = same || items[Math.min(at, items.length - 1)];
-      if (item) focusPassage(panel, item, true);
       restoreScroll();
+      if (item) focusPassage(panel, item, true);
+      // from now on the list's own column follows the keyboard (j / k), the others stay put
+      if (kept) kept = kept.filter(function (pair) { return !pair[0] || !pair[0].contains(panel); });
     });
   });
 
