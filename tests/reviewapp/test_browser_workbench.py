@@ -182,6 +182,7 @@ def test_pdf_citation_opens_the_page_with_the_passage_highlighted(page: Page, si
     marked = "".join(page.locator("#preview mark.hl").all_text_contents())
     assert squeeze(marked) == squeeze(passage)
     expect(page.locator("#preview mark.hl").first).to_be_in_viewport()
+    shoot(page, "workbench-1280-pdf-zoom.png")
     # the highlight lies over the passage's text: its box inside the drawn page
     hl = page.locator("#preview mark.hl").first.bounding_box()
     holder = page.locator("#preview .pdf-page").bounding_box()
