@@ -41,7 +41,7 @@ def _ask(submission: Submission, indicator: Indicator | None) -> str:
             indicator_code=indicator.code if indicator else None,
         )
     except Invalid as exc:
-        return _panel(submission, indicator, error=str(exc))
+        return _panel(submission, indicator, error="; ".join(exc.fields.values()))
     return _panel(submission, indicator)
 
 

@@ -213,9 +213,9 @@ def ask(
         raise NotFound(f"no user {user_id}")
     question = " ".join(question.split())
     if not question:
-        raise Invalid(_("Ask a question."))
+        raise Invalid({"question": _("Ask a question.")})
     if len(question) > MAX_QUESTION_CHARS:
-        raise Invalid(_("A question has at most %(n)d characters.", n=MAX_QUESTION_CHARS))
+        raise Invalid({"question": _("A question has at most %(n)d characters.", n=MAX_QUESTION_CHARS)})
     indicator = None
     if indicator_code:
         submission, indicator = access.indicator_for(user, submission_id, indicator_code)
@@ -230,7 +230,7 @@ def ask(
     try:
         result = answer_question(question, submission.id, document_ids=docs, previous=previous)
     except QueryRejected as exc:
-        raise Invalid(exc.message) from exc
+        raise Invalid({"question": exc.message}) from exc
     result = with_generation(result)
     record = Question(
         user_id=user.id,

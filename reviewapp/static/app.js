@@ -227,13 +227,15 @@
     }).catch(function () { undo(""); });
   }
 
-  function focusPassage(panel, item) {
+  function focusPassage(panel, item, quiet) {
     passages(panel).forEach(function (el) { el.classList.remove("passage-current"); });
     item.classList.add("passage-current");
     item.tabIndex = -1;
-    item.focus();
+    item.focus({ preventScroll: true });
+    item.scrollIntoView({ block: "nearest" });
     var items = passages(panel);
     panel.setAttribute("data-current", String(items.indexOf(item)));
+    if (quiet) return;
     var label = item.querySelector("[data-cite]");
     announce(said("moved", "Passage") + " " + (items.indexOf(item) + 1) + "/" + items.length +
       (label ? ": " + label.textContent : ""));
@@ -271,23 +273,53 @@
     if (key === "o") { button = current.querySelector("[data-cite]"); message = ""; }
     if (!button) { announce(said("none", "Not available for this passage")); return; }
     if (message) {
+      // the answer redraws the list (htmx): keep the keyboard's place, the same passage
+      // (by its id) or, gone from the list, the one now at its position
       panel.setAttribute("data-refocus", String(passages(panel).indexOf(current)));
+      panel.setAttribute("data-refocus-id", current.id || "");
+      keepScroll();
       announce(message);
     }
     button.click();
   });
 
-  // after a list is redrawn (htmx), page it again and keep the keyboard's place in it
-  document.addEventListener("htmx:afterSettle", function (event) {
+  // the columns' scroll positions, kept while a keyboard decision redraws the lists (the
+  // focus lost with the swapped element must not scroll the score card out of view)
+  var kept = null;
+  function keepScroll() {
+    kept = Array.prototype.map.call(
+      document.querySelectorAll("#wb-left, #wb-middle, #preview-pane"),
+      function (el) { return [el, el.scrollTop]; }
+    );
+    kept.push([document.scrollingElement, document.scrollingElement.scrollTop]);
+    window.setTimeout(function () { kept = null; }, 3000);
+  }
+  function restoreScroll() {
+    if (!kept) return;
+    kept.forEach(function (pair) { if (pair[0]) pair[0].scrollTop = pair[1]; });
+  }
+  document.addEventListener("htmx:afterSwap", restoreScroll);
+
+  // after a list is redrawn (htmx), page it again and keep the keyboard's place in it; the
+  // swapped element may be detached by now (outerHTML), so look for the panels still waiting
+  document.addEventListener("htmx:afterSettle", function () {
     pageAll();
-    var panel = event.detail.target && event.detail.target.closest && event.detail.target.closest("[data-passages]");
-    if (!panel) return;
-    var at = panel.getAttribute("data-refocus");
-    if (at === null) return;
-    panel.removeAttribute("data-refocus");
-    var items = passages(panel).filter(function (el) { return !el.hidden; });
-    var item = items[Math.min(Number(at), items.length - 1)];
-    if (item) focusPassage(panel, item);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-passages][data-refocus]"), function (panel) {
+      var at = Number(panel.getAttribute("data-refocus"));
+      var id = panel.getAttribute("data-refocus-id");
+      var items = passages(panel).filter(function (el) { return !el.hidden; });
+      if (!items.length) return;  // not redrawn yet (another element settled first)
+      var same = id ? document.getElementById(id) : null;
+      if (same && items.indexOf(same) < 0) same = null;
+      if (same && same.classList.contains("passage-current")) return;  // not redrawn yet
+      panel.removeAttribute("data-refocus");
+      panel.removeAttribute("data-refocus-id");
+      var item = same || items[Math.min(at, items.length - 1)];
+      restoreScroll();
+      if (item) focusPassage(panel, item, true);
+      // from now on the list's own column follows the keyboard (j / k), the others stay put
+      if (kept) kept = kept.filter(function (pair) { return !pair[0] || !pair[0].contains(panel); });
+    });
   });
 
   function setUpWorkbench() {

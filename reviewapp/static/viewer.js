@@ -202,9 +202,14 @@ async function draw(view) {
     }
     const pdf = await documents.get(url);
     const page = await pdf.getPage(number);
+    if (view.drawToken !== token) return;
     const holder = view.querySelector(".pdf-page");
-    const width = Math.max(view.clientWidth - 2, 200);
-    view.dataset.drawnWidth = String(width);
+    const fit = Math.max(view.clientWidth - 2, 200);
+    view.dataset.drawnWidth = String(fit);
+    const zoom = zoomOf(view);
+    const width = fit * zoom;
+    view.classList.toggle("zoomed", zoom > 1);
+    showZoom(view, zoom);
     const viewport = page.getViewport({ scale: width / page.getViewport({ scale: 1 }).width });
     const canvas = holder.querySelector("canvas");
     const ratio = window.devicePixelRatio || 1;
@@ -215,11 +220,16 @@ async function draw(view) {
     holder.style.width = `${Math.floor(viewport.width)}px`;
     holder.style.height = `${Math.floor(viewport.height)}px`;
     const context = canvas.getContext("2d");
-    await page.render({
+    if (view.renderTask) view.renderTask.cancel();
+    const task = page.render({
       canvasContext: context,
       viewport,
       transform: ratio !== 1 ? [ratio, 0, 0, ratio, 0, 0] : null,
-    }).promise;
+    });
+    view.renderTask = task;
+    await task.promise;
+    if (view.renderTask === task) view.renderTask = null;
+    if (view.drawToken !== token) return;
     const layer = holder.querySelector(".textLayer");
     layer.replaceChildren();
     for (const old of holder.querySelectorAll(".ocr-layer")) old.remove();
@@ -230,6 +240,7 @@ async function draw(view) {
       viewport,
     });
     await textLayer.render();
+    if (view.drawToken !== token) return;
     if (!passage) {
       view.dataset.state = "shown";
       say(view, "shown");
@@ -249,13 +260,15 @@ async function draw(view) {
     if (marks.length) {
       view.dataset.state = "highlighted";
       say(view, found);
-      marks[0].scrollIntoView({ block: "center" });
+      marks[0].scrollIntoView({ block: "center", inline: "center" });
     } else {
       view.dataset.state = "beside";
       view.querySelector(".passage-beside").hidden = false;
       say(view, "missing");
     }
   } catch (error) {
+    // a newer drawing (zoom, resize) cancelled this one: it is not a failure
+    if (view.drawToken !== token || (error && error.name === "RenderingCancelledException")) return;
     view.dataset.state = "failed";
     view.querySelector(".pdf-fallback").hidden = false;
     view.querySelector(".pdf-page").hidden = true;
@@ -263,6 +276,40 @@ async function draw(view) {
     console.warn("reviewapp viewer:", error);
   }
 }
+
+// zoom: a factor of the column's width (1 = fit width), kept for the next preview; the page
+// is drawn again at the new size, so the highlight is marked again on the new text layer
+const ZOOMS = [1, 1.25, 1.5, 2, 2.5, 3];
+let lastZoom = 1;
+
+function zoomOf(view) {
+  const z = Number(view.dataset.zoom || lastZoom);
+  return ZOOMS.includes(z) ? z : 1;
+}
+
+function showZoom(view, zoom) {
+  const level = view.querySelector(".zoom-level");
+  if (level) level.textContent = `${Math.round(zoom * 100)}%`;
+  const fit = view.querySelector("[data-zoom=fit]");
+  if (fit) fit.setAttribute("aria-pressed", zoom === 1 ? "true" : "false");
+  const out = view.querySelector("[data-zoom=out]");
+  if (out) out.disabled = zoom <= ZOOMS[0];
+  const more = view.querySelector("[data-zoom=in]");
+  if (more) more.disabled = zoom >= ZOOMS[ZOOMS.length - 1];
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest(".pdf-view [data-zoom]");
+  if (!button) return;
+  const view = button.closest(".pdf-view");
+  const at = ZOOMS.indexOf(zoomOf(view));
+  const how = button.dataset.zoom;
+  const next = how === "fit" ? 1 : ZOOMS[Math.min(Math.max(at + (how === "in" ? 1 : -1), 0), ZOOMS.length - 1)];
+  if (next === zoomOf(view) && how !== "fit") return;
+  view.dataset.zoom = String(next);
+  lastZoom = next;
+  draw(view);
+});
 
 // a window made narrower or wider draws the page again at the new width (CSS keeps it inside
 // its column meanwhile), so that the page never makes the window scroll sideways

@@ -451,3 +451,34 @@ def test_answers_read_the_sentence_vectors_stored_at_ingestion(
     assert sv.embedded == 2
     # embedded now or stored at ingestion: the same vectors (float16 storage aside)
     assert np.allclose(unseen.vectors, read.vectors, atol=2e-3)
+
+
+
+def test_a_blank_question_is_refused_with_its_reason(world: tuple[Flask, int, int]) -> None:
+    """A blank question answers the panel with the reason (it was a 500); earlier questions
+    are folded into a <details>, the latest shown; the field's label is not the heading's."""
+    from flask import g
+
+    app, hanbit, _solnae = world
+    client = app.test_client()
+    g.pop("csrf_token", None)  # the module's app context keeps another client's token in g
+    login(client, "eva")
+    g.pop("csrf_token", None)
+    token = csrf_token(client, f"/submissions/{hanbit}")
+    for question in ("통합관제 대상 CCTV는 몇 대인가?", "데이터 허브는 언제 구축했나?"):
+        client.post(
+            f"/submissions/{hanbit}/ask",
+            data={"question": question, "csrf_token": token},
+            headers={"HX-Request": "true"},
+        )
+    response = client.post(
+        f"/submissions/{hanbit}/ask",
+        data={"question": "   ", "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'role="alert"' in html and 'id="ask-panel"' in html
+    assert 'class="earlier-questions"' in html
+    assert html.index("earlier-questions") < html.rindex("데이터 허브는 언제 구축했나?")
+    assert ">증빙에 질문하기</label>" not in html

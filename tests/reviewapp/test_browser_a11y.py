@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from reviewapp.extensions import db
@@ -157,3 +157,30 @@ def test_axe_finds_a_violation(page: Page) -> None:
     found = _axe(page)
     assert any("button-name" in f for f in found), found
     assert any("label" in f for f in found), found
+
+
+def test_claims_table_is_readable_and_its_drawer_closable(page: Page, a11y_site: Site) -> None:
+    """At 1280 x 800 the claim and evidence columns are wide enough to read (the review form
+    does not take the width), and a citation opened in the drawer keeps its close button in
+    view however far the drawer scrolled to the passage."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    log_in(page, "eva")
+    page.goto(f"/submissions/{a11y_site.large}/claims")
+    row = page.locator("table.claims tbody tr").first
+    expect(row).to_be_visible()
+    widths = row.locator("td").evaluate_all(
+        "tds => tds.map(td => td.getBoundingClientRect().width)"
+    )
+    assert widths[1] >= 200, widths  # the claim
+    assert widths[4] >= 200, widths  # its evidence
+    assert widths[5] <= 320, widths  # the review form
+    cite = page.locator("table.claims [data-cite]").first
+    cite.click()
+    close = page.get_by_role("button", name="미리보기 닫기")
+    expect(page.locator("#preview #preview-body")).to_be_visible()
+    page.wait_for_timeout(500)  # the passage scrolled into view
+    expect(close).to_be_in_viewport()
+    box = close.bounding_box()
+    assert box is not None and box["y"] >= 0, box
+    close.click()
+    expect(page.locator("#preview-pane")).to_be_hidden()

@@ -411,7 +411,7 @@ def test_whole_review_in_the_browser(
 
     # ask the indicator's evidence a question (the questions tab) and open the answer's citation
     eva.locator("#tab-questions").click()
-    eva.get_by_label("증빙에 질문하기").fill(QUESTION)
+    eva.get_by_label("질문 내용").fill(QUESTION)
     with eva.expect_response(lambda r: r.request.method == "POST" and "/ask" in r.url):
         eva.locator("#ask-panel form button[type=submit]").click()
     asked = eva.locator("#ask-panel .conversation .question").last

@@ -169,6 +169,35 @@ def test_pdf_citation_opens_the_page_with_the_passage_highlighted(page: Page, si
     expect(page.locator("#wb-announce")).to_contain_text("미리보기")
     shoot(page, "workbench-1280-pdf.png")
 
+    # zoom: + draws the page wider (scrolled inside its own box, not the window), the passage
+    # highlighted again and in view; fit width draws it back at the column's width
+    canvas = page.locator("#preview .pdf-page canvas")
+    fit = (canvas.bounding_box() or {})["width"]
+    page.get_by_role("button", name="확대", exact=True).click()
+    page.get_by_role("button", name="확대", exact=True).click()
+    expect(page.locator("#preview .zoom-level")).to_have_text("150%")
+    expect(view).to_have_attribute("data-state", "highlighted")
+    wide = (canvas.bounding_box() or {})["width"]
+    assert wide > fit * 1.4, (fit, wide)
+    marked = "".join(page.locator("#preview mark.hl").all_text_contents())
+    assert squeeze(marked) == squeeze(passage)
+    expect(page.locator("#preview mark.hl").first).to_be_in_viewport()
+    shoot(page, "workbench-1280-pdf-zoom.png")
+    # the highlight lies over the passage's text: its box inside the drawn page
+    hl = page.locator("#preview mark.hl").first.bounding_box()
+    holder = page.locator("#preview .pdf-page").bounding_box()
+    assert hl and holder and holder["x"] <= hl["x"] <= holder["x"] + holder["width"]
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    page.get_by_role("button", name="축소", exact=True).click()
+    expect(page.locator("#preview .zoom-level")).to_have_text("125%")
+    page.get_by_role("button", name="폭 맞춤").click()
+    expect(page.locator("#preview .zoom-level")).to_have_text("100%")
+    expect(view).to_have_attribute("data-state", "highlighted")
+    assert abs((canvas.bounding_box() or {})["width"] - fit) < 3
+
     # the next page of the same PDF, without a passage: drawn, nothing highlighted
     if chunk.page < 6:
         page.locator("#preview").get_by_role("link", name=re.compile("다음 쪽")).click()
@@ -242,6 +271,25 @@ def test_keyboard_accepts_and_links_only_from_the_list(page: Page, site: Site) -
         page.keyboard.press("a")
     expect(page.locator(f"#sugg-{first_id} .badge.accepted")).to_be_visible()
     assert decisions(site) == [(first_id, "accepted")]
+
+    # after the list is redrawn the focus stays on the same passage, and no column scrolls:
+    # the next keys act at once (j moves on, r rejects the next passage)
+    expect(page.locator(f"#sugg-{first_id}")).to_be_focused()
+    assert page.evaluate("document.getElementById('wb-left').scrollTop") == 0
+    page.keyboard.press("j")
+    second = page.locator("#suggestions .hit.passage-current")
+    expect(second).to_be_focused()
+    second_id = int((second.get_attribute("id") or "").removeprefix("sugg-"))
+    assert second_id != first_id
+    with page.expect_response(lambda r: r.request.method == "POST" and "/suggestions" in r.url):
+        page.keyboard.press("r")
+    expect(page.locator("#suggested .passage-current")).to_be_focused()
+    assert (second_id, "rejected") in decisions(site)
+    assert page.evaluate("document.getElementById('wb-left').scrollTop") == 0
+    with page.expect_response(lambda r: r.request.method == "POST" and "/suggestions" in r.url):
+        page.locator("details.rejected summary").click()
+        page.locator(f"#rejected-{second_id} button.undo").click()
+    assert (second_id, "rejected") not in decisions(site)
 
     # o opens the focused passage in the preview
     page.locator("#suggested").focus()
@@ -498,3 +546,25 @@ def test_document_page_viewer_search_and_citing_indicators(page: Page, site: Sit
     n = marks.count()
     assert n >= 2 and all(t == "허브" for t in marks.all_inner_texts())
     expect(page.locator("#doc-find-count")).to_contain_text(f"{n}곳")
+
+
+def test_english_workbench_tabs_fit_one_row(page: Page, site: Site) -> None:
+    """The English tab labels are longer: the four tabs stay on one row at 1280 px, without
+    scrolling the tab strip; every page names its icon (no /favicon.ico request)."""
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "favicon" in r.url else None)
+    page.locator("header").get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    try:
+        page.goto(indicator_url(site, TRAFFIC))
+        tabs = page.locator("[role=tab]")
+        expect(tabs).to_have_count(4)
+        tops = tabs.evaluate_all("els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+        assert len(set(tops)) == 1, tops
+        strip = page.locator(".tablist").evaluate("el => el.scrollWidth - el.clientWidth")
+        assert strip <= 0, strip
+        shoot(page, "workbench-1280-en.png")
+        assert asked and not any(url.endswith("/favicon.ico") for url in asked), asked
+    finally:
+        page.locator("header").get_by_role("button", name="한국어").click()
+        expect(page.locator("html")).to_have_attribute("lang", "ko")
