@@ -12,9 +12,12 @@ from the claimed document, on the claimed page where the claim has one, among th
 1 / 3 / 5 / 10? Suggestions come from the submission's other documents too (application,
 quantitative workbook), so a hit needs the claimed document to outrank them as well.
 
-Variants: the shipped ranking (hybrid, min-max, BM25's weight not scaled by keyword
-coverage: ``suggestions.KEYWORD_COVERAGE``); the same scaled as search scales it; other
-weights; keywords only; meaning only.
+Variants: min-max fusion (``suggestions.FUSION``) with BM25's weight not scaled by
+keyword coverage (``suggestions.KEYWORD_COVERAGE``); the same scaled as search scales it;
+other weights; the learned ranker of search (``search_index._ranker``) with keyword coverage
+as search measures it and counted full; both fusions with the indicator's whole text
+(``meaning_query``, cut to the query limit) as the keyword query too; keywords only;
+meaning only. The row that ranks as suggestions.py ships is marked.
 The demo documents were written for this project together with the indicator texts, so
 this is a check of the suggestion path on realistic documents, not a held-out score.
 
@@ -42,25 +45,70 @@ DEMO = ROOT / "demo" / "demo.yaml"
 KS = (1, 3, 5, 10)
 # the claim's format -> how the evidence document's file name ends
 DOCUMENT_SUFFIX = {"pdf": ".pdf", "hwpx": ".hwpx", "docx": ".docx", "quant": ".xlsx"}
+# every variant names its fusion and keyword coverage, so that its figures do not depend on
+# what suggestions.py ships; the shipped one is marked by matching (_shipped)
+MINMAX_40_40_20 = "BM25 0.4 / e5 0.4 / USE 0.2"
 VARIANTS = {
-    "hybrid (shipped: BM25 0.4 / e5 0.4 / USE 0.2, min-max)": {"mode": "hybrid", "coverage": False},
-    "hybrid with keyword coverage, as search does (power 1)": {
+    f"min-max, {MINMAX_40_40_20}, BM25 at full weight": {
         "mode": "hybrid",
+        "fusion": "minmax",
+        "coverage": False,
+    },
+    f"min-max, {MINMAX_40_40_20}, BM25 scaled by keyword coverage as search does": {
+        "mode": "hybrid",
+        "fusion": "minmax",
         "coverage": True,
     },
-    "hybrid with keyword coverage squared, BM25 0.7 / e5 0.2 / USE 0.1": {
+    "min-max, keyword coverage squared, BM25 0.7 / e5 0.2 / USE 0.1": {
         "mode": "hybrid",
+        "fusion": "minmax",
         "coverage": True,
         "power": 2.0,
         "weights": {"bm25": 0.7, "e5": 0.2, "use": 0.1},
     },
-    "hybrid, previous weights (BM25 0.2 / e5 0.5 / USE 0.3)": {
+    "min-max, previous weights (BM25 0.2 / e5 0.5 / USE 0.3), BM25 at full weight": {
         "mode": "hybrid",
+        "fusion": "minmax",
+        "coverage": False,
         "weights": {"bm25": 0.2, "e5": 0.5, "use": 0.3},
+    },
+    "learned (search's ranker), keyword coverage as search measures it": {
+        "mode": "hybrid",
+        "fusion": "learned",
+        "coverage": True,
+    },
+    "learned, keyword coverage counted full": {
+        "mode": "hybrid",
+        "fusion": "learned",
+        "coverage": False,
+    },
+    "learned, the indicator's text as the one query (BM25 and vectors)": {
+        "mode": "hybrid",
+        "fusion": "learned",
+        "coverage": True,
+        "query": "meaning",
+    },
+    f"min-max, {MINMAX_40_40_20}, the indicator's text as the one query": {
+        "mode": "hybrid",
+        "fusion": "minmax",
+        "coverage": False,
+        "query": "meaning",
     },
     "keywords only (BM25)": {"mode": "bm25"},
     "meaning only (vectors)": {"mode": "vector"},
 }
+
+
+def _shipped() -> str:
+    """The variant that ranks as suggestions.py ships."""
+    from reviewapp.services import suggestions
+
+    want = {
+        "mode": "hybrid",
+        "fusion": suggestions.FUSION,
+        "coverage": suggestions.KEYWORD_COVERAGE,
+    }
+    return next(name for name, v in VARIANTS.items() if v == want)
 
 
 def _claims() -> dict[str, list[tuple]]:
@@ -99,12 +147,26 @@ def _rank_of_evidence(passages: list[Any], fmt: str, page: int | None) -> int | 
     return None
 
 
+def _meaning_keywords(indicator: Any) -> str:
+    """The indicator's meaning query (title, description, top rubric level, hints) cut to
+    the search limit at a word boundary, as the keyword query."""
+    from reviewapp.services.indicators import _SYNTAX, meaning_query
+    from search_index import MAX_QUERY_CHARS
+
+    text = " ".join(meaning_query(indicator).translate(_SYNTAX).split())
+    if len(text) > MAX_QUERY_CHARS:
+        text = text[: MAX_QUERY_CHARS + 1].rsplit(" ", 1)[0][:MAX_QUERY_CHARS]
+    return text
+
+
 def _evaluate(
     claims: dict[str, list[tuple]],
     mode: str,
     coverage: bool | None = None,
     power: float | None = None,
     weights: dict[str, float] | None = None,
+    fusion: str | None = None,
+    query: str | None = None,
 ) -> dict[str, Any]:
     from sqlalchemy import select
 
@@ -124,6 +186,11 @@ def _evaluate(
     shipped_coverage = suggestions.KEYWORD_COVERAGE
     if coverage is not None:
         suggestions.KEYWORD_COVERAGE = coverage
+    shipped_fusion, shipped_query = suggestions.FUSION, suggestions.keyword_query
+    if fusion is not None:
+        suggestions.FUSION = fusion
+    if query == "meaning":  # BM25 gets the indicator's text (within the query limit) too
+        suggestions.keyword_query = _meaning_keywords
     try:
         rows = []
         for city, city_claims in claims.items():
@@ -152,6 +219,7 @@ def _evaluate(
         search_index.KEYWORD_COVERAGE_POWER = shipped
         index.weights = shipped_weights
         suggestions.KEYWORD_COVERAGE = shipped_coverage
+        suggestions.FUSION, suggestions.keyword_query = shipped_fusion, shipped_query
     ranks = [r["rank"] for r in rows]
     n = len(ranks)
     summary = {f"hit@{k}": round(sum(1 for r in ranks if r and r <= k) / n, 3) for k in KS}
@@ -175,11 +243,12 @@ def _md(result: dict[str, Any]) -> str:
     ]
     for name, r in result["variants"].items():
         s = r["summary"]
+        label = f"**{name} (shipped)**" if name == result["shipped"] else name
         lines.append(
-            f"| {name} | {s['hit@1']:.3f} | {s['hit@3']:.3f} | {s['hit@5']:.3f} "
+            f"| {label} | {s['hit@1']:.3f} | {s['hit@3']:.3f} | {s['hit@5']:.3f} "
             f"| {s['hit@10']:.3f} | {s['mrr@10']:.3f} |"
         )
-    shipped = next(iter(result["variants"].values()))["rows"]
+    shipped = result["variants"][result["shipped"]]["rows"]
     missed = [r for r in shipped if not r["rank"] or r["rank"] > 3]
     lines += [
         "",
@@ -222,6 +291,7 @@ def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
         "chunks": chunks,
         "models": models,
         "variants": variants,
+        "shipped": _shipped(),
         "seconds": round(time.perf_counter() - t0, 1),
     }
     write_results(out_dir, "suggest", result, _md(result))
