@@ -1,7 +1,7 @@
 """Suggestion learning: how much better the next suggestions get after N decisions.
 
 Measured through the shipped services (real app, SQLite, whoosh index, vector stores of USE
-and e5, ``suggestions.rank`` and ``suggestions.decide``) on KorQuAD v1.0 dev:
+and e5, ``suggestions.rank`` and ``evidence.decide``) on KorQuAD v1.0 dev:
 
 * one submission holds all 964 paragraphs, one document per Wikipedia article (neutral
   file names, one paragraph per page); vectors are the product's own encodings of those
@@ -12,7 +12,7 @@ and e5, ``suggestions.rank`` and ``suggestions.decide``) on KorQuAD v1.0 dev:
   another (seeded choice), no search hints; relevant = every paragraph of the article
   (topical relevance: an indicator's evidence spread over pages);
 * a simulated evaluator looks at the top 5 undecided suggestions, accepts those of the
-  article and rejects the rest (``suggestions.decide``), ``ROUNDS`` times; before each
+  article and rejects the rest (``evidence.decide``), ``ROUNDS`` times; before each
   round (after 0, 5, 10, 15 decisions) it scores the next undecided suggestions:
   precision@5, recall@10 of the relevant passages not decided yet (indicators with none
   left are left out of that mean), and relevant passages found so far;
@@ -25,7 +25,10 @@ and e5, ``suggestions.rank`` and ``suggestions.decide``) on KorQuAD v1.0 dev:
   chosen on half of the indicators and checked on the other half. A warm-up pass runs
   first so that the reported ``rank`` times are warm.
 
-Run: ``python -m bench.bench_learning [OUT_DIR]``; writes learning.json and learning.md.
+Run: ``python -m bench.bench_learning [OUT_DIR] [--quick]``; writes learning.json and
+learning.md. ``--quick``: a smoke run (the first ``QUICK_ARTICLES`` articles, learning vs
+without only, no warm-up or sweep): checks that the loop runs, its figures are not the
+benchmark's.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ SHOWN = 5  # suggestions an evaluator decides per round
 ROUNDS = 3  # decision rounds: metrics after 0, 5, 10, 15 decisions
 RECALL_AT = 10
 SEED = 0
+QUICK_ARTICLES = 12
 # (FEEDBACK_WEIGHT, EXPANSION_TERMS); the shipped values are read from search_index/index.py
 BASELINE = (0.0, 0)
 SWEEP = [
@@ -190,7 +194,9 @@ def setup(
     fw = import_framework(yaml_path)
     rnd = rounds.create_round("learning bench", fw.id)
     sid = rounds.add_applicant(rnd.id, "벤치시", 600_000).submission_id
-    user = accounts.create_user("bench-admin", "bench-password-123", Role.ADMIN.value)
+    # decisions are an assigned evaluator's own (services/evidence.py)
+    user = accounts.create_user("bench-evaluator", "bench-password-123", Role.EVALUATOR.value)
+    rounds.assign(sid, user.username)
 
     docs: list[Document] = []
     for a_index, a in enumerate(articles):
@@ -253,9 +259,9 @@ def _clear_decisions(sid: int) -> None:
     from sqlalchemy import delete
 
     from reviewapp.extensions import db
-    from reviewapp.models import EvidenceLink, Suggestion
+    from reviewapp.models import EvidenceLink, SuggestionDecision
 
-    db.session.execute(delete(Suggestion).where(Suggestion.submission_id == sid))
+    db.session.execute(delete(SuggestionDecision).where(SuggestionDecision.submission_id == sid))
     db.session.execute(delete(EvidenceLink).where(EvidenceLink.submission_id == sid))
     db.session.commit()
 
@@ -288,8 +294,8 @@ def run_pass(
     from sqlalchemy import select
 
     from reviewapp.extensions import db
-    from reviewapp.models import Indicator, Submission, User
-    from reviewapp.services import suggestions
+    from reviewapp.models import Indicator, Submission
+    from reviewapp.services import evidence, suggestions
     from search_index import index as search_index
 
     def use(constants: tuple[float, int]) -> None:
@@ -300,7 +306,7 @@ def run_pass(
     sid, article_of = ctx["submission_id"], ctx["article_of"]
     _clear_decisions(sid)
     submission = db.session.get(Submission, sid)
-    user = db.session.get(User, ctx["user_id"])
+    user_id = ctx["user_id"]
     by_code = {
         i.code: i
         for i in db.session.scalars(
@@ -318,7 +324,8 @@ def run_pass(
             curve = []
             for step in range(ROUNDS + 1):
                 t0 = time.perf_counter()
-                result = suggestions.rank(submission, indicator, limit=RECALL_AT + found)
+                decisions = evidence.decisions_of(user_id, sid, indicator.id)
+                result = suggestions.rank(submission, indicator, decisions, limit=RECALL_AT + found)
                 rank_s.append(time.perf_counter() - t0)
                 shown = [p.chunk_id for p in result.passages]
                 point = {
@@ -329,7 +336,9 @@ def run_pass(
                 }
                 if compare is not None:
                     use(compare)
-                    other = suggestions.rank(submission, indicator, limit=RECALL_AT + found)
+                    other = suggestions.rank(
+                        submission, indicator, decisions, limit=RECALL_AT + found
+                    )
                     use((feedback_weight, expansion))
                     point |= _measure(
                         [p.chunk_id for p in other.passages], decided, relevant, "cmp_"
@@ -339,8 +348,8 @@ def run_pass(
                     break
                 for cid in [c for c in shown if c not in decided][:SHOWN]:
                     ok = cid in relevant
-                    suggestions.decide(
-                        user, sid, indicator.code, cid, "accepted" if ok else "rejected"
+                    evidence.decide(
+                        user_id, sid, indicator.id, cid, "accepted" if ok else "rejected"
                     )
                     decided.add(cid)
                     found += ok
@@ -452,8 +461,8 @@ def _md(r: dict[str, Any]) -> str:
         "relevant = every paragraph of the article (topical relevance).",
         "",
         f"Through the services: `suggestions.rank` (hybrid; models {', '.join(cfg['models'])}; "
-        f"fusion weights {cfg['fusion_weights']}; CANDIDATES {cfg['candidates']}) and "
-        f"`suggestions.decide` (SQLite, whoosh, vector stores). The evaluator decides the top "
+        f"fusion {cfg.get('fusion', 'minmax')}, weights {cfg['fusion_weights']}; CANDIDATES {cfg['candidates']}) and "
+        f"`evidence.decide` (SQLite, whoosh, vector stores). The evaluator decides the top "
         f"{SHOWN} undecided suggestions per round: accepts those of the article, rejects the "
         f"rest. Learning = the shipped FEEDBACK_WEIGHT = {cfg['feedback_weight']}, "
         f"EXPANSION_TERMS = {cfg['expansion_terms']}; without = both 0 (decided passages are "
@@ -581,7 +590,7 @@ def verdict(r: dict[str, Any]) -> list[str]:
 # ----------------------------------------------------------------------------- main
 
 
-def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
+def main(out_dir: Path = ROOT / "bench" / "results", quick: bool = False) -> dict[str, Any]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -594,17 +603,23 @@ def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
 
     shipped = (search_index.FEEDBACK_WEIGHT, search_index.EXPANSION_TERMS)
     articles, corpus = load_korquad()
+    if quick:
+        articles = articles[:QUICK_ARTICLES]
+        corpus = [p for a in articles for p in a["paragraphs"]]
     specs = pseudo_indicators(articles)
     vectors = corpus_vectors(corpus, log)
-    configs = [shipped, BASELINE, *(c for c in SWEEP if c not in (shipped, BASELINE))]
+    configs = [shipped, BASELINE]
+    if not quick:
+        configs += [c for c in SWEEP if c not in (shipped, BASELINE)]
     runs = []
     with tempfile.TemporaryDirectory(prefix="bench-learning-") as tmp:
         app = bench_app(Path(tmp) / "data")
         with app.app_context():
             ctx = setup(articles, specs, vectors, Path(tmp))
             log(f"setup: {ctx['chunks']} chunks, models {ctx['models']}, {len(specs)} indicators")
-            run_pass(ctx, specs, *shipped)  # warm-up: caches, lazy imports (not reported)
-            log("warm-up pass done")
+            if not quick:
+                run_pass(ctx, specs, *shipped)  # warm-up: caches, lazy imports (not reported)
+                log("warm-up pass done")
             for fw, et in configs:
                 t0 = time.perf_counter()
                 compare = shipped if (fw, et) == BASELINE else BASELINE
@@ -618,6 +633,7 @@ def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
             cfg = {
                 "models": ctx["models"],
                 "model_errors": ctx["model_errors"],
+                "fusion": suggestions.FUSION,
                 "fusion_weights": app.config["FUSION_WEIGHTS"],
                 "candidates": suggestions.CANDIDATES,
                 "feedback_weight": shipped[0],
@@ -695,4 +711,5 @@ def main(out_dir: Path = ROOT / "bench" / "results") -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench" / "results")
+    args = [a for a in sys.argv[1:] if a != "--quick"]
+    main(Path(args[0]) if args else ROOT / "bench" / "results", quick="--quick" in sys.argv[1:])
