@@ -9,6 +9,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,13 +171,10 @@ def server(scan: Scan) -> Iterator[str]:
         httpd.server_close()
 
 
-@pytest.mark.browser
-def test_the_viewer_draws_the_passage_on_the_scanned_page_or_shows_it_beside(
-    scan: Scan, server: str, browser
-) -> None:  # type: ignore[no-untyped-def]
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=60_000)  # the first reading of a page runs tesseract
+@contextmanager
+def _eva_page(server: str, browser):  # type: ignore[no-untyped-def]
+    """A 1280 x 800 page logged in as eva (60 s timeouts: the first reading of a page runs
+    tesseract), with the list its page errors collect; the context closes after."""
     context = browser.new_context(
         base_url=server, locale="ko-KR", viewport={"width": 1280, "height": 800}
     )
@@ -190,7 +188,19 @@ def test_the_viewer_draws_the_passage_on_the_scanned_page_or_shows_it_beside(
         page.get_by_label("비밀번호").fill(PASSWORD)
         page.locator("main form button[type=submit]").click()
         page.wait_for_url(re.compile(r"/rounds$"))
+        yield page, errors
+    finally:
+        context.close()
 
+
+@pytest.mark.browser
+def test_the_viewer_draws_the_passage_on_the_scanned_page_or_shows_it_beside(
+    scan: Scan, server: str, browser
+) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=60_000)  # the first reading of a page runs tesseract
+    with _eva_page(server, browser) as (page, errors):
         chunk_id = scan.chunks[1][-1]
         page.goto(f"/documents/{scan.document_id}?chunk={chunk_id}")
         view = page.locator("#doc-viewer .pdf-view")
@@ -238,8 +248,6 @@ def test_the_viewer_draws_the_passage_on_the_scanned_page_or_shows_it_beside(
         expect(page.locator("#doc-viewer .passage-beside")).to_be_visible()
         expect(page.locator("#doc-viewer .ocr-layer mark")).to_have_count(0)
         assert not errors, errors
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
@@ -248,21 +256,8 @@ def test_a_scanned_image_is_shown_with_the_passage_boxed_or_its_text_beside(
 ) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=60_000)
-    context = browser.new_context(
-        base_url=server, locale="ko-KR", viewport={"width": 1280, "height": 800}
-    )
-    context.set_default_timeout(60_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        page.goto("/login")
-        page.get_by_label("아이디").fill("eva")
-        page.get_by_label("비밀번호").fill(PASSWORD)
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/rounds$"))
-
+    expect.set_options(timeout=60_000)  # the first reading of a page runs tesseract
+    with _eva_page(server, browser) as (page, errors):
         chunk_id = scan.image_chunks[0]
         page.goto(f"/documents/{scan.image_id}?chunk={chunk_id}")
         view = page.locator("#doc-viewer .scan-view")
@@ -303,5 +298,3 @@ def test_a_scanned_image_is_shown_with_the_passage_boxed_or_its_text_beside(
         assert normalize(text.inner_text())[0] == needle
         expect(page.locator("#doc-viewer .ocr-layer mark")).to_have_count(0)
         assert not errors, errors
-    finally:
-        context.close()
